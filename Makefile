@@ -1,0 +1,42 @@
+# The two commands a newcomer needs:  make run   and   make test
+# Both create the locked environment in .venv on first use.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: run test env lock ui clean bench
+
+run: $(STAMP)  ## run the whole pipeline on the embedded data and build the site
+	$(VENV)/bin/bicentennial run
+
+test: $(STAMP)  ## run the test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+env: $(STAMP)
+
+ui: $(STAMP)  ## open the Dagster UI on 127.0.0.1:3000
+	$(VENV)/bin/bicentennial ui
+
+bench: $(STAMP)  ## benchmarks (on demand, not part of the tests)
+	$(PY) -m benchmarks
+
+# The environment is the hashed lock, installed exactly (uv when available, pip otherwise).
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9 \
+	  && $(VENV)/bin/uv pip install -q --python $(PY) --require-hashes -r requirements.lock \
+	  || $(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e . \
+	  || $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+lock:  ## re-resolve the pinned dependencies into requirements.lock (needs uv)
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
+	  --no-header --no-annotate -o requirements.lock
+
+clean:
+	rm -rf build
