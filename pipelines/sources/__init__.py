@@ -1,0 +1,16 @@
+"""Source registry: every raw table the pipeline loads, and how its landing files are parsed."""
+from __future__ import annotations
+
+from . import conapo, gargiulo, geography, programs
+from .base import SourceFormatError, SourceSpec, sha256_of
+
+SOURCES: tuple[SourceSpec, ...] = (*gargiulo.SPECS, *conapo.SPECS, *geography.SPECS, *programs.SPECS)
+
+__all__ = ["SOURCES", "SourceFormatError", "SourceSpec", "sha256_of", "source_by_name"]
+
+
+def source_by_name(name: str) -> SourceSpec:
+    for spec in SOURCES:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown source {name!r}; known: {', '.join(s.name for s in SOURCES)}")

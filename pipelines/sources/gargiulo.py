@@ -1,0 +1,51 @@
+"""Gargiulo, Aburto & Floridi: municipal homicides by month of occurrence, 2000–2021 (pipe-separated, gzip)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .base import SourceFormatError, SourceSpec, require_columns, to_count
+
+COLUMNS = ["ent_mun", "year", "month", "homicides", "pop_est", "homicide_rate"]
+
+
+def parse_municipal(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, sep="|", dtype=str, keep_default_na=False, compression="infer")
+    except (UnicodeDecodeError, EOFError, OSError, pd.errors.ParserError) as error:
+        raise SourceFormatError(path, f"a pipe-separated (optionally gzip) text file: {error}") from None
+    require_columns(frame, COLUMNS, path)
+    codes = frame["ent_mun"].str.strip()
+    bad = ~codes.str.fullmatch(r"\d{5}")
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, f"a 5-digit INEGI municipality code, found {codes.iloc[i]!r}", i + 2, "ent_mun")
+    out = pd.DataFrame({
+        "cvegeo": codes,
+        "year": to_count(frame["year"], path, "year").astype("int64"),
+        "month": to_count(frame["month"], path, "month").astype("int64"),
+        "homicides": to_count(frame["homicides"], path, "homicides").astype("int64"),
+        "pop_est": pd.to_numeric(frame["pop_est"].replace("", None), errors="coerce"),
+    })
+    bad_month = ~out["month"].between(1, 12)
+    if bad_month.any():
+        i = int(bad_month.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, f"a month from 1 to 12, found {out['month'].iloc[i]}", i + 2, "month")
+    out["source_line"] = range(2, len(out) + 2)
+    return out
+
+
+SPECS = (
+    SourceSpec(
+        name="gargiulo_homicides",
+        family="homicides",
+        title="Municipal homicides by month of occurrence, 2000–2021 (Gargiulo, Aburto & Floridi, from INEGI)",
+        files=("homicides/gargiulo/mexico-muni-month-homicide-rates-2000-2021.csv.gz",),
+        parse=parse_municipal,
+        key=("cvegeo", "year", "month"),
+        publisher="Gargiulo, Aburto & Floridi (OSF 10.17605/OSF.IO/U8DC3), from INEGI death records",
+        licence="CC BY 4.0",
+        description="Homicide victims by municipality and month of occurrence; pipe-separated; codes kept as text.",
+    ),
+)

@@ -1,0 +1,207 @@
+"""INEGI homicide death certificates: raw OLAP exports of the 'Consulta interactiva'.
+
+One file per year of registration (``data/inegi/inegi_homicidios_mun_mes_registro_1990_2015/<YYYY>.csv``),
+exactly as exported by INEGI: latin-1, CRLF, every field quoted, a title block,
+a header ``"","","Total","Enero",…,"Diciembre",""``, a national row, state subtotal
+rows whose first field is an Excel artefact ``=CONCATENAR(0,01)``, municipality rows
+``" EE MMM "`` and a ``FUENTE`` footer. Counts carry a comma thousands separator and
+an empty cell means zero.
+
+The reader below (`read_olap`) is shared with the census population exports
+(`pipelines.sources.census`), which use the same layout. It checks the export's own
+arithmetic (each row's total equals the sum of its cells, each state subtotal equals
+the sum of its municipalities, the national row equals the sum of states), so a
+truncated or edited file fails loudly instead of loading short.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .base import SourceFormatError, SourceSpec
+
+FAMILY = "inegi"
+FOLDER = "inegi/inegi_homicidios_mun_mes_registro_1990_2015"
+YEARS = tuple(range(1990, 2016))
+MONTHS_ES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
+             "Septiembre", "Octubre", "Noviembre", "Diciembre")
+
+_MUNI = re.compile(r"^ (\d{2}) (\d{3}) $")
+_STATE = re.compile(r"^=CONCATENAR\([ 0],(\d{2})\) $")
+
+
+@dataclass
+class OlapTable:
+    """The detail rows of an INEGI OLAP export, with the export's own subtotals."""
+
+    details: pd.DataFrame        # cve_ent, cve_mun, name, line, block (state row above), <value columns>
+    states: pd.DataFrame         # cve_ent, name, line, <value columns>
+    national: dict[str, int]
+    title: list[str]
+
+
+def _number(text: str, file: Path, line: int, column: str) -> int:
+    cleaned = text.strip().replace(",", "")
+    if cleaned == "":
+        return 0
+    if not cleaned.isdigit():
+        raise SourceFormatError(file, f"expected a non-negative whole count, found {text!r}", line, column)
+    return int(cleaned)
+
+
+def read_olap(path: Path, value_columns: tuple[str, ...], header_aliases: dict[str, str] | None = None) -> OlapTable:
+    """Parse an INEGI OLAP export whose header is ``"","",<value_columns>,""``.
+
+    `header_aliases` maps alternative published header labels to the canonical ones
+    (e.g. the 2005 census export says "Hombre" where the others say "Hombres").
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+        if any(b > 0x7F for b in raw):
+            raise SourceFormatError(path, "expected latin-1 (ISO-8859-1) text as exported by INEGI, found UTF-8", 1)
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("latin-1")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    aliases = header_aliases or {}
+    header_line = None
+    title: list[str] = []
+    for i, row in enumerate(rows[:12]):
+        if len(row) >= 3 and row[0] == "" and row[1] == "" and row[2] == value_columns[0]:
+            header_line = i
+            break
+        title.extend(cell for cell in row if cell)
+    if header_line is None:
+        raise SourceFormatError(path, f'expected a header line starting "","",{value_columns[0]!r} within the first 12 lines', 1)
+    header = [aliases.get(c, c) for c in rows[header_line][2:]]
+    if header and header[-1] == "":
+        header = header[:-1]
+    if tuple(header) != value_columns:
+        raise SourceFormatError(path, f"expected value columns {list(value_columns)}, found {header}", header_line + 1)
+    width = 2 + len(value_columns)
+    details, states = [], []
+    national: dict[str, int] | None = None
+    footer_seen = False
+    block = ""
+    for i in range(header_line + 1, len(rows)):
+        row, line = rows[i], i + 1
+        if not row or all(c == "" for c in row):
+            continue
+        if len(row) == 1 and row[0].upper().startswith("FUENTE"):
+            footer_seen = True
+            continue
+        if footer_seen:
+            raise SourceFormatError(path, "expected nothing after the FUENTE footer", line)
+        if len(row) != width:
+            raise SourceFormatError(path, f"expected {width} fields, found {len(row)}", line)
+        values = [_number(v, path, line, value_columns[j]) for j, v in enumerate(row[2:])]
+        code = row[0]
+        if national is None:
+            if code.strip() != "":
+                raise SourceFormatError(path, "expected the national total row right after the header", line, "code")
+            national = dict(zip(value_columns, values))
+            continue
+        m = _MUNI.match(code)
+        if m:
+            details.append((m.group(1), m.group(2), row[1], line, block, *values))
+            continue
+        s = _STATE.match(code)
+        if s:
+            block = s.group(1)
+            states.append((s.group(1), row[1], line, *values))
+            continue
+        raise SourceFormatError(path, f'expected a code like " EE MMM " or "=CONCATENAR(0,EE) ", found {code!r}', line, "code")
+    if national is None or not details:
+        raise SourceFormatError(path, "expected a national row and municipality rows; the file has none", header_line + 2)
+    if not footer_seen:
+        raise SourceFormatError(path, "expected the closing 'FUENTE: INEGI…' line; the file looks truncated", len(rows))
+    det = pd.DataFrame(details, columns=["cve_ent", "cve_mun", "name", "line", "block", *value_columns])
+    st = pd.DataFrame(states, columns=["cve_ent", "name", "line", *value_columns])
+    _check_arithmetic(path, det, st, national, value_columns)
+    return OlapTable(det, st, national, title)
+
+
+def _check_arithmetic(path: Path, det: pd.DataFrame, st: pd.DataFrame, national: dict[str, int],
+                      value_columns: tuple[str, ...]) -> None:
+    total, parts = value_columns[0], list(value_columns[1:])
+    for frame in (det, st):
+        bad = frame[frame[parts].sum(axis=1) != frame[total]]
+        if len(bad):
+            r = bad.iloc[0]
+            raise SourceFormatError(path, f"row total {r[total]} differs from the sum of its cells {int(r[parts].sum())}",
+                                    int(r["line"]), total)
+    # A state block holds the municipality rows that follow its subtotal row; the
+    # "Extranjero" block (33) also holds the other-countries rows (34, 35).
+    by_state = det.groupby("block")[list(value_columns)].sum()
+    for _, r in st.iterrows():
+        if r["cve_ent"] not in by_state.index:
+            continue
+        got = by_state.loc[r["cve_ent"]]
+        for c in value_columns:
+            if int(got[c]) != int(r[c]):
+                raise SourceFormatError(path, f"state subtotal {r[c]} differs from the sum of its municipalities {int(got[c])}",
+                                        int(r["line"]), c)
+    sums = det[list(value_columns)].sum()
+    for c in value_columns:
+        if int(sums[c]) != national[c]:
+            raise SourceFormatError(path, f"national total {national[c]} differs from the sum of all rows {int(sums[c])}", None, c)
+
+
+def area_type(cve_ent: pd.Series, cve_mun: pd.Series) -> pd.Series:
+    """Classify INEGI place codes: a municipality, an unspecified one, abroad, or unknown state."""
+    ent = cve_ent.astype(int)
+    out = pd.Series("municipality", index=cve_ent.index, dtype="object")
+    out[(ent <= 32) & (cve_mun == "999")] = "municipality_unspecified"
+    out[ent.isin([33, 34, 35])] = "abroad"
+    out[ent >= 36] = "state_unspecified"
+    return out
+
+
+def parse_homicides(path: Path) -> pd.DataFrame:
+    """One year of registration → rows (place of occurrence × month of registration)."""
+    path = Path(path)
+    table = read_olap(path, ("Total", *MONTHS_ES))
+    year_text = " ".join(table.title)
+    m = re.search(r"A[ñn]o de registro : (\d{4})", year_text)
+    if not m:
+        raise SourceFormatError(path, "expected a title line 'Año de registro : YYYY'", 2)
+    year = int(m.group(1))
+    if path.stem.isdigit() and int(path.stem) != year:
+        raise SourceFormatError(path, f"file name says {path.stem} but the title says year {year}", 2)
+    det = table.details
+    long = det.melt(id_vars=["cve_ent", "cve_mun", "name"], value_vars=list(MONTHS_ES),
+                    var_name="month_name", value_name="homicides")
+    long["month_registration"] = long["month_name"].map({m: i + 1 for i, m in enumerate(MONTHS_ES)}).astype("int64")
+    long["year_registration"] = year
+    long["cvegeo"] = long["cve_ent"] + long["cve_mun"]
+    long["area_type"] = area_type(long["cve_ent"], long["cve_mun"])
+    long["homicides"] = long["homicides"].astype("int64")
+    long = long.rename(columns={"name": "place_name"})
+    cols = ["year_registration", "month_registration", "cvegeo", "cve_ent", "cve_mun", "place_name",
+            "area_type", "homicides"]
+    return long[cols].sort_values(["cvegeo", "month_registration"], kind="stable").reset_index(drop=True)
+
+
+SPECS: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        name="inegi_homicides_mun_month_registration",
+        family=FAMILY,
+        title="INEGI homicides by municipality of occurrence × month of registration, 1990–2015 (OLAP exports)",
+        files=tuple(f"{FOLDER}/{y}.csv" for y in YEARS),
+        parse=parse_homicides,
+        key=("year_registration", "month_registration", "cvegeo"),
+        publisher="INEGI, Estadísticas de mortalidad (Consulta interactiva, Defunciones por homicidio)",
+        licence="INEGI Términos de Libre Uso de la Información",
+        description=("Death certificates classified as homicide. Place = municipality of occurrence "
+                     "(cvegeo; 'EE999' unspecified municipality; 33–35 abroad). Time = month of registration. "
+                     "Municipalities absent from a year's export had zero registered homicides."),
+        tags={"unit": "victims", "geography": "municipality", "period": "month of registration"},
+    ),
+)
