@@ -1,0 +1,119 @@
+"""U.S. CBP drug seizure statistics (public data portal CSVs), FY2019 – Dec 2025.
+
+Two raw tables, one per CBP product, each fed by two release files (vintages):
+
+* ``cbp_drug_seizures_nationwide``: Office of Field Operations (ports of entry; AOR =
+  field office) and U.S. Border Patrol (between ports; AOR = sector).
+* ``cbp_drug_seizures_amo``: Air and Marine Operations (AOR = branch).
+
+``FY`` is the federal fiscal year (Oct–Sep); the current year is written ``2026 (FYTD)``.
+Calendar year = FY − 1 for OCT/NOV/DEC. Only non-zero cells are published, so a missing
+AOR × month × drug means no seizure. The fy19–fy22 file is an older release than the
+fy23–fy26 one; the two never overlap in fiscal years (checked).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .base import SourceFormatError, SourceSpec, require_columns
+
+FAMILY = "cbp"
+FOLDER = "cbp/cbp_drug_seizures_fy19_fy26"
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+REGIONS = ("Southwest Border", "Northern Border", "Coastal/Interior")
+_FY = re.compile(r"^(\d{4})( \(FYTD\))?$")
+
+
+def _parse(path: Path, aor_column: str, components: tuple[str, ...]) -> pd.DataFrame:
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CBP CSV: {exc}") from None
+    cols = ["FY", "Month (abbv)", "Component", "Region", "Land Filter", aor_column, "Drug Type",
+            "Count of Event", "Sum Qty (lbs)"]
+    require_columns(df, cols, path)
+
+    def fail(mask: pd.Series, column: str, expected: str):
+        i = int(mask.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, f"{expected}, found {df[column].iloc[i]!r}", i + 2, column)
+
+    fy = df["FY"].str.strip().str.extract(_FY)
+    if fy[0].isna().any():
+        fail(fy[0].isna(), "FY", "expected a fiscal year like 2024 or '2026 (FYTD)'")
+    month = df["Month (abbv)"].str.strip().str.upper().map({m: i + 1 for i, m in enumerate(MONTHS)})
+    if month.isna().any():
+        fail(month.isna(), "Month (abbv)", "expected a month abbreviation JAN…DEC")
+    bad = ~df["Component"].isin(components)
+    if bad.any():
+        fail(bad, "Component", f"expected one of {list(components)}")
+    bad = ~df["Region"].isin(REGIONS)
+    if bad.any():
+        fail(bad, "Region", f"expected one of {list(REGIONS)}")
+    events = pd.to_numeric(df["Count of Event"], errors="coerce")
+    bad = events.isna() | (events < 0) | (events != events.round())
+    if bad.any():
+        fail(bad, "Count of Event", "expected a non-negative whole number of seizure events")
+    lbs = pd.to_numeric(df["Sum Qty (lbs)"], errors="coerce")
+    bad = lbs.isna() | (lbs < 0)
+    if bad.any():
+        fail(bad, "Sum Qty (lbs)", "expected a non-negative quantity in pounds")
+    fiscal_year = fy[0].astype("int64")
+    month = month.astype("int64")
+    calendar_year = fiscal_year - (month >= 10).astype("int64")
+    out = pd.DataFrame({
+        "fiscal_year": fiscal_year,
+        "fiscal_year_to_date": fy[1].notna(),
+        "calendar_year": calendar_year,
+        "month": month,
+        "period_month": calendar_year.astype(str) + "-" + month.astype(str).str.zfill(2) + "-01",
+        "component": df["Component"],
+        "region": df["Region"],
+        "land_filter": df["Land Filter"],
+        "area_of_responsibility": df[aor_column].str.strip(),
+        "drug_type": df["Drug Type"].str.strip(),
+        "seizure_events": events.astype("int64"),
+        "quantity_lbs": lbs.astype("float64"),
+        "release_file": path.name,
+    })
+    key = ["fiscal_year", "month", "component", "region", "land_filter", "area_of_responsibility", "drug_type"]
+    dup = out.duplicated(key)
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, "expected one row per FY × month × component × region × AOR × drug", i + 2)
+    return out
+
+
+def parse_nationwide(path: Path) -> pd.DataFrame:
+    return _parse(path, "Area of Responsibility", ("Office of Field Operations", "U.S. Border Patrol"))
+
+
+def parse_amo(path: Path) -> pd.DataFrame:
+    return _parse(path, "Branch", ("Air and Marine Operations",))
+
+
+KEY = ("fiscal_year", "month", "component", "region", "land_filter", "area_of_responsibility", "drug_type")
+
+SPECS: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        name="cbp_drug_seizures_nationwide", family=FAMILY,
+        title="CBP nationwide drug seizures (OFO field offices, USBP sectors) by month and drug, FY2019 – Dec 2025",
+        files=(f"{FOLDER}/nationwide-drugs-fy19-fy22.csv", f"{FOLDER}/nationwide-drugs-fy23-fy26-dec.csv"),
+        parse=parse_nationwide, key=KEY,
+        publisher="U.S. Customs and Border Protection, Nationwide Drug Seizures", licence="U.S. public domain",
+        description="Seizure events and pounds; only non-zero cells are published (fill zeros for panels).",
+        tags={"unit": "events; pounds", "geography": "field office / sector", "period": "month"},
+    ),
+    SourceSpec(
+        name="cbp_drug_seizures_amo", family=FAMILY,
+        title="CBP Air and Marine Operations drug seizures by branch, month and drug, FY2019 – Dec 2025",
+        files=(f"{FOLDER}/amo-drug-seizures-fy19-fy22.csv", f"{FOLDER}/amo-drug-seizures-fy23-fy26-dec.csv"),
+        parse=parse_amo, key=KEY,
+        publisher="U.S. Customs and Border Protection, AMO Drug Seizures", licence="U.S. public domain",
+        description="Seizure events and pounds by AMO branch.",
+        tags={"unit": "events; pounds", "geography": "AMO branch", "period": "month"},
+    ),
+)

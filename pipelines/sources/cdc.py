@@ -1,0 +1,164 @@
+"""U.S. overdose deaths: CDC VSRR provisional 12-month-ending counts and CDC WONDER annual counts.
+
+* ``cdc_vsrr_synthetic_opioid_deaths_state``: synthetic opioids excl. methadone (T40.4),
+  deaths in the 12 months ending in each month, by state, 2015 – Sep 2025. Only the
+  official CDC value (``rolling_12mo_count``) is kept; the republisher's de-convolved
+  monthly estimates (``count``, ``count_est_float``) are not loaded. Suppressed months
+  (``source_value_type = missing``) keep an empty value.
+* ``cdc_vsrr_synthetic_opioid_deaths_national``: the national 12-month-ending series.
+* ``cdc_wonder_drug_induced_deaths_state``: drug-induced deaths, population and crude
+  rate by state and year, 1999–2015 (UTF-8 with BOM, CR-only line endings, crude
+  rate 'Unreliable' under 20 deaths).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .base import SourceFormatError, SourceSpec, require_columns
+
+FAMILY = "cdc"
+VSRR = "cdc/cdc_vsrr_overdose_synthetic_opioids_state_2015_2025"
+WONDER = "cdc/cdc_wonder_drug_induced_deaths_state_1999_2015"
+T404 = "Synthetic opioids, excl. methadone (T40.4)"
+VALUE_TYPES = ("data_value", "predicted_value", "missing")
+
+
+def _fail(path: Path, df: pd.DataFrame, mask: pd.Series, column: str, expected: str):
+    i = int(mask.to_numpy().nonzero()[0][0])
+    raise SourceFormatError(path, f"{expected}, found {df[column].iloc[i]!r}", i + 2, column)
+
+
+def _read(path: Path, **kw) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **kw)
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a CSV file: {exc}") from None
+
+
+def _month_start(df: pd.DataFrame, path: Path, column: str) -> pd.Series:
+    ok = df[column].str.fullmatch(r"\d{4}-\d{2}-01")
+    if not ok.all():
+        _fail(path, df, ~ok, column, "expected a month date YYYY-MM-01")
+    return df[column]
+
+
+def _deaths(df: pd.DataFrame, path: Path, column: str, allow_empty: pd.Series | None = None) -> pd.Series:
+    num = pd.to_numeric(df[column], errors="coerce")
+    empty = df[column].str.strip() == ""
+    bad = (num.isna() & ~empty) | (num < 0) | (num.notna() & (num != num.round()))
+    if allow_empty is not None:
+        bad |= empty & ~allow_empty
+    else:
+        bad |= empty
+    if bad.any():
+        _fail(path, df, bad, column, "expected a non-negative whole number of deaths")
+    return num.round().astype("Int64")
+
+
+def parse_vsrr_state(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    df = _read(path, encoding="utf-8")
+    require_columns(df, ["state_abbr", "state_name", "variable", "date", "year", "month_num", "rolling_12mo_count",
+                         "source_value_type", "period", "percent_complete", "percent_pending_investigation"], path)
+    if not df["period"].eq("12 month-ending").all():
+        _fail(path, df, ~df["period"].eq("12 month-ending"), "period", "expected '12 month-ending' counts only")
+    if not df["variable"].eq(T404).all():
+        _fail(path, df, ~df["variable"].eq(T404), "variable", f"expected {T404!r}")
+    if not df["source_value_type"].isin(VALUE_TYPES).all():
+        _fail(path, df, ~df["source_value_type"].isin(VALUE_TYPES), "source_value_type", f"expected one of {VALUE_TYPES}")
+    if not df["state_abbr"].str.fullmatch(r"[A-Z]{2}").all():
+        _fail(path, df, ~df["state_abbr"].str.fullmatch(r"[A-Z]{2}"), "state_abbr", "expected a 2-letter state code")
+    date = _month_start(df, path, "date")
+    deaths = _deaths(df, path, "rolling_12mo_count", allow_empty=df["source_value_type"].eq("missing"))
+    if deaths[df["source_value_type"].eq("missing")].notna().any():
+        _fail(path, df, df["source_value_type"].eq("missing") & deaths.notna(), "rolling_12mo_count",
+              "expected an empty value where source_value_type is 'missing'")
+    out = pd.DataFrame({
+        "state_abbr": df["state_abbr"], "state_name": df["state_name"], "period_end_month": date,
+        "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
+        "drug_indicator": "synthetic_opioids_t40_4",
+        "deaths_12mo_ending": deaths, "value_type": df["source_value_type"],
+        "percent_complete": pd.to_numeric(df["percent_complete"], errors="coerce"),
+        "percent_pending_investigation": pd.to_numeric(df["percent_pending_investigation"], errors="coerce"),
+    })
+    if out.duplicated(["state_abbr", "period_end_month"]).any():
+        raise SourceFormatError(path, "expected one row per state and month")
+    return out
+
+
+def parse_vsrr_national(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    df = _read(path, encoding="utf-8")
+    require_columns(df, ["variable", "date", "count"], path)
+    if not df["variable"].eq("Synthetic opioid overdose deaths").all():
+        _fail(path, df, ~df["variable"].eq("Synthetic opioid overdose deaths"), "variable",
+              "expected 'Synthetic opioid overdose deaths'")
+    date = _month_start(df, path, "date")
+    return pd.DataFrame({
+        "period_end_month": date, "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
+        "drug_indicator": "synthetic_opioids_t40_4",
+        "deaths_12mo_ending": _deaths(df, path, "count").astype("int64"),
+    })
+
+
+WONDER_COLUMNS = ["State", "Year", "Deaths", "Population", "Crude Rate", "Crude Rate Lower 95% Confidence Interval",
+                  "Crude Rate Upper 95% Confidence Interval", "Crude Rate Standard Error"]
+
+
+def parse_wonder(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    raw = path.read_bytes()
+    if b"\r" in raw and b"\n" not in raw:
+        pass  # CR-only line endings, as published; pandas reads them with lineterminator
+    df = _read(path, encoding="utf-8-sig", lineterminator="\r" if b"\n" not in raw else None)
+    require_columns(df, WONDER_COLUMNS, path)
+    deaths = _deaths(df, path, "Deaths").astype("int64")
+    population = _deaths(df, path, "Population").astype("int64")
+    unreliable = df["Crude Rate"].str.strip().eq("Unreliable")
+    rate = pd.to_numeric(df["Crude Rate"], errors="coerce")
+    if (rate.isna() & ~unreliable).any():
+        _fail(path, df, rate.isna() & ~unreliable, "Crude Rate", "expected a rate or 'Unreliable'")
+    year = pd.to_numeric(df["Year"], errors="coerce")
+    if year.isna().any():
+        _fail(path, df, year.isna(), "Year", "expected a year")
+    return pd.DataFrame({
+        "state_name": df["State"].str.strip(), "year": year.astype("int64"), "deaths": deaths,
+        "population": population, "crude_rate_per_100k": rate, "crude_rate_reliable": ~unreliable,
+        "crude_rate_lower_95": pd.to_numeric(df["Crude Rate Lower 95% Confidence Interval"], errors="coerce"),
+        "crude_rate_upper_95": pd.to_numeric(df["Crude Rate Upper 95% Confidence Interval"], errors="coerce"),
+        "crude_rate_standard_error": pd.to_numeric(df["Crude Rate Standard Error"], errors="coerce"),
+    })
+
+
+SPECS: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        name="cdc_vsrr_synthetic_opioid_deaths_state", family=FAMILY,
+        title="CDC VSRR provisional synthetic-opioid (T40.4) overdose deaths, 12-month-ending, by state, 2015 – Sep 2025",
+        files=(f"{VSRR}/state_synthetic_opioid_overdose_monthly_counts_estimated.csv",), parse=parse_vsrr_state,
+        key=("state_abbr", "period_end_month"),
+        publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts (via a third-party extract)",
+        licence="U.S. public domain",
+        description="Official 12-month-ending counts only; LA and PA absent; suppressed months empty.",
+        tags={"unit": "deaths (12 months ending)", "geography": "U.S. state", "period": "month"},
+    ),
+    SourceSpec(
+        name="cdc_vsrr_synthetic_opioid_deaths_national", family=FAMILY,
+        title="CDC VSRR provisional synthetic-opioid overdose deaths, 12-month-ending, United States, 2015 – Jul 2025",
+        files=(f"{VSRR}/overdoseDeathsData_cleaned.csv",), parse=parse_vsrr_national,
+        key=("period_end_month",),
+        publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts", licence="U.S. public domain",
+        description="National 12-month-ending series.",
+        tags={"unit": "deaths (12 months ending)", "geography": "United States", "period": "month"},
+    ),
+    SourceSpec(
+        name="cdc_wonder_drug_induced_deaths_state", family=FAMILY,
+        title="CDC WONDER drug-induced deaths and crude rates by state and year, 1999–2015",
+        files=(f"{WONDER}/drug_induced_deaths_1999-2015.csv",), parse=parse_wonder,
+        key=("state_name", "year"),
+        publisher="CDC WONDER, Underlying Cause of Death", licence="U.S. public domain",
+        description="Crude rate per 100,000; 'Unreliable' (< 20 deaths) loaded as empty with crude_rate_reliable = false.",
+        tags={"unit": "deaths", "geography": "U.S. state", "period": "year"},
+    ),
+)

@@ -1,0 +1,113 @@
+"""SSPC daily preliminary homicide report ('fuentes abiertas'), municipality × day, Jan 2019 – Mar 2021.
+
+One CSV per month as transcribed from the daily PDFs by PADeCI/CIDE
+(``data/sspc/sspc_fuentes_abiertas_homicidios_mun_diario_2019_2021/<YYYY>/<NN>_<month>_<YYYY>.csv``).
+The clean-up described in the folder's SOURCE.md is applied file by file:
+
+1. rows whose ``Fecha`` is outside the month named by the file are dropped (the July 2020
+   file is cumulative Jan–Sep 2020; keeping only July rows means no month is counted twice);
+2. exact duplicate rows are dropped (August 2020 is listed twice; 1–3 stray duplicates elsewhere);
+3. ``dd/mm/yy`` dates (43 rows of March 2019) are read as day/month/year;
+4. names with an embedded newline (PDF line wrap) get a space instead.
+
+Each returned row carries ``rows_dropped_outside_month`` / ``duplicates_dropped`` of its
+file so the clean-up is visible downstream. Municipality names are matched to INEGI codes
+within state (``match_status``; unmatched rows keep an empty ``cvegeo``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .base import SourceFormatError, SourceSpec, require_columns
+from .census import find_data_root, load_catalogue, match_municipalities
+
+FAMILY = "sspc"
+FOLDER = "sspc/sspc_fuentes_abiertas_homicidios_mun_diario_2019_2021"
+MONTH_FILES = {1: "january", 2: "february", 3: "march", 4: "april", 5: "may", 6: "june", 7: "july",
+               8: "august", 9: "september", 10: "october", 11: "november", 12: "december"}
+PERIODS = [(y, m) for y in (2019, 2020) for m in range(1, 13)] + [(2021, m) for m in (1, 2, 3)]
+COLUMNS = ["Entidad", "Municipio", "Homicidios", "Hombre", "Mujer", "No Identificado", "Fecha"]
+_NAME = re.compile(r"^(\d{2})_([a-z]+)_(\d{4})\.csv$")
+
+
+def _counts(df: pd.DataFrame, path: Path, column: str, allow_empty: bool) -> pd.Series:
+    num = pd.to_numeric(df[column], errors="coerce")
+    empty = df[column].str.strip() == ""
+    bad = (num.isna() & ~(empty & allow_empty)) | (num < 0) | (num.notna() & (num != num.round()))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, f"expected a non-negative whole count, found {df[column].iloc[i]!r}", i + 2, column)
+    return num.round().astype("Int64")
+
+
+def parse_daily(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    m = _NAME.match(path.name)
+    if not m or MONTH_FILES.get(int(m.group(1))) != m.group(2):
+        raise SourceFormatError(path, "expected a file name like 07_july_2020.csv (month number, English name, year)")
+    year, month = int(m.group(3)), int(m.group(1))
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    require_columns(df, COLUMNS, path)
+    raw_rows = len(df)
+    df = df[COLUMNS].copy()
+    for col in ("Entidad", "Municipio"):
+        df[col] = df[col].str.replace(r"\s*\n\s*", " ", regex=True).str.strip()
+    text = df["Fecha"].str.strip()
+    iso = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce")
+    dmy = pd.to_datetime(text.where(text.str.fullmatch(r"\d{2}/\d{2}/\d{2}")), format="%d/%m/%y", errors="coerce")
+    date = iso.fillna(dmy)
+    if date.isna().any():
+        i = int(date.isna().to_numpy().nonzero()[0][0])
+        raise SourceFormatError(path, f"expected a date YYYY-MM-DD or dd/mm/yy, found {text.iloc[i]!r}", i + 2, "Fecha")
+    df["Fecha"] = date.dt.strftime("%Y-%m-%d")
+    homicides = _counts(df, path, "Homicidios", allow_empty=False)
+    male = _counts(df, path, "Hombre", allow_empty=True)
+    female = _counts(df, path, "Mujer", allow_empty=True)
+    unident = _counts(df, path, "No Identificado", allow_empty=True)
+    out = pd.DataFrame({
+        "date": df["Fecha"], "year": date.dt.year.astype("int64"), "month": date.dt.month.astype("int64"),
+        "state_name": df["Entidad"], "municipality_name": df["Municipio"],
+        "homicides": homicides.astype("int64"), "male": male, "female": female, "sex_unidentified": unident,
+    })
+    inside = (out["year"] == year) & (out["month"] == month)
+    if not inside.any():
+        raise SourceFormatError(path, f"expected rows dated {year}-{month:02d}; the file has none", None, "Fecha")
+    outside = int((~inside).sum())
+    out = out[inside]
+    before = len(out)
+    out = out.drop_duplicates()
+    duplicates = before - len(out)
+    # A few municipality-days have two entries with different counts (separate lines of the
+    # PDF, e.g. Tlajomulco 2019-10-26); both are kept and numbered, and they add up.
+    out["entry_number"] = out.groupby(["date", "state_name", "municipality_name"]).cumcount() + 1
+    sexes = out[["male", "female", "sex_unidentified"]]
+    out["sex_breakdown_complete"] = sexes.notna().all(axis=1) & (sexes.fillna(0).sum(axis=1) == out["homicides"])
+    catalogue = load_catalogue(find_data_root(path))
+    out = match_municipalities(out, "state_name", "municipality_name", catalogue)
+    out["source_file"] = f"{year}/{path.name}"
+    out["file_rows"] = raw_rows
+    out["rows_dropped_outside_month"] = outside
+    out["duplicates_dropped"] = duplicates
+    cols = ["date", "year", "month", "cve_ent", "state_name", "municipality_name", "entry_number", "cvegeo",
+            "match_status", "homicides", "male", "female", "sex_unidentified", "sex_breakdown_complete", "source_file", "file_rows",
+            "rows_dropped_outside_month", "duplicates_dropped"]
+    return out[cols].reset_index(drop=True)
+
+
+SPECS: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        name="sspc_daily_homicides_municipal", family=FAMILY,
+        title="SSPC daily preliminary homicide victims by municipality ('fuentes abiertas'), Jan 2019 – Mar 2021",
+        files=tuple(f"{FOLDER}/{y}/{m:02d}_{MONTH_FILES[m]}_{y}.csv" for y, m in PERIODS),
+        parse=parse_daily, key=("date", "state_name", "municipality_name", "entry_number"),
+        publisher="SSPC / Gabinete de Seguridad daily report, transcribed by PADeCI (CIDE)", licence="none stated",
+        description="Preliminary open-source counts; cumulative/duplicated months removed; names matched to INEGI codes.",
+        tags={"unit": "victims (preliminary)", "geography": "municipality", "period": "day"},
+    ),
+)
