@@ -1,0 +1,5 @@
+select
+    cve_ent,
+    nom_ent as state_name,
+    geometry_wkb
+from {{ source('raw', 'states') }}

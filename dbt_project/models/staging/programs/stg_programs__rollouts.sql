@@ -1,0 +1,10 @@
+select
+    program,
+    event,
+    unit_type,
+    unit_code,
+    cast(start_date as date) as start_date,
+    cast(end_date as date) as end_date,
+    cast(intensity as double) as intensity,
+    source
+from {{ source('raw', 'program_rollouts') }}

@@ -1,0 +1,38 @@
+"""dbt models as Dagster assets (staging, intermediate, marts); dbt data tests become asset checks."""
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from ..dbt_project import DBT_PROJECT, ensure_manifest
+from ..resources import ProjectResource
+
+GROUP = "models"
+
+
+class Translator(DagsterDbtTranslator):
+    """raw sources keep the ingestion assets' keys; models are keyed by layer: staging/…, marts/…"""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        layer = dbt_resource_props["fqn"][1]
+        return dg.AssetKey([layer, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return GROUP
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=Translator(),
+    exclude="test_type:unit",
+    pool="warehouse",
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: ProjectResource):
+    # dbt reads the warehouse path from this variable (dbt_project/profiles.yml).
+    os.environ["BICENTENNIAL_WAREHOUSE"] = project.warehouse_path
+    yield from dbt.cli(["build", "--exclude", "test_type:unit"], context=context).stream()
