@@ -141,7 +141,7 @@ def prepare_panel(
     if np.bincount(key, minlength=n * T).max() > 1:
         dup = pd.Series(key).duplicated().to_numpy()
         i = int(np.argmax(dup))
-        raise DidInputError(f"duplicate observation for {unit}={u_ids[u_codes[i]]!r}, {time}={_num(t_all[i])}")
+        raise DidInputError(f"duplicate observation for {unit}={_show(u_ids[u_codes[i]])}, {time}={_num(t_all[i])}")
 
     # Unit-level attributes must not vary over time (missing values are judged by completeness).
     def unit_level(values: np.ndarray, name: str) -> np.ndarray:
@@ -149,7 +149,7 @@ def prepare_panel(
         nunique = s.groupby(u_codes).nunique()
         varying = np.flatnonzero(nunique.to_numpy() > 1)
         if len(varying):
-            raise DidInputError(f"column {name!r} changes over time within {unit}={u_ids[varying[0]]!r}; "
+            raise DidInputError(f"column {name!r} changes over time within {unit}={_show(u_ids[varying[0]])}; "
                                 "it must be constant per unit")
         return s.groupby(u_codes).max().reindex(range(n)).to_numpy()
 
@@ -168,7 +168,7 @@ def prepare_panel(
         n_bad = int(incomplete_units.sum())
         example = u_ids[np.flatnonzero(incomplete_units)[0]]
         msg = (f"unbalanced panel: {n_bad:,} of {n:,} units ({unit}) are not observed with complete data "
-               f"in all {T} periods of {time!r} (e.g. {unit}={example!r} has {counts[incomplete_units][0]})")
+               f"in all {T} periods of {time!r} (e.g. {unit}={_show(example)} has {counts[incomplete_units][0]})")
         if balance == "raise":
             raise DidInputError(msg + "; fix the data or pass balance='drop' to drop those units")
         rows_bad = int(np.isin(u_codes, np.flatnonzero(incomplete_units)).sum()) - dropped.get(
@@ -509,6 +509,13 @@ class CSResult:
         )
 
 
+def _show(x) -> str:
+    """A value for an error message: numpy scalars as plain numbers, strings quoted."""
+    if hasattr(x, "item"):
+        x = x.item()
+    return repr(x) if isinstance(x, str) else str(x)
+
+
 def _num(x):
     x = float(x)
     return int(x) if x.is_integer() else x
@@ -573,7 +580,8 @@ def att_gt(
         if len(cohorts) == 0 or len(times) < 2:
             raise DidInputError("no never-treated units and too few cohorts/periods for a not-yet-treated comparison")
     n, T = Y.shape
-    cells, skipped = build_cells(times, cohorts, has_never, control, base_period, anticipation)
+    # without never-treated units the comparison-only last cohort plays their role (block 0)
+    cells, skipped = build_cells(times, cohorts, True, control, base_period, anticipation)
     for s in skipped:
         warnings.warn(f"cell g={s['group']} t={s['time']} skipped: {s['reason']}", stacklevel=2)
     k = len(cells.group)
@@ -584,7 +592,6 @@ def att_gt(
     if not has_never:
         # the comparison-only last cohort plays the role of block 0 (never treated in the window)
         block[np.isfinite(G) & ~np.isin(G, cohorts)] = 0
-        cells.ctrl[:, 0] = True
     nb = len(cohorts) + 1
     block_w = np.bincount(block, weights=w, minlength=nb)          # sum of weights per block
     block_n = np.bincount(block, minlength=nb)
