@@ -10,7 +10,7 @@ The clean-up described in the folder's SOURCE.md is applied file by file:
 3. ``dd/mm/yy`` dates (43 rows of March 2019) are read as day/month/year;
 4. names with an embedded newline (PDF line wrap) get a space instead.
 
-Each returned row carries ``rows_dropped_outside_month`` / ``duplicates_dropped`` of its
+Each returned row carries ``month_file``, ``rows_dropped_outside_month`` / ``duplicates_dropped`` of its
 file so the clean-up is visible downstream. Municipality names are matched to INEGI codes
 within state (``match_status``; unmatched rows keep an empty ``cvegeo``).
 """
@@ -71,7 +71,7 @@ def parse_daily(path: Path) -> pd.DataFrame:
     female = _counts(df, path, "Mujer", allow_empty=True)
     unident = _counts(df, path, "No Identificado", allow_empty=True)
     out = pd.DataFrame({
-        "date": df["Fecha"], "year": date.dt.year.astype("int64"), "month": date.dt.month.astype("int64"),
+        "report_date": df["Fecha"], "year": date.dt.year.astype("int64"), "month": date.dt.month.astype("int64"),
         "state_name": df["Entidad"], "municipality_name": df["Municipio"],
         "homicides": homicides.astype("int64"), "male": male, "female": female, "sex_unidentified": unident,
     })
@@ -85,17 +85,17 @@ def parse_daily(path: Path) -> pd.DataFrame:
     duplicates = before - len(out)
     # A few municipality-days have two entries with different counts (separate lines of the
     # PDF, e.g. Tlajomulco 2019-10-26); both are kept and numbered, and they add up.
-    out["entry_number"] = out.groupby(["date", "state_name", "municipality_name"]).cumcount() + 1
+    out["entry_number"] = out.groupby(["report_date", "state_name", "municipality_name"]).cumcount() + 1
     sexes = out[["male", "female", "sex_unidentified"]]
     out["sex_breakdown_complete"] = sexes.notna().all(axis=1) & (sexes.fillna(0).sum(axis=1) == out["homicides"])
     catalogue = load_catalogue(find_data_root(path))
     out = match_municipalities(out, "state_name", "municipality_name", catalogue)
-    out["source_file"] = f"{year}/{path.name}"
+    out["month_file"] = f"{year}/{path.name}"
     out["file_rows"] = raw_rows
     out["rows_dropped_outside_month"] = outside
     out["duplicates_dropped"] = duplicates
-    cols = ["date", "year", "month", "cve_ent", "state_name", "municipality_name", "entry_number", "cvegeo",
-            "match_status", "homicides", "male", "female", "sex_unidentified", "sex_breakdown_complete", "source_file", "file_rows",
+    cols = ["report_date", "year", "month", "cve_ent", "state_name", "municipality_name", "entry_number", "cvegeo",
+            "match_status", "homicides", "male", "female", "sex_unidentified", "sex_breakdown_complete", "month_file", "file_rows",
             "rows_dropped_outside_month", "duplicates_dropped"]
     return out[cols].reset_index(drop=True)
 
@@ -105,7 +105,7 @@ SPECS: tuple[SourceSpec, ...] = (
         name="sspc_daily_homicides_municipal", family=FAMILY,
         title="SSPC daily preliminary homicide victims by municipality ('fuentes abiertas'), Jan 2019 – Mar 2021",
         files=tuple(f"{FOLDER}/{y}/{m:02d}_{MONTH_FILES[m]}_{y}.csv" for y, m in PERIODS),
-        parse=parse_daily, key=("date", "state_name", "municipality_name", "entry_number"),
+        parse=parse_daily, key=("report_date", "state_name", "municipality_name", "entry_number"),
         publisher="SSPC / Gabinete de Seguridad daily report, transcribed by PADeCI (CIDE)", licence="none stated",
         description="Preliminary open-source counts; cumulative/duplicated months removed; names matched to INEGI codes.",
         tags={"unit": "victims (preliminary)", "geography": "municipality", "period": "day"},

@@ -33,18 +33,18 @@ def test_no_month_is_counted_twice(daily):
             with open(DATA / f, encoding="utf-8", newline="") as handle:
                 naive += sum(float(r["Homicidios"]) for r in csv.DictReader(handle))
     assert naive > 1.5 * daily[daily["year"] == 2020]["homicides"].sum()
-    per_file = daily.groupby("source_file")["month"].nunique()
+    per_file = daily.groupby("month_file")["month"].nunique()
     assert (per_file == 1).all()
-    july = daily[daily["source_file"] == "2020/07_july_2020.csv"]
+    july = daily[daily["month_file"] == "2020/07_july_2020.csv"]
     assert july["file_rows"].iloc[0] == 13_345 and set(july["month"]) == {7}
-    august = daily[daily["source_file"] == "2020/08_august_2020.csv"]
+    august = daily[daily["month_file"] == "2020/08_august_2020.csv"]
     assert august["file_rows"].iloc[0] == 2_902 and len(august) <= 1_451
 
 
 def test_ddmmyy_dates_are_read_as_day_first(daily):
-    march = daily[daily["source_file"] == "2019/03_march_2019.csv"]
-    assert (march["date"] == "2019-03-08").sum() >= 43
-    assert march["date"].str.startswith("2019-03").all()
+    march = daily[daily["month_file"] == "2019/03_march_2019.csv"]
+    assert (march["report_date"] == "2019-03-08").sum() >= 43
+    assert march["report_date"].str.startswith("2019-03").all()
 
 
 def test_names_matched_to_codes(daily):

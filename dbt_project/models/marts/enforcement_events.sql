@@ -1,0 +1,93 @@
+-- Dated enforcement events for event studies: high-profile arrests announced by Mexico's
+-- Security Cabinet (place matched to INEGI codes) and OFAC SDN designations / delistings
+-- (dates approximated by the first / last scrape snapshot listing the entry, within days).
+with arrests as (
+    select
+        'arrest-' || cast(arrest_id as {{ dbt.type_string() }}) as event_id,
+        'arrest' as event_type,
+        coalesce(date_of_arrest, conference_date) as event_date,
+        case when date_of_arrest is null then 'conference_date' else 'date_of_arrest' end as date_basis,
+        conference_date as announced_date,
+        'MX' as country,
+        cve_ent,
+        cvegeo,
+        match_status as place_match_status,
+        detainee_name as subject_name,
+        'individual' as subject_type,
+        criminal_group as organisation_or_program,
+        mentions_fentanyl as narcotics_related,
+        mentions_fentanyl,
+        cast(null as boolean) as mexico_nexus,
+        us_extradition_request,
+        'Gabinete de Seguridad press conferences (third-party compilation)' as source
+    from {{ ref('stg_enforcement__gabinete_arrests') }}
+),
+
+snapshot as (
+    select ent_num, mexico_nexus from {{ ref('stg_enforcement__ofac_sdn_2024_05_03') }}
+),
+
+sdn as (
+    select f.*, s.mexico_nexus
+    from {{ ref('stg_enforcement__ofac_sdn_first_last_seen') }} as f
+    left join snapshot as s on s.ent_num = f.ent_num
+),
+
+designations as (
+    select
+        'sdn-designation-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
+        'sanction_designation' as event_type,
+        first_seen_date as event_date,
+        'first_seen_snapshot' as date_basis,
+        first_seen_date as announced_date,
+        'US' as country,
+        cast(null as {{ dbt.type_string() }}) as cve_ent,
+        cast(null as {{ dbt.type_string() }}) as cvegeo,
+        cast(null as {{ dbt.type_string() }}) as place_match_status,
+        sdn_name as subject_name,
+        sdn_type as subject_type,
+        programs as organisation_or_program,
+        narcotics_program as narcotics_related,
+        cast(null as boolean) as mentions_fentanyl,
+        mexico_nexus,
+        cast(null as {{ dbt.type_string() }}) as us_extradition_request,
+        'OFAC SDN list (scrape history)' as source
+    from sdn
+    where not present_in_first_snapshot
+),
+
+delistings as (
+    select
+        'sdn-delisting-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
+        'sanction_delisting' as event_type,
+        last_seen_date as event_date,
+        'last_seen_snapshot' as date_basis,
+        last_seen_date as announced_date,
+        'US' as country,
+        cast(null as {{ dbt.type_string() }}) as cve_ent,
+        cast(null as {{ dbt.type_string() }}) as cvegeo,
+        cast(null as {{ dbt.type_string() }}) as place_match_status,
+        sdn_name as subject_name,
+        sdn_type as subject_type,
+        programs as organisation_or_program,
+        narcotics_program as narcotics_related,
+        cast(null as boolean) as mentions_fentanyl,
+        mexico_nexus,
+        cast(null as {{ dbt.type_string() }}) as us_extradition_request,
+        'OFAC SDN list (scrape history)' as source
+    from sdn
+    where not present_in_last_snapshot
+),
+
+events as (
+    select * from arrests
+    union all
+    select * from designations
+    union all
+    select * from delistings
+)
+
+select
+    *,
+    {{ month_of('event_date') }} as event_period
+from events
