@@ -76,7 +76,7 @@ def _numeric(df: pd.DataFrame, col: str) -> np.ndarray:
         converted = pd.to_numeric(s, errors="coerce")
         bad = s[converted.isna() & s.notna()]
         if len(bad):
-            raise DidInputError(f"column {col!r} must be numeric; found value {bad.iloc[0]!r}")
+            raise DidInputError(f"column {col!r} must be numeric; found value {_show(bad.iloc[0])}")
         s = converted
     return s.to_numpy(dtype=float)
 
