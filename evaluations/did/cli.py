@@ -96,17 +96,23 @@ def _estimate(args, df: pd.DataFrame):
         _require(args, "group", "post")
         return did_2x2(df, args.outcome, args.group, args.post, unit=args.unit, covariates=covariates,
                        weights=args.weights, vcov=args.vcov, cluster=args.cluster)
-    if args.design == "twfe":
-        from .twfe import twfe
-        _require(args, "unit", "treatment")
-        return twfe(df, args.outcome, args.unit, args.time, args.treatment, covariates=covariates,
-                    weights=args.weights, vcov=args.vcov or "cluster", cluster=args.cluster)
-    if args.design == "event-study":
-        from .event_study import event_study
-        _require(args, "unit", "cohort")
-        return event_study(df, args.outcome, args.unit, args.time, args.cohort, window=_window(args.window),
-                           covariates=covariates, weights=args.weights, vcov=args.vcov or "cluster",
-                           cluster=args.cluster)
+    if args.design in ("twfe", "event-study"):
+        from linearmodels.panel.utility import AbsorbingEffectError
+        try:
+            if args.design == "twfe":
+                from .twfe import twfe
+                _require(args, "unit", "treatment")
+                return twfe(df, args.outcome, args.unit, args.time, args.treatment, covariates=covariates,
+                            weights=args.weights, vcov=args.vcov or "cluster", cluster=args.cluster)
+            from .event_study import event_study
+            _require(args, "unit", "cohort")
+            return event_study(df, args.outcome, args.unit, args.time, args.cohort, window=_window(args.window),
+                               covariates=covariates, weights=args.weights, vcov=args.vcov or "cluster",
+                               cluster=args.cluster)
+        except AbsorbingEffectError:
+            what = args.treatment if args.design == "twfe" else f"event-time dummies of {args.cohort!r}"
+            raise DidInputError(f"{what!r} is absorbed by the unit and period effects (constant within units or "
+                                "periods, or collinear): the design cannot be estimated") from None
     from .cs import att_gt
     _require(args, "unit", "cohort")
     if args.vcov == "cluster" and not args.cluster:
