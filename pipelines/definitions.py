@@ -7,7 +7,7 @@ from dagster_dbt import DbtCliResource
 from .assets.evaluations import EVALUATION_ASSETS, MAP_ASSETS
 from .assets.ingest import RAW_ASSETS
 from .assets.models import dbt_models
-from .assets.quality import SUITE_CHECKS
+from .assets.quality import SUITE_CHECKS, quality_report
 from .assets.site import website
 from .dbt_project import DBT_EXECUTABLE, DBT_PROJECT
 from .resources import ProjectResource
@@ -20,7 +20,7 @@ refresh_all = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*RAW_ASSETS, dbt_models, *EVALUATION_ASSETS, *MAP_ASSETS, website],
+    assets=[*RAW_ASSETS, dbt_models, quality_report, *EVALUATION_ASSETS, *MAP_ASSETS, website],
     asset_checks=SUITE_CHECKS,
     jobs=[refresh_all],
     resources={

@@ -61,3 +61,24 @@ def build_suite_check(suite: Suite) -> dg.AssetChecksDefinition:
 
 SUITES = load_suites(EXPECTATIONS_DIR)
 SUITE_CHECKS = [build_suite_check(s) for s in SUITES]
+
+
+@dg.asset(
+    key=dg.AssetKey(["quality", "report"]),
+    deps=[dg.AssetKey(list(s.asset)) for s in SUITES],
+    group_name=GROUP,
+    description="All expectation outcomes of this run in one file (build/results/quality/report.json), for the site.",
+    kinds={"python"},
+)
+def quality_report(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
+    folder = project.settings.results_dir / "quality"
+    suites = [json.loads((folder / f"{s.name}.json").read_text()) for s in SUITES if (folder / f"{s.name}.json").exists()]
+    outcomes = [e for suite in suites for e in suite["expectations"]]
+    report = {
+        "suites": suites,
+        "passed": sum(e["success"] for e in outcomes),
+        "failed_error": sum(not e["success"] and e["severity"] == "error" for e in outcomes),
+        "failed_warn": sum(not e["success"] and e["severity"] == "warn" for e in outcomes),
+    }
+    (folder / "report.json").write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
+    return dg.MaterializeResult(metadata={k: v for k, v in report.items() if k != "suites"})

@@ -22,7 +22,7 @@ def code_version() -> dict:
 
 @dg.asset(
     key=dg.AssetKey(["site", "website"]),
-    deps=[*(a.key for a in EVALUATION_ASSETS), *(a.key for a in MAP_ASSETS)],
+    deps=[*(a.key for a in EVALUATION_ASSETS), *(a.key for a in MAP_ASSETS), dg.AssetKey(["quality", "report"])],
     group_name="site",
     description="The published website (build/site/): one page per strategic goal, data sources, rendered from the results.",
     kinds={"html"},

@@ -152,13 +152,18 @@ def test_site_pages_exist_and_carry_the_numbers(pipeline_build):
         assert not re.search(r'(src|href)="https?://', page.read_text()), f"{page.name} loads from the internet"
 
 
-def test_dbt_unit_tests_pass(pipeline_build):
-    """Every dbt model's unit test (dbt_project/models/**/_*__models.yml), run against the built warehouse."""
-    env = {**os.environ, "BICENTENNIAL_WAREHOUSE": str(pipeline_build / "warehouse.duckdb"),
+def test_dbt_unit_tests_pass(pipeline_build, tmp_path):
+    """Every dbt model's unit test (dbt_project/models/**/_*__models.yml), run against a copy of the built
+    warehouse (dbt needs a writable file, and DuckDB allows one writer)."""
+    import shutil
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline_build / "warehouse.duckdb", warehouse)
+    env = {**os.environ, "BICENTENNIAL_WAREHOUSE": str(warehouse),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = str(Path(sys.executable).with_name("dbt"))
     completed = subprocess.run(
-        [dbt, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(pipeline_build / "dbt-unit")],
+        [dbt, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path / "dbt-target")],
         cwd=REPO_ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
