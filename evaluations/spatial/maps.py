@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -188,6 +189,12 @@ def classify(
     ``"equal_interval"``, ``"user"`` (with ``bins``), or ``"diverging"`` (quantile classes computed
     separately below and above 0, with 0 as a break — for changes).
     """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed")  # pure-Python path is expected
+        return _classify(values, scheme=scheme, k=k, cmap=cmap, bins=bins, seed=seed)
+
+
+def _classify(values, *, scheme, k, cmap, bins, seed) -> Classification:
     y = np.asarray(values, dtype=float)
     ok = ~np.isnan(y)
     yv = y[ok]
@@ -418,8 +425,7 @@ def _html_page(fig, *, title: str, subtitle: str, footer: str) -> str:
         full_html=False,
         include_plotlyjs=True,
         include_mathjax=False,
-        config={"displaylogo": False, "responsive": True, "showLink": False,
-                "modeBarButtonsToRemove": ["sendDataToCloud"], "topojsonURL": "./"},
+        config={"displaylogo": False, "responsive": True, "topojsonURL": "./"},
     )
     e = html.escape
     return (
@@ -447,7 +453,7 @@ def _plotly_geo_figure(gj, traces, *, legend_title: str):
     fig = go.Figure(traces)
     fig.update_geos(
         visible=False,
-        projection=dict(type="conic conformal", parallels=[17.5, 29.5], rotation=dict(lon=-102)),
+        projection=dict(type="conic conformal", parallels=[17.5, 29.5], rotation=dict(lon=sum(lon_range) / 2)),
         lonaxis=dict(range=list(lon_range)),
         lataxis=dict(range=list(lat_range)),
         showframe=False,

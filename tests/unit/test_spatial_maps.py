@@ -1,0 +1,228 @@
+"""evaluations.spatial.maps: classification, rates/changes, static PNG and offline HTML."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from evaluations.spatial import geometry as geo
+from evaluations.spatial import maps
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def mun():
+    return geo.load_municipalities()
+
+
+@pytest.fixture(scope="module")
+def states():
+    return geo.load_states()
+
+
+# ---------------------------------------------------------------- helpers
+def test_rate_per_100k_by_hand():
+    r = maps.rate_per_100k(pd.Series([5, 0, 3, 7]), pd.Series([50_000, 1_000, 0, np.nan]))
+    assert r.iloc[0] == pytest.approx(10.0)  # 5 / 50,000 × 100,000
+    assert r.iloc[1] == 0.0
+    assert np.isnan(r.iloc[2]) and np.isnan(r.iloc[3])
+
+
+def test_period_change_pools_counts_before_dividing():
+    df = pd.DataFrame(
+        {
+            "id": ["a"] * 4 + ["b"] * 4,
+            "year": [2017, 2018, 2021, 2022] * 2,
+            "hom": [10, 30, 20, 20, 0, 0, 4, 6],
+            "pop": [100_000, 100_000, 100_000, 100_000, 50_000, 50_000, 50_000, 50_000],
+        }
+    )
+    out = maps.period_change(df, id_col="id", period_col="year", baseline=[2017, 2018], later=[2021, 2022],
+                             count_col="hom", population_col="pop").set_index("id")
+    # a: baseline 40 / 200,000 → 20 per 100k; later 40 / 200,000 → 20; change 0
+    assert out.loc["a", "baseline"] == pytest.approx(20.0) and out.loc["a", "change"] == pytest.approx(0.0)
+    # b: baseline 0; later 10 / 100,000 → 10 per 100k
+    assert out.loc["b", "change"] == pytest.approx(10.0)
+    pct = maps.period_change(df, id_col="id", period_col="year", baseline=[2017, 2018], later=[2021, 2022],
+                             count_col="hom", population_col="pop", how="percent").set_index("id")
+    assert np.isnan(pct.loc["b", "change"])  # no percent change from a zero baseline
+
+
+def test_fisher_jenks_gives_an_extreme_value_its_own_class():
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.uniform(0, 50, 300), [900.0]])
+    fj = maps.classify(y, scheme="fisher_jenks", k=5)
+    top = fj.classes == fj.classes.max()
+    assert top.sum() == 1 and y[top][0] == 900.0
+    assert fj.labels[-1] == "900"
+    q = maps.classify(y, scheme="quantiles", k=5)
+    # quantiles absorb it into a class of ~60, but the legend's top range still ends at the maximum
+    assert (q.classes == q.classes.max()).sum() > 50
+    assert q.labels[-1].endswith("900")
+    # every observation falls in a class whose label range contains it
+    for cl in (fj, q):
+        assert (cl.classes >= 0).all() and len(cl.labels) == len(cl.colours) == cl.classes.max() + 1
+
+
+def test_diverging_classes_break_at_zero():
+    y = np.array([-30, -10, -5, -1, 0, 2, 4, 8, 20, 50], dtype=float)
+    cl = maps.classify(y, scheme="diverging", k=6)
+    neg_classes = set(cl.classes[y < 0])
+    pos_classes = set(cl.classes[y > 0])
+    assert not neg_classes & pos_classes  # no class mixes decreases and increases
+    assert cl.bins[max(neg_classes)] < 0
+
+
+# ---------------------------------------------------------------- PNG
+def _png_text(path: Path) -> dict:
+    with Image.open(path) as im:
+        im.load()
+        assert im.format == "PNG"
+        assert im.size[0] > 800 and im.size[1] > 600
+        return dict(im.text)
+
+
+def test_municipal_png_has_title_legend_source_and_date(tmp_path, mun, states):
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"CVEGEO": mun["CVEGEO"], "hom": rng.poisson(4, len(mun)), "pop": rng.integers(2_000, 90_000, len(mun))})
+    data["rate"] = maps.rate_per_100k(data["hom"], data["pop"])
+    data = data.iloc[5:]  # five municipalities without data
+    out = maps.municipal_choropleth(
+        data, "rate", tmp_path / "mun_rate", title="Homicide rate, 2021", source="INEGI (test data)",
+        date="2021", legend_title="per 100,000", municipalities=mun, states=states, formats=("png",),
+    )
+    assert out.png.exists() and out.html is None
+    meta = _png_text(out.png)
+    assert meta["Title"] == "Homicide rate, 2021"
+    assert meta["Source"] == "INEGI (test data)" and meta["Creation Time"] == "2021"
+    assert meta["Description"].startswith("Legend: per 100,000")
+    assert out.legend_labels[-1] == "No data" and out.n_missing == 5
+    assert len(out.legend_labels) >= 4
+    # the legend's top class ends at the maximum rate
+    assert out.legend_labels[-2].endswith(maps._fmt(data["rate"].max()))
+
+
+def test_state_change_map(tmp_path, states):
+    df = pd.DataFrame({"CVE_ENT": states["CVE_ENT"], "change": np.linspace(-40, 60, 32)})
+    out = maps.change_map(df, tmp_path / "state_change", title="Change in homicide rate", source="test",
+                          date="2019→2023", level="state", legend_title="Δ per 100k", states=states)
+    meta = _png_text(out.png)
+    assert "Change in homicide rate" == meta["Title"]
+    assert out.html.exists()
+    assert any(l.startswith("-") for l in out.legend_labels)
+
+
+# ---------------------------------------------------------------- HTML
+class _FetchFinder(HTMLParser):
+    """Collects every attribute the browser would fetch (src, href, srcset, data, poster, CSS url())."""
+
+    def __init__(self):
+        super().__init__()
+        self.fetches: list[str] = []
+        self.scripts_with_src: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("src", "href", "srcset", "data", "poster", "action") and v:
+                self.fetches.append(v)
+            if tag == "script" and k == "src":
+                self.scripts_with_src.append(v or "")
+
+
+@pytest.fixture(scope="module")
+def evil_html(tmp_path_factory, mun):
+    # one state's municipalities keep the file small; one name is a script-injection attempt
+    sub = mun[mun["CVE_ENT"] == "02"].copy()
+    sub.loc[sub.index[0], "NOMGEO"] = EVIL
+    sub["rate"] = np.arange(len(sub), dtype=float) * 7.5
+    out = maps.choropleth_html(sub, "rate", tmp_path_factory.mktemp("html") / "bc", title="Tasa <b>BC</b>",
+                               source="S & P", date="2024-06", legend_title="per 100k")
+    return out, out.html.read_text(encoding="utf-8")
+
+
+def test_html_is_self_contained(evil_html):
+    out, text = evil_html
+    finder = _FetchFinder()
+    finder.feed(text)
+    assert finder.scripts_with_src == []
+    assert not [u for u in finder.fetches if re.match(r"\s*(https?:)?//", u, re.I)]
+    assert not re.search(r"<script[^>]+src\s*=\s*[\"']?https?:", text, re.I)
+    assert not re.search(r"url\(\s*[\"']?https?:", text, re.I)
+    assert "<link" not in text.lower()
+    # plotly.js is inline (it is ~4.8 MB)
+    assert len(text) > 3_000_000 and "Plotly.newPlot" in text
+    # the topojson that plotly's geo subplot would download is pre-registered, and the URL is local
+    assert "PlotlyGeoAssets" in text and '"topojsonURL": "./"' in text
+
+
+def test_html_escapes_names_and_shows_them_on_hover(evil_html):
+    out, text = evil_html
+    assert EVIL not in text
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert(1)&lt;" in text  # hover text, escaped
+    assert "Tasa &lt;b&gt;BC&lt;/b&gt;" in text  # title escaped in the page heading
+    assert "Tijuana, Baja California" in text  # municipality, state in the hover
+    assert "S &amp; P" in text and "2024-06" in text
+    assert "hovertemplate" in text
+
+
+_INTERIOR_POINTS_JS = """
+() => Array.from(document.querySelectorAll('path.choroplethlocation')).map(p => {
+  const b = p.getBBox(), m = p.getScreenCTM();
+  for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {
+    const pt = new DOMPoint(b.x + b.width * i / 24, b.y + b.height * j / 24);
+    if (p.isPointInFill(pt)) { const s = pt.matrixTransform(m); return [s.x, s.y]; }
+  }
+  return null;
+}).filter(x => x)
+"""
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.browser
+def test_html_renders_offline_in_chromium(evil_html):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no Chromium on this machine")
+    out, _ = evil_html
+    requests, dialogs, errors = [], [], []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.html.resolve().as_uri())
+        page.wait_for_selector("path.choroplethlocation", state="attached", timeout=15_000)
+        page.wait_for_timeout(500)
+        n_paths = page.evaluate("document.querySelectorAll('path.choroplethlocation').length")
+        # hover over a point inside each polygon (found with SVG isPointInFill) and read the hover label
+        points = page.evaluate(_INTERIOR_POINTS_JS)
+        labels = []
+        for x, y in points:
+            page.mouse.move(x, y, steps=2)
+            page.wait_for_timeout(150)
+            txt = page.evaluate("Array.from(document.querySelectorAll('.hoverlayer text')).map(t => t.textContent).join(' | ')")
+            if txt:
+                labels.append(txt)
+        browser.close()
+    assert [u for u in requests if not u.startswith("file:")] == []
+    assert dialogs == [] and errors == []
+    assert n_paths == 6  # Baja California's 6 municipalities in the 2020 set (incl. San Quintín)
+    assert len(labels) >= 5, labels
+    assert any("per 100k" in t for t in labels), labels
+    assert any("Tijuana, Baja California" in t for t in labels), labels
+    # the hostile name is shown as literal text in the tooltip, and no dialog was opened
+    assert any(EVIL in t for t in labels), labels
