@@ -146,14 +146,15 @@ def _polygonal_part(geom):
     return shapely.union_all(polys) if polys else geom
 
 
-def load_municipalities(path: str | Path | None = None) -> gpd.GeoDataFrame:
+def load_municipalities(path=None) -> gpd.GeoDataFrame:
     """Load the 2,469 municipal polygons (WGS84) with string codes ``CVEGEO, CVE_ENT, CVE_MUN``.
 
     ``path`` defaults to ``data/geo/mx_mapas/municipios_mxmaps.geojson``; any GeoJSON/GeoPackage with a
-    ``CVEGEO`` column (or ``CVE_ENT`` + ``CVE_MUN``) works.  Rows are sorted by ``CVEGEO`` and the index is
+    ``CVEGEO`` column (or ``CVE_ENT`` + ``CVE_MUN``) works, and so does anything :func:`read_polygons`
+    accepts (a GeoDataFrame, or a DataFrame with a WKB ``geometry`` column, e.g. from DuckDB).  Rows are sorted by ``CVEGEO`` and the index is
     a plain RangeIndex, so row ``i`` is the same unit in weights built from this frame.
     """
-    gdf = read_polygons(path or MUNICIPIOS_PATH)
+    gdf = read_polygons(MUNICIPIOS_PATH if path is None else path)
     if "CVEGEO" not in gdf.columns:
         if {"CVE_ENT", "CVE_MUN"} <= set(gdf.columns):
             gdf["CVEGEO"] = normalise_cve_ent(gdf["CVE_ENT"]) + gdf["CVE_MUN"].astype(str).str.zfill(3)
@@ -168,9 +169,10 @@ def load_municipalities(path: str | Path | None = None) -> gpd.GeoDataFrame:
     return gdf.sort_values("CVEGEO").reset_index(drop=True)
 
 
-def load_states(path: str | Path | None = None) -> gpd.GeoDataFrame:
-    """Load the 32 state polygons (WGS84) with a 2-digit string ``CVE_ENT`` and ``NOM_ENT``."""
-    gdf = read_polygons(path or ESTADOS_PATH)
+def load_states(path=None) -> gpd.GeoDataFrame:
+    """Load the 32 state polygons (WGS84) with a 2-digit string ``CVE_ENT`` and ``NOM_ENT`` (same inputs as
+    :func:`load_municipalities`)."""
+    gdf = read_polygons(ESTADOS_PATH if path is None else path)
     for alt in ("cve_geo", "id", "CVEGEO"):
         if "CVE_ENT" not in gdf.columns and alt in gdf.columns:
             gdf = gdf.rename(columns={alt: "CVE_ENT"})

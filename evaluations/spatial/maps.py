@@ -595,14 +595,20 @@ def choropleth(
     return out
 
 
-def _attach(data: pd.DataFrame, geo: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+def _attach(data: pd.DataFrame, geo: gpd.GeoDataFrame, key: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Left-join data onto every polygon; returns the frame and the data keys that have no polygon
+    (e.g. post-2020 municipalities that were not folded into their parent)."""
     d = data.copy()
     d[key] = d[key].astype(str).str.zfill(len(str(geo[key].iloc[0])))
     dup = d[key].duplicated()
     if dup.any():
         raise ValueError(f"data has several rows per {key} (e.g. {d.loc[dup, key].iloc[0]}); aggregate first")
+    unmatched = sorted(set(d[key]) - set(geo[key].astype(str)))
+    if unmatched:
+        warnings.warn(f"{len(unmatched)} {key} values have no polygon and are not mapped: {unmatched[:5]} "
+                      "(fold post-2020 municipalities with geometry.fold_new_municipalities)", stacklevel=3)
     cols = [c for c in d.columns if c not in geo.columns or c == key]
-    return geo.merge(d[cols], on=key, how="left")  # every polygon kept; unmatched → "No data"
+    return geo.merge(d[cols], on=key, how="left"), unmatched  # every polygon kept; no data → grey
 
 
 def municipal_choropleth(
@@ -622,9 +628,11 @@ def municipal_choropleth(
     :func:`evaluations.spatial.geometry.fold_new_municipalities`).  State borders are overlaid."""
     geo = municipalities if municipalities is not None else load_municipalities()
     states = states if states is not None else load_states()
-    g = _attach(data, geo, key)
-    return choropleth(g, value_col, out_base, title=title, source=source, date=date, overlay=states, id_col=key,
-                      name_cols=("NOMGEO", "NOM_ENT"), **kw)
+    g, unmatched = _attach(data, geo, key)
+    out = choropleth(g, value_col, out_base, title=title, source=source, date=date, overlay=states, id_col=key,
+                     name_cols=("NOMGEO", "NOM_ENT"), **kw)
+    out.extra["unmatched_keys"] = unmatched
+    return out
 
 
 def state_choropleth(
@@ -641,10 +649,12 @@ def state_choropleth(
 ) -> MapOutput:
     """State map of ``data[value_col]`` joined on the 2-digit ``CVE_ENT``."""
     geo = states if states is not None else load_states()
-    g = _attach(data, geo, key)
+    g, unmatched = _attach(data, geo, key)
     kw.setdefault("k", 5)
-    return choropleth(g, value_col, out_base, title=title, source=source, date=date, id_col=key,
-                      name_cols=("NOM_ENT",), **kw)
+    out = choropleth(g, value_col, out_base, title=title, source=source, date=date, id_col=key,
+                     name_cols=("NOM_ENT",), **kw)
+    out.extra["unmatched_keys"] = unmatched
+    return out
 
 
 def change_map(

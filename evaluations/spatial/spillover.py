@@ -194,25 +194,21 @@ def build_exposure_panel(
     n_rings = order if method == "contiguity" else len(bands_km)
     spill_cols = [f"spill_{r}" for r in _ring_labels(n_rings)]
 
-    periods = np.sort(df[time_col].unique())
     adoption = sorted(set(ft.values))
-    # exposure state for each interval between adoption dates
-    state_by_period: dict = {}
+    # Rings depend only on which cohorts have adopted by t: compute them once per adoption state.
     cache: dict = {}
-    for t in periods:
+    parts = []
+    for t, sub in df.groupby(time_col, sort=True):
         key = tuple(a for a in adoption if a <= t)
         if key not in cache:
             treated_ids = ft.index[ft.isin(key)].tolist() if key else []
-            if treated_ids:
-                cache[key] = exposure_rings(gdf, treated_ids, id_col=id_col, method=method, order=order,
-                                            bands_km=bands_km, w=w).set_index(id_col)
-            else:
-                cache[key] = None
-        state_by_period[t] = cache[key]
-
-    parts = []
-    for t, sub in df.groupby(time_col, sort=False):
-        st = state_by_period[t]
+            cache[key] = (
+                exposure_rings(gdf, treated_ids, id_col=id_col, method=method, order=order, bands_km=bands_km,
+                               w=w).set_index(id_col)
+                if treated_ids
+                else None
+            )
+        st = cache[key]
         sub = sub.copy()
         if st is None:
             sub["ring"] = "far"

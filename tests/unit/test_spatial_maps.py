@@ -226,3 +226,12 @@ def test_html_renders_offline_in_chromium(evil_html):
     assert any("Tijuana, Baja California" in t for t in labels), labels
     # the hostile name is shown as literal text in the tooltip, and no dialog was opened
     assert any(EVIL in t for t in labels), labels
+
+
+def test_unmatched_keys_are_reported(tmp_path, states):
+    df = pd.DataFrame({"CVE_ENT": list(states["CVE_ENT"][:30]) + ["99"], "v": np.arange(31, dtype=float)})
+    with pytest.warns(UserWarning, match="no polygon"):
+        out = maps.state_choropleth(df, "v", tmp_path / "s", title="t", source="s", date="d", states=states,
+                                    formats=("png",))
+    assert out.extra["unmatched_keys"] == ["99"]
+    assert out.n_missing == 2  # two states without data, drawn grey

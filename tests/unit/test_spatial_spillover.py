@@ -131,3 +131,16 @@ def test_one_call_with_distance_rings(mun, simulated):
     assert res.spillover.loc["spill_ring2", "estimate"] == pytest.approx(0.0, abs=0.3)
     assert res.extra["method"] == "distance"
     assert "Assumptions" in sp.__doc__ and "Parallel trends" in sp.__doc__
+
+
+@pytest.mark.parametrize("kind", ["timestamp", "period"])
+def test_exposure_panel_accepts_dates(kind):
+    g = lattice()
+    periods = (pd.date_range("2020-01-01", periods=4, freq="MS") if kind == "timestamp"
+               else pd.period_range("2020-01", periods=4, freq="M"))
+    panel = pd.DataFrame([(u, t) for u in g["CVEGEO"] for t in periods], columns=["CVEGEO", "month"])
+    ep = sp.build_exposure_panel(panel, g, unit_col="CVEGEO", time_col="month",
+                                 first_treated={"00000": periods[1], "00008": periods[3]})
+    last = ep[ep["month"] == periods[3]].set_index("CVEGEO")["ring"]
+    assert last.tolist() == ["treated", "ring1", "far", "ring1", "ring1", "ring1", "far", "ring1", "treated"]
+    assert ep["direct"].sum() == 4
