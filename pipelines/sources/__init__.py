@@ -1,10 +1,10 @@
 """Source registry: every raw table the pipeline loads, and how its landing files are parsed."""
 from __future__ import annotations
 
-from . import conapo, gargiulo, geography, programs
+from . import cbp, cdc, census, conapo, enforcement, gargiulo, geography, guardia, inegi, programs, sesnsp, sspc
 from .base import SourceFormatError, SourceSpec, sha256_of
 
-SOURCES: tuple[SourceSpec, ...] = (*gargiulo.SPECS, *conapo.SPECS, *geography.SPECS, *programs.SPECS)
+SOURCES: tuple[SourceSpec, ...] = (*gargiulo.SPECS, *conapo.SPECS, *geography.SPECS, *programs.SPECS, *inegi.SPECS, *census.SPECS, *sesnsp.SPECS, *sspc.SPECS, *cbp.SPECS, *enforcement.SPECS, *guardia.SPECS, *cdc.SPECS)
 
 __all__ = ["SOURCES", "SourceFormatError", "SourceSpec", "sha256_of", "source_by_name"]
 
