@@ -96,6 +96,20 @@ inegi as (
     group by period
 ),
 
+inegi_registration as (
+    -- deaths in Mexico only (deaths abroad excluded), by year of registration
+    select year, sum(homicides) as homicides
+    from {{ ref('stg_inegi__homicides_registration') }}
+    where area_type <> 'abroad'
+    group by year
+),
+
+idm_lethal as (
+    select period, sum(homicide_intentional) as files
+    from {{ ref('stg_sesnsp__lethal_violence_municipal') }}
+    group by period
+),
+
 sspc as (
     select period, sum(homicides) as homicides
     from {{ ref('stg_sspc__daily_homicides') }}
@@ -143,6 +157,14 @@ rows_ as (
     select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (month of occurrence)',
            'victims', period, 'month', 'MX', cast(homicides as double), 'INEGI death records (Gargiulo et al.)'
     from inegi
+    union all
+    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (year of registration)',
+           'victims', {{ month_start('year', '1') }}, 'year', 'MX', cast(homicides as double), 'INEGI death records (OLAP exports)'
+    from inegi_registration
+    union all
+    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Intentional-homicide investigation files (sum of municipalities)',
+           'investigation files', period, 'month', 'MX', cast(files as double), 'SESNSP incidencia delictiva municipal (third-party aggregate)'
+    from idm_lethal
     union all
     select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims in the preliminary daily report',
            'victims', period, 'month', 'MX', cast(homicides as double), 'SSPC daily report (fuentes abiertas, PADeCI transcription)'
