@@ -74,7 +74,17 @@ MUNICIPALITY_ALIASES = {
     ("14", "tlajomulco"): "Tlajomulco de Zúñiga",
     ("14", "cd guzman"): "Zapotlán el Grande",
     ("30", "poza rica"): "Poza Rica de Hidalgo",
+    ("19", "escobedo"): "General Escobedo",
+    ("19", "carmen"): "El Carmen",
 }
+
+
+ABBREVIATIONS = {"gral": "general", "dr": "doctor", "cd": "ciudad", "sta": "santa", "sto": "santo", "fco": "francisco"}
+
+
+def _expand(key: str) -> str:
+    """'gral escobedo' -> 'general escobedo' (common abbreviations in printed municipality names)."""
+    return " ".join(ABBREVIATIONS.get(w, w) for w in key.split())
 
 
 def find_data_root(path: Path, marker: str = CATALOGUE_FILE) -> Path:
@@ -108,7 +118,9 @@ def match_municipalities(frame: pd.DataFrame, state_col: str, municipality_col: 
     """Add cve_ent, cvegeo and match_status to `frame` by matching names within state.
 
     match_status: 'exact' (accent/case-insensitive name equal to the 2020 catalogue),
-    'alias' (a hand-checked spelling variant), 'unmatched_municipality' (state known,
+    'alias' (a hand-checked spelling variant), 'abbreviation' (Gral., Dr., Cd., Sta. expanded),
+    'spacing' (equal once spaces are removed, e.g. a word split by a PDF line wrap; only
+    when unique within the state), 'unmatched_municipality' (state known,
     municipality not in the 2020 catalogue: placeholders such as 'No Especificado',
     Oaxaca district splits, municipalities created after 2020, misspellings) or
     'unmatched_state'. Unmatched rows are kept with cvegeo empty.
@@ -118,6 +130,9 @@ def match_municipalities(frame: pd.DataFrame, state_col: str, municipality_col: 
     # names that occur twice within a state cannot be matched by name alone
     dup = catalogue.groupby(["cve_ent", "municipality_key"]).size()
     ambiguous = set(dup[dup > 1].index)
+    squeezed = catalogue.assign(k=catalogue["municipality_key"].str.replace(" ", "", regex=False))
+    counts = squeezed.groupby(["cve_ent", "k"])["cvegeo"].transform("size")
+    by_squeezed = {(r.cve_ent, r.k): r.cvegeo for r in squeezed[counts == 1].itertuples()}
     aliases = {}
     for (ent, key), target in MUNICIPALITY_ALIASES.items():
         code = by_name.get((ent, normalise_name(target)))
@@ -137,6 +152,11 @@ def match_municipalities(frame: pd.DataFrame, state_col: str, municipality_col: 
             result[(s_name, m_name)] = (ent, by_name[(ent, key)], "exact")
         elif (ent, key) in aliases:
             result[(s_name, m_name)] = (ent, aliases[(ent, key)], "alias")
+        elif (ent, _expand(key)) in by_name:
+            result[(s_name, m_name)] = (ent, by_name[(ent, _expand(key))], "abbreviation")
+        elif (ent, key.replace(" ", "")) in by_squeezed:
+            # PDF line wraps split words ('Azcapotzal co'); unique within the state
+            result[(s_name, m_name)] = (ent, by_squeezed[(ent, key.replace(" ", ""))], "spacing")
         else:
             result[(s_name, m_name)] = (ent, None, "unmatched_municipality")
     keys = list(zip(frame[state_col], frame[municipality_col]))

@@ -52,3 +52,12 @@ def test_missing_column_is_reported(tmp_path):
     (tmp_path / "df_mxmunicipio_2020.csv").write_text(src, encoding="utf-8")
     with pytest.raises(SourceFormatError, match="municipio_name"):
         census.parse_municipal_catalogue(tmp_path / "df_mxmunicipio_2020.csv")
+
+
+def test_abbreviations_and_pdf_line_wraps_are_matched():
+    cat = census.load_catalogue(DATA.resolve())
+    frame = pd.DataFrame({"state": ["Nuevo León", "Ciudad de México", "Jalisco"],
+                          "mun": ["Gral. Escobedo", "Azcapotzal co", "San Pedro"]})
+    out = census.match_municipalities(frame, "state", "mun", cat)
+    assert out["cvegeo"].tolist()[:2] == ["19021", "09002"]
+    assert out["match_status"].tolist() == ["abbreviation", "spacing", "unmatched_municipality"]
