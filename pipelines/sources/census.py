@@ -198,7 +198,10 @@ CATALOGUE_COLUMNS = ["state_code", "municipio_code", "region", "state_name", "st
 
 def parse_municipal_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
     require_columns(df, CATALOGUE_COLUMNS, path)
     for col, width in (("state_code", 2), ("municipio_code", 3), ("region", 5)):
         bad = ~df[col].str.fullmatch(rf"\d{{{width}}}")
@@ -225,7 +228,10 @@ def parse_municipal_catalogue(path: Path) -> pd.DataFrame:
 
 def parse_state_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
     require_columns(df, ["region", "state_name", "state_name_official", "state_abbr", "state_abbr_official",
                          "year", "pop", "pop_male", "pop_female"], path)
     if not df["region"].str.fullmatch(r"\d{2}").all():

@@ -139,7 +139,10 @@ def _sdn_type(t: pd.Series) -> pd.Series:
 
 def parse_first_last_seen(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
     require_columns(df, FLS_COLUMNS, path)
     ent = pd.to_numeric(df["ent_num"], errors="coerce")
     if ent.isna().any():

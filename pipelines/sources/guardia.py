@@ -149,7 +149,10 @@ def parse_deployment_xlsx(path: Path) -> pd.DataFrame:
 
 def parse_deployment_csv(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
     require_columns(df, ["ano", "mes", "entidad", "cve_entidad", "despliegue", "migrantes_detenidos"], path)
     month = df["mes"].str.strip().str.lower().map({m: i + 1 for i, m in enumerate(MONTHS_ES3)})
     if month.isna().any():

@@ -48,3 +48,10 @@ def test_not_a_workbook_is_rejected(tmp_path):
     (tmp_path / "GN_base.xlsx").write_text("estado,jul\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match="xlsx"):
         guardia.parse_deployment_xlsx(tmp_path / "GN_base.xlsx")
+
+
+def test_latin1_long_file_is_rejected(tmp_path):
+    text = (DATA / guardia.SPECS[1].files[0]).read_text(encoding="utf-8") + "2021,jul,querétaro,22,1,1\n"
+    (tmp_path / "g.csv").write_bytes(text.encode("latin-1"))
+    with pytest.raises(SourceFormatError, match="UTF-8"):
+        guardia.parse_deployment_csv(tmp_path / "g.csv")
