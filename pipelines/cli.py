@@ -1,99 +1,23 @@
-"""The `bicentennial` command."""
+"""The `bicentennial` command. Subcommands live in pipelines/commands/ (one module each) and in
+evaluations/did/cli.py (`bicentennial did`)."""
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
+import pkgutil
 import sys
-import time
-from pathlib import Path
 
-
-def _apply_paths(args: argparse.Namespace) -> None:
-    if getattr(args, "build_dir", None):
-        os.environ["BICENTENNIAL_BUILD_DIR"] = str(Path(args.build_dir).resolve())
-    if getattr(args, "warehouse", None):
-        os.environ["BICENTENNIAL_WAREHOUSE"] = str(Path(args.warehouse).resolve())
-    if getattr(args, "data_dir", None):
-        os.environ["BICENTENNIAL_DATA_DIR"] = str(Path(args.data_dir).resolve())
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run the whole pipeline in-process and print where the site is."""
-    _apply_paths(args)
-    started = time.monotonic()
-    print("bicentennial: loading pipeline definitions (dbt manifest, specs, suites)…", flush=True)
-    import dagster as dg
-
-    from .definitions import defs
-    from .settings import settings_from_env
-
-    settings = settings_from_env()
-    job = defs.get_job_def("refresh_all")
-    print(f"bicentennial: running {job.name} → warehouse {settings.warehouse}", flush=True)
-    with dg.instance_for_test() if args.ephemeral else dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_log_config(args))
-    failures = [e for e in result.all_events if e.event_type_value in ("STEP_FAILURE",)]
-    check_failures = [
-        e.event_specific_data for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
-    ]
-    for evaluation in check_failures:
-        severity = evaluation.severity.value if evaluation.severity else "ERROR"
-        message = evaluation.metadata.get("message")
-        print(f"  check {evaluation.asset_check_key.to_user_string()} not passed [{severity}]: "
-              f"{message.value if message else ''}", flush=True)
-    for event in failures:
-        error = event.event_specific_data.error
-        print(f"  step {event.step_key} failed: {error.message.strip().splitlines()[-1] if error else ''}", file=sys.stderr)
-    elapsed = time.monotonic() - started
-    if not result.success or failures:
-        print(f"bicentennial: run FAILED after {elapsed:.0f} s; the previous site (if any) is untouched.", file=sys.stderr)
-        return 1
-    print(f"bicentennial: done in {elapsed:.0f} s. Site: {settings.site_dir / 'index.html'}", flush=True)
-    return 0
-
-
-def _log_config(args: argparse.Namespace) -> dict:
-    return {"loggers": {"console": {"config": {"log_level": "DEBUG" if args.verbose else "INFO"}}}}
-
-
-def cmd_ui(args: argparse.Namespace) -> int:
-    """Start the Dagster webserver (and daemon) on 127.0.0.1 with a project-local DAGSTER_HOME."""
-    import subprocess
-
-    from .settings import REPO_ROOT
-
-    home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "pipelines.definitions",
-               "--host", "127.0.0.1", "--port", str(args.port)]
-    print(f"bicentennial: Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
-    return subprocess.call(command, env=env, cwd=REPO_ROOT)
+from . import commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bicentennial", description="Evaluate the Mexico–U.S. Bicentennial Framework.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the whole pipeline on the embedded data and build the site")
-    run.add_argument("--build-dir", help="where the warehouse, results and site go (default: build/)")
-    run.add_argument("--warehouse", help="DuckDB file (default: BUILD_DIR/warehouse.duckdb)")
-    run.add_argument("--data-dir", help="landing data folder (default: the repository's data/)")
-    run.add_argument("--verbose", action="store_true", help="debug-level Dagster logs")
-    run.add_argument("--ephemeral", action="store_true", help=argparse.SUPPRESS)
-    run.set_defaults(func=cmd_run)
-    ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
-    ui.set_defaults(func=cmd_ui)
-    try:
-        from evaluations.did import cli as did_cli
+    for module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+        importlib.import_module(f"{commands.__name__}.{module}").add_parser(sub)
+    from evaluations.did import cli as did_cli
 
-        did_cli.add_parser(sub)
-    except (ImportError, AttributeError):
-        pass
+    did_cli.add_parser(sub)
     return parser
 
 
