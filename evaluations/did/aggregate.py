@@ -37,7 +37,16 @@ class Aggregation:
     band_kind: str                 # "simultaneous" or "pointwise"
     critical_value: float
     balance_e: int | None = None
-    influence: np.ndarray | None = field(default=None, repr=False)   # overall parameter's IF (n,)
+    _influence: np.ndarray | None = field(default=None, repr=False)
+    _lazy: tuple | None = field(default=None, repr=False)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """Influence function (n_units,) of the overall parameter."""
+        if self._influence is None:
+            result, a0, c0, Ind, pg = self._lazy
+            self._influence = np.asarray(result._if @ a0.toarray().ravel()) + (Ind - pg) @ c0
+        return self._influence
 
     def to_dict(self) -> dict:
         if self.kind == "simple":
@@ -182,17 +191,19 @@ def aggregate(result, kind: str = "simple", balance_e: int | None = None,
     alpha = result.alpha
     z = stats.norm.ppf(1 - alpha / 2)
     if result._draws is not None:
-        # influence function of the overall parameter only; SEs and bands from the draws
-        IF0 = result._if @ A[:, [0]].toarray().ravel() + (Ind - pg) @ C[:, 0]
-        draws = (AT @ result._draws.T).T + result._Vcoh @ C - np.outer(result._Vone, pg @ C)
+        # SEs and bands from the draws; the overall parameter's IF is built only if asked for
+        IF0 = None
+        lazy = (result, A[:, [0]], C[:, 0], Ind, pg)
+        draws = np.asarray(AT @ result._draws) + C.T @ result._Vcoh - np.outer(pg @ C, result._Vone)
         se = _boot.iqr_se(draws)
-        crit = _boot.uniform_critical_value(draws[:, 1:], se[1:], alpha) if A.shape[1] > 1 else z
+        crit = _boot.uniform_critical_value(draws[1:], se[1:], alpha) if A.shape[1] > 1 else z
         band_kind = "simultaneous"
         if not np.isfinite(crit):
             crit, band_kind = z, "pointwise"
     else:
         IFagg = (AT @ result._if.T).T + Ind @ C - pg @ C
         IF0 = IFagg[:, 0]
+        lazy = None
         se = _boot.analytic_se(IFagg, n, result._cluster_codes, result.n_clusters)
         crit, band_kind = z, "pointwise"
     se = np.where(se < _boot.DEGENERATE, 0.0, se)
@@ -207,4 +218,4 @@ def aggregate(result, kind: str = "simple", balance_e: int | None = None,
             "ci_low": est[1:] - crit * se[1:], "ci_high": est[1:] + crit * se[1:], "p_value": p[1:],
         })
     return Aggregation(kind=kind, overall=overall, by=by, band_kind=band_kind, critical_value=float(crit),
-                       balance_e=balance_e if kind == "dynamic" else None, influence=IF0)
+                       balance_e=balance_e if kind == "dynamic" else None, _influence=IF0, _lazy=lazy)

@@ -28,16 +28,21 @@ NORMAL_IQR = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
 
 
-def mammen_weights(n_draws: int, n_clusters: int, seed: int | None) -> np.ndarray:
-    """(n_draws x n_clusters) Mammen multiplier weights from a seeded generator."""
+def mammen_weights(n_clusters: int, n_draws: int, seed: int | None) -> np.ndarray:
+    """(n_clusters x n_draws) Mammen multiplier weights from a seeded generator.
+
+    Laid out one row per cluster (unit) so that gathering the rows of a cohort is a contiguous
+    copy; every bootstrap array in this package is "parameters x draws".
+    """
     if n_draws < 2:
         raise ValueError(f"bootstrap needs at least 2 draws, got {n_draws}")
     rng = np.random.default_rng(seed)
-    low = rng.random((n_draws, n_clusters)) < _MAMMEN_P_LOW
+    # float32 uniforms (24-bit resolution) are ample for a Bernoulli(0.7236) draw and 3x cheaper
+    low = rng.random((n_clusters, n_draws), dtype=np.float32) < np.float32(_MAMMEN_P_LOW)
     return np.where(low, _MAMMEN_LOW, _MAMMEN_HIGH)
 
 
-def quantile_type1(draws: np.ndarray, prob: float, axis: int = 0) -> np.ndarray:
+def quantile_type1(draws: np.ndarray, prob: float, axis: int = -1) -> np.ndarray:
     """R's type-1 sample quantile (inverse of the empirical distribution function)."""
     n = draws.shape[axis]
     k = int(np.clip(np.ceil(n * prob) - 1, 0, n - 1))
@@ -45,22 +50,24 @@ def quantile_type1(draws: np.ndarray, prob: float, axis: int = 0) -> np.ndarray:
 
 
 def iqr_se(draws: np.ndarray) -> np.ndarray:
-    """Bootstrap SE per column of `draws` (B x k): IQR / normal IQR (R `did` convention)."""
-    q75 = quantile_type1(draws, 0.75)
-    q25 = quantile_type1(draws, 0.25)
-    return (q75 - q25) / NORMAL_IQR
+    """Bootstrap SE per row of `draws` (parameters x draws): IQR / normal IQR (R `did`)."""
+    n = draws.shape[1]
+    k25 = int(np.clip(np.ceil(n * 0.25) - 1, 0, n - 1))
+    k75 = int(np.clip(np.ceil(n * 0.75) - 1, 0, n - 1))
+    ordered = np.sort(draws, axis=1)   # SIMD sort beats a two-kth partition by ~5x here
+    return (ordered[:, k75] - ordered[:, k25]) / NORMAL_IQR
 
 
 def uniform_critical_value(draws: np.ndarray, se: np.ndarray, alpha: float) -> float:
-    """Sup-t critical value for a simultaneous (1 - alpha) band over the columns of `draws`.
+    """Sup-t critical value for a simultaneous (1 - alpha) band over the rows of `draws`.
 
-    Columns with a degenerate SE (no sampling variation) are left out, as in R `did`.
-    Returns NaN when no column is usable (the caller then falls back to a pointwise band).
+    Rows with a degenerate SE (no sampling variation) are left out, as in R `did`.
+    Returns NaN when no row is usable (the caller then falls back to a pointwise band).
     """
     keep = np.isfinite(se) & (se > DEGENERATE)
     if not keep.any():
         return float("nan")
-    t_max = np.max(np.abs(draws[:, keep] / se[keep]), axis=1)
+    t_max = np.max(np.abs(draws[keep] / se[keep, None]), axis=0)
     return float(quantile_type1(t_max, 1.0 - alpha))
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from . import bootstrap as _boot
 from .twfe import DidInputError
@@ -128,10 +128,14 @@ def prepare_panel(
     if (~complete).any():
         dropped["missing outcome, covariate, weight or cluster"] = int((~complete).sum())
 
-    u_codes, u_ids = pd.factorize(df[unit], sort=True)
+    u_codes, u_ids = pd.factorize(df[unit])            # hash-based; then relabel in sorted order
     if (u_codes < 0).any():
         raise DidInputError(f"column {unit!r} has {int((u_codes < 0).sum())} missing values")
-    t_vals = np.unique(t_all)
+    order = u_ids.argsort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    u_codes, u_ids = rank[u_codes], u_ids[order]
+    t_vals = np.sort(pd.unique(t_all))
     t_codes = np.searchsorted(t_vals, t_all)
     n, T = len(u_ids), len(t_vals)
     if T < 2:
@@ -145,13 +149,15 @@ def prepare_panel(
 
     # Unit-level attributes must not vary over time (missing values are judged by completeness).
     def unit_level(values: np.ndarray, name: str) -> np.ndarray:
-        s = pd.Series(values)
-        nunique = s.groupby(u_codes).nunique()
-        varying = np.flatnonzero(nunique.to_numpy() > 1)
+        wide = np.full((n, T), np.nan)
+        wide[u_codes, t_codes] = values
+        lo = np.fmin.reduce(wide, axis=1)
+        hi = np.fmax.reduce(wide, axis=1)
+        varying = np.flatnonzero((lo != hi) & ~(np.isnan(lo) & np.isnan(hi)))
         if len(varying):
             raise DidInputError(f"column {name!r} changes over time within {unit}={_show(u_ids[varying[0]])}; "
                                 "it must be constant per unit")
-        return s.groupby(u_codes).max().reindex(range(n)).to_numpy()
+        return hi
 
     G_unit = unit_level(g_all, cohort)
     w_unit = unit_level(w_all, weights) if weights else np.ones(n)
@@ -387,16 +393,24 @@ class CSResult:
     skipped_cells: list
     bootstrap: dict | None
     # estimation internals used by aggregations
-    _if: np.ndarray = field(repr=False)
+    _if_value: np.ndarray | None = field(repr=False)        # (n x cells) influence functions, or None
+    _if_builder: object = field(repr=False)                 # builds them on first use
     _G: np.ndarray = field(repr=False)
     _w: np.ndarray = field(repr=False)
     _cohort_values: np.ndarray = field(repr=False)
     _cluster_codes: np.ndarray | None = field(repr=False)
-    _draws: np.ndarray | None = field(repr=False)          # (B x cells) perturbations of ATT(g,t)
-    _Vcoh: np.ndarray | None = field(repr=False)           # (B x cohorts) V @ (w 1{G=g}) / n
-    _Vone: np.ndarray | None = field(repr=False)           # (B,) V @ 1 / n
+    _draws: np.ndarray | None = field(repr=False)          # (cells x B) bootstrap perturbations of ATT(g,t)
+    _Vcoh: np.ndarray | None = field(repr=False)           # (cohorts x B) sum_i v_ib w_i 1{G_i=g} / n
+    _Vone: np.ndarray | None = field(repr=False)           # (B,) sum_i v_ib / n
     _aggregations: dict = field(default_factory=dict, repr=False)
     _pretest: dict | None = field(default=None, repr=False)
+
+    @property
+    def _if(self) -> np.ndarray:
+        """(n_units x cells) influence functions of the ATT(g,t) (built on first use)."""
+        if self._if_value is None:
+            self._if_value = self._if_builder()
+        return self._if_value
 
     @property
     def pretest(self) -> dict:
@@ -610,30 +624,35 @@ def att_gt(
         raise DidInputError(f"cohort {_num(cells.group[i])} has no comparison units with positive weight "
                             f"at time {_num(times[cells.t_idx[i]])}")
 
-    IF = np.zeros((n, k))
     trimmed_total = 0
+    IF = None
     if not covariates:
         m1 = dS[cells.gidx + 1, np.arange(k)] / Wg
         m0 = np.einsum("ch,hc->c", cells.ctrl, dS) / np.where(Wc > 0, Wc, 1)
         att = m1 - m0
-        # influence functions, cohort by cohort (treated part) and block by block (control part)
-        for h in range(nb):
-            rows = np.flatnonzero(block == h)
-            if len(rows) == 0:
-                continue
-            Yh = Y[rows]
-            as_treated = np.flatnonzero(cells.gidx + 1 == h)
-            if len(as_treated):
-                d = Yh[:, cells.t_idx[as_treated]] - Yh[:, cells.b_idx[as_treated]] - m1[as_treated]
-                IF[np.ix_(rows, as_treated)] = (n * w[rows])[:, None] * d / Wg[as_treated]
-            as_ctrl = np.flatnonzero(cells.ctrl[:, h])
-            if len(as_ctrl):
-                d = Yh[:, cells.t_idx[as_ctrl]] - Yh[:, cells.b_idx[as_ctrl]] - m0[as_ctrl]
-                IF[np.ix_(rows, as_ctrl)] -= (n * w[rows])[:, None] * d / Wc[as_ctrl]
         att[cells.reference] = 0.0
-        IF[:, cells.reference] = 0.0
+
+        def build_if() -> np.ndarray:
+            """Influence functions cohort by cohort (treated part) and block by block (controls)."""
+            out = np.zeros((n, k), order="F")   # column-major: aggregations read it as (cells x n)
+            for h in range(nb):
+                rows = np.flatnonzero(block == h)
+                if len(rows) == 0:
+                    continue
+                Yh = Y[rows]
+                as_treated = np.flatnonzero(cells.gidx + 1 == h)
+                if len(as_treated):
+                    d = Yh[:, cells.t_idx[as_treated]] - Yh[:, cells.b_idx[as_treated]] - m1[as_treated]
+                    out[np.ix_(rows, as_treated)] = (n * w[rows])[:, None] * d / Wg[as_treated]
+                as_ctrl = np.flatnonzero(cells.ctrl[:, h] & (Wc > 0))
+                if len(as_ctrl):
+                    d = Yh[:, cells.t_idx[as_ctrl]] - Yh[:, cells.b_idx[as_ctrl]] - m0[as_ctrl]
+                    out[np.ix_(rows, as_ctrl)] -= (n * w[rows])[:, None] * d / Wc[as_ctrl]
+            out[:, cells.reference] = 0.0
+            return out
     else:
         att = np.zeros(k)
+        IF = np.zeros((n, k), order="F")
         ones = np.ones((n, 1))
         for c in range(k):
             if cells.reference[c]:
@@ -652,27 +671,28 @@ def att_gt(
         if trimmed_total:
             notes.append(f"{trimmed_total:,} comparison-unit observations trimmed for propensity scores >= 0.995")
 
-    se = _boot.analytic_se(IF, n, panel.cluster_codes, panel.n_clusters)
-    se[cells.reference] = 0.0
     z = stats.norm.ppf(1 - alpha / 2)
     crit = z
     boot_info = None
     draws = Vcoh = Vone = None
+    if IF is not None:
+        def build_if() -> np.ndarray:
+            return IF
     if bootstrap:
         B = int(bootstrap)
         n_cl = panel.n_clusters if panel.cluster_codes is not None else n
-        V = _boot.mammen_weights(B, n_cl, seed)
-        Vu = V[:, panel.cluster_codes] if panel.cluster_codes is not None else V
+        V = _boot.mammen_weights(n_cl, B, seed)                          # (clusters x B)
+        Vt = V[panel.cluster_codes] if panel.cluster_codes is not None else V   # (units x B)
         if not covariates:
-            draws = _cohort_bootstrap(Vu, Y, w, block, nb, cells, m1, m0, Wg, Wc, n)
+            draws = _cohort_bootstrap(Vt, Y, w, block, nb, cells, m1, m0, Wg, Wc)
         else:
-            draws = (Vu @ IF) / n
-        draws[:, cells.reference] = 0.0
-        Ind = np.zeros((n, len(cohorts)))
+            draws = (IF.T @ Vt) / n
+        draws[cells.reference] = 0.0
+        Ind = np.zeros((len(cohorts), n))
         for j in range(len(cohorts)):
-            Ind[:, j] = w * (block == j + 1)
-        Vcoh = (Vu @ Ind) / n
-        Vone = Vu.sum(axis=1) / n
+            Ind[j] = w * (block == j + 1)
+        Vcoh = (Ind @ Vt) / n
+        Vone = Vt.sum(axis=0) / n
         se = _boot.iqr_se(draws)
         se[cells.reference] = 0.0
         crit = _boot.uniform_critical_value(draws, se, alpha)
@@ -680,6 +700,10 @@ def att_gt(
             crit = z
         boot_info = {"draws": B, "seed": seed, "weights": "mammen", "se": "iqr",
                      "uniform_critical_value": float(crit)}
+    else:
+        IF = build_if()
+        se = _boot.analytic_se(IF, n, panel.cluster_codes, panel.n_clusters)
+        se[cells.reference] = 0.0
 
     event_time = times[cells.t_idx] - cells.group
     table = pd.DataFrame({
@@ -696,47 +720,45 @@ def att_gt(
         n_obs=int(n * T), n_rows_input=panel.n_rows_input, n_periods=T, cohorts=cohort_sizes,
         n_never_treated=int(np.isinf(G).sum()), n_clusters=panel.n_clusters, dropped=panel.dropped, notes=notes,
         skipped_cells=skipped, bootstrap=boot_info,
-        _if=IF, _G=G_out, _w=w, _cohort_values=cohorts, _cluster_codes=panel.cluster_codes,
+        _if_value=IF, _if_builder=build_if, _G=G_out, _w=w, _cohort_values=cohorts, _cluster_codes=panel.cluster_codes,
         _draws=draws, _Vcoh=Vcoh, _Vone=Vone,
     )
 
 
-def _cohort_bootstrap(Vu, Y, w, block, nb, cells, m1, m0, Wg, Wc, n) -> np.ndarray:
-    """(B x cells) bootstrap perturbations (1/n) V @ IF using the cohort structure of the IF.
+def _cohort_bootstrap(Vt, Y, w, block, nb, cells, m1, m0, Wg, Wc) -> np.ndarray:
+    """(cells x B) bootstrap perturbations (1/n) IF' V using the cohort structure of the IF.
 
-    For block h (a cohort or the never treated), Z_h = V_h @ (w_h Y_h) is (B x T) and
-    z_h = V_h @ w_h is (B,); a cell's perturbation is then
-    [Z_g(t) - Z_g(b) - m1 z_g] / W_g - sum_{h in C} [Z_h(t) - Z_h(b) - m0 z_h] / W_c.
+    For block h (a cohort or the never treated) Z_h = (w_h Y_h)' V_h is (T x B) and
+    z_h = w_h' V_h is (B,). A cell's perturbation is the linear combination
+    [Z_g(t) - Z_g(b) - m1 z_g] / W_g - sum_{h in C} [Z_h(t) - Z_h(b) - m0 z_h] / W_C,
+    so all cells come from one sparse (cells x blocks*(T+1)) by dense ((T+1)*blocks x B) product.
     """
-    B = Vu.shape[0]
+    T = Y.shape[1]
+    B = Vt.shape[1]
     k = len(cells.group)
-    Z = np.zeros((nb, B, Y.shape[1]))
-    z = np.zeros((nb, B))
+    Zs = np.zeros((nb, T + 1, B))
     for h in range(nb):
         rows = np.flatnonzero(block == h)
         if len(rows) == 0:
             continue
-        Vh = np.ascontiguousarray(Vu[:, rows])
-        Z[h] = Vh @ (w[rows, None] * Y[rows])
-        z[h] = Vh @ w[rows]
-    out = np.empty((B, k))
-    ti, bi = cells.t_idx, cells.b_idx
-    # treated part, cohort by cohort
-    for h in range(1, nb):
-        cols = np.flatnonzero(cells.gidx + 1 == h)
-        if len(cols):
-            out[:, cols] = (Z[h][:, ti[cols]] - Z[h][:, bi[cols]] - z[h][:, None] * m1[cols]) / Wg[cols]
-    # control part: group cells by their (identical) set of control blocks
-    patterns, inverse = np.unique(cells.ctrl, axis=0, return_inverse=True)
-    for p, pat in enumerate(patterns):
-        cols = np.flatnonzero(inverse.ravel() == p)
-        hs = np.flatnonzero(pat)
-        if len(hs) == 0:
-            continue
-        Zc = Z[hs].sum(axis=0)
-        zc = z[hs].sum(axis=0)
-        out[:, cols] -= (Zc[:, ti[cols]] - Zc[:, bi[cols]] - zc[:, None] * m0[cols]) / np.where(Wc[cols] > 0, Wc[cols], 1)
-    return out  # = V @ IF / n (the IF carries a factor n that cancels)
+        Vh = Vt[rows]
+        Zs[h, :T] = (w[rows, None] * Y[rows]).T @ Vh
+        Zs[h, T] = w[rows] @ Vh
+    ti, bi, c = cells.t_idx, cells.b_idx, np.arange(k)
+    g = cells.gidx + 1
+    inv_wc = 1.0 / np.where(Wc > 0, Wc, 1.0)
+    r_parts = [c, c, c]
+    c_parts = [g * (T + 1) + ti, g * (T + 1) + bi, g * (T + 1) + T]
+    v_parts = [1.0 / Wg, -1.0 / Wg, -m1 / Wg]
+    for h in range(nb):
+        cc = np.flatnonzero(cells.ctrl[:, h] & (Wc > 0))
+        if len(cc):
+            r_parts += [cc, cc, cc]
+            c_parts += [h * (T + 1) + ti[cc], h * (T + 1) + bi[cc], np.full(len(cc), h * (T + 1) + T)]
+            v_parts += [-inv_wc[cc], inv_wc[cc], m0[cc] * inv_wc[cc]]
+    M = sparse.csr_matrix((np.concatenate(v_parts), (np.concatenate(r_parts), np.concatenate(c_parts))),
+                          shape=(k, nb * (T + 1)))
+    return np.asarray(M @ Zs.reshape(nb * (T + 1), B))
 
 
 def wald_pretest(att, IF, n, table, codes=None, n_clusters=None) -> dict:
