@@ -38,6 +38,7 @@ class EvaluationSpec:
     data: dict
     estimators: dict
     map: dict | None = None
+    spatial: dict | None = None
     path: Path | None = None
 
     def with_overrides(self, overrides: dict) -> "EvaluationSpec":
@@ -80,7 +81,7 @@ def load_spec(path: Path) -> EvaluationSpec:
         spec = EvaluationSpec(
             name=raw["name"], title=raw["title"], goal=raw["goal"], line_of_action=raw["line_of_action"],
             design=raw["design"], data=raw["data"], estimators=raw.get("estimators") or {},
-            map=raw.get("map"), path=Path(path),
+            map=raw.get("map"), spatial=raw.get("spatial"), path=Path(path),
         )
     except KeyError as missing:
         raise SpecError(f"{Path(path).name}: missing key {missing}") from None

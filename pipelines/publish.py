@@ -84,22 +84,67 @@ def homicide_section(results_dir: Path, figures: Path) -> str:
                 f"{md_text(result['title']['en'])}\"}}\n"
             )
         lines.append(quality_line(result.get("quality")))
-        map_dir = results_dir / "maps" / name
-        if (map_dir / "change_map.png").exists():
-            summary = json.loads((map_dir / "summary.json").read_text())
-            shutil.copy(map_dir / "change_map.png", figures / f"{name}_change_map.png")
-            lines.append(f"#### Where homicide rates changed\n")
-            lines.append(
-                f"![Map of the change in the annualised municipal homicide rate per 100,000 between "
-                f"{md_text(' to '.join(summary['baseline']))} and {md_text(' to '.join(summary['post']))}]"
-                f"({figures.name}/{name}_change_map.png){{fig-alt=\"Municipal choropleth of homicide-rate change\"}}\n"
-            )
-            lines.append(
-                f"Across {summary['municipalities']:,} municipalities the median change was "
-                f"{fmt(summary['median_change'], 1)} per 100,000 per year; "
-                f"{summary['share_increasing']:.0%} of municipalities saw an increase.\n"
-            )
+        lines.extend(spatial_section(results_dir, figures, name))
     return "\n".join(lines) if lines else "No homicide evaluation results in this build.\n"
+
+
+def _figure(source: Path, figures: Path, name: str, alt: str) -> str:
+    shutil.copy(source, figures / name)
+    return f"![{alt}]({figures.name}/{name}){{fig-alt=\"{alt}\"}}\n"
+
+
+def spatial_section(results_dir: Path, figures: Path, name: str) -> list[str]:
+    """Spillover-aware estimate, change map and hot-spot maps of one spec (those that exist)."""
+    lines: list[str] = []
+    spill_path = results_dir / "spatial" / name / "spillover.json"
+    if spill_path.exists():
+        spill = json.loads(spill_path.read_text())
+        effects = {e["index"]: e for e in spill["effects"]}
+        direct, ring = effects["direct"], effects.get("spill_ring1")
+        lines.append(
+            f'<p class="estimate">Spillover-aware estimate — direct effect on municipalities of treated states: '
+            f'<strong>{fmt(direct["estimate"])}</strong> (standard error {fmt(direct["se"])}; 95% CI '
+            f'{fmt(direct["ci_low"])} to {fmt(direct["ci_high"])})'
+            + (f'; spillover on untreated neighbouring municipalities: <strong>{fmt(ring["estimate"])}</strong> '
+               f'(standard error {fmt(ring["se"])}; 95% CI {fmt(ring["ci_low"])} to {fmt(ring["ci_high"])})' if ring else "")
+            + ".</p>\n"
+        )
+        lines.append(
+            "The spillover-aware model separates untreated municipalities that border a treated one from the "
+            "farther controls, so displaced violence among neighbours does not contaminate the comparison "
+            + ("(the neighbours' 95% CI includes zero: no detectable spillover)." if ring and ring["ci_low"] <= 0 <= ring["ci_high"]
+               else "(the neighbours' CI excludes zero: violence spilled over or was displaced).") + "\n"
+        )
+    map_dir = results_dir / "maps" / name
+    if (map_dir / "summary.json").exists():
+        summary = json.loads((map_dir / "summary.json").read_text())
+        period = f"{md_text(' to '.join(summary['baseline']))} and {md_text(' to '.join(summary['post']))}"
+        lines.append("#### Where homicide rates changed\n")
+        lines.append(_figure(map_dir / summary["png"], figures, f"{name}_change_map.png",
+                             f"Map of the change in the annualised municipal homicide rate per 100,000 between {period}"))
+        if summary.get("html"):
+            shutil.copy(map_dir / summary["html"], figures / f"{name}_change_map.html")
+            lines.append(f"[Interactive version of the map (hover for municipality and value)]({figures.name}/{name}_change_map.html)\n")
+        lines.append(
+            f"Across {summary['municipalities']:,} municipalities the median change was "
+            f"{fmt(summary['median_change'], 1)} per 100,000 per year; "
+            f"{summary['share_increasing']:.0%} of municipalities saw an increase.\n"
+        )
+    hot_path = results_dir / "spatial" / name / "hotspots.json"
+    if hot_path.exists():
+        hot = json.loads(hot_path.read_text())
+        lines.append("#### Hot spots and how they moved\n")
+        lines.append(
+            f"Global Moran's I of the homicide rate: {fmt(hot['moran_baseline']['I'])} in the baseline and "
+            f"{fmt(hot['moran_post']['I'])} after (permutation p = {hot['moran_post']['p_sim']:.3f}). Local hot and cold "
+            f"spots by Getis–Ord Gi* with {hot['permutations']:,} permutations (seed {hot['seed']}) and Benjamini–Hochberg "
+            f"false-discovery control at {hot['alpha']:.0%}: {hot['spots']['baseline'].get('hot', 0)} hot spots before, "
+            f"{hot['spots']['post'].get('hot', 0)} after.\n"
+        )
+        folder = results_dir / "spatial" / name
+        lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png",
+                             "Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods"))
+    return lines
 
 
 def quality_line(quality: dict | None) -> str:

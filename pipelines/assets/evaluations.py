@@ -11,11 +11,9 @@ import dagster as dg
 from pydantic import Field
 
 from evaluations.did.plots import plot_event_study
-from evaluations.indicators import period_change
 from evaluations.specs import EvaluationSpec, SpecError, load_specs, run_did_spec
 
 from ..resources import ProjectResource
-from .maps import draw_change_map
 
 GROUP = "evaluations"
 
@@ -99,41 +97,5 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
     return _evaluation
 
 
-def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
-    table_key = dg.AssetKey(spec.data["table"].split("."))
-    settings = spec.map
-
-    @dg.asset(
-        key=dg.AssetKey(["maps", spec.name]),
-        deps=[table_key, dg.AssetKey(["marts", "dim_municipalities"])],
-        group_name=GROUP,
-        description=f"Municipal choropleth: {settings['title']['en']}.",
-        kinds={"python"},
-        tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="1",
-    )
-    def _map(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
-        d = spec.data
-        with project.connect(read_only=True) as con:
-            panel = con.execute(f"select {d['unit']}, {d['time']}, homicides, population from {d['table']}").df()
-            geography = con.execute("select cvegeo, municipality_name, state_name, geometry_wkb from marts.dim_municipalities").df()
-        change = period_change(panel, d["unit"], d["time"], "homicides", "population",
-                               tuple(settings["baseline"]), tuple(settings["post"]))
-        out_dir = project.settings.results_dir / "maps" / spec.name
-        out_dir.mkdir(parents=True, exist_ok=True)
-        change.to_csv(out_dir / "change.csv", index=False)
-        figure = draw_change_map(change, geography, out_dir / "change_map.png", title=settings["title"]["en"],
-                                 source_note=f"Source: {d.get('source', '')}")
-        valid = change["change"].dropna()
-        summary = {"municipalities": int(len(valid)), "median_change": float(valid.median()),
-                   "share_increasing": float((valid > 0).mean()), "baseline": [str(x) for x in settings["baseline"]],
-                   "post": [str(x) for x in settings["post"]]}
-        write_json(out_dir / "summary.json", summary)
-        return dg.MaterializeResult(metadata={**summary, "map": dg.MetadataValue.path(str(figure))})
-
-    return _map
-
-
 SPECS = load_specs()
 EVALUATION_ASSETS = [build_evaluation_asset(s) for s in SPECS if s.design == "staggered_did"]
-MAP_ASSETS = [build_map_asset(s) for s in SPECS if s.map]

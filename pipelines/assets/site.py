@@ -6,7 +6,8 @@ import dagster as dg
 from ..publish import SiteInputs, build_site
 from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
-from .evaluations import EVALUATION_ASSETS, MAP_ASSETS
+from .evaluations import EVALUATION_ASSETS
+from .spatial import MAP_ASSETS, SPATIAL_ASSETS
 
 
 def code_version() -> dict:
@@ -22,7 +23,7 @@ def code_version() -> dict:
 
 @dg.asset(
     key=dg.AssetKey(["site", "website"]),
-    deps=[*(a.key for a in EVALUATION_ASSETS), *(a.key for a in MAP_ASSETS), dg.AssetKey(["quality", "report"])],
+    deps=[*(a.key for a in EVALUATION_ASSETS), *(a.key for a in MAP_ASSETS), *(a.key for a in SPATIAL_ASSETS), dg.AssetKey(["quality", "report"])],
     group_name="site",
     description="The published website (build/site/): one page per strategic goal, data sources, rendered from the results.",
     kinds={"html"},

@@ -118,8 +118,8 @@ def test_event_study_outputs(pipeline_build):
 
 
 def test_map_change_matches_a_direct_computation(pipeline_build, con):
-    change = pd.read_csv(pipeline_build / "results/maps/joint_operations_homicides/change.csv", dtype={"cvegeo": str})
-    juarez = change.set_index("cvegeo").loc["08037"]
+    change = pd.read_csv(pipeline_build / "results/maps/joint_operations_homicides/change.csv", dtype={"CVEGEO": str})
+    juarez = change.set_index("CVEGEO").loc["08037"]
     rows = con.execute(
         "select period, homicides, population from marts.homicide_panel_mun_month where cvegeo='08037'"
     ).df()
