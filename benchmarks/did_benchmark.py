@@ -169,10 +169,12 @@ def worker(name: str, data: str, draws: int) -> None:
     for module in PREIMPORT[name]:      # imports are not part of the measurement
         importlib.import_module(module)
     df = load(data)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_SELF)
     fit_s, agg_s, cells = WORKERS[name](df, draws)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"fit": fit_s, "agg": agg_s, "peak_mb": (peak - base) / 1024, "cells": cells}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(json.dumps({"fit": fit_s, "agg": agg_s, "cpu": cpu, "peak_mb": (after.ru_maxrss - before.ru_maxrss) / 1024,
+                      "cells": cells}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,53 +198,68 @@ def bench(args) -> list[dict]:
         path = tmp / f"{label.split()[0]}.npz"
         save(df, path)
         reference = None
-        for name in args.implementations:
-            python = sys.executable if name == "ours" else args.peers_python
-            if python in (None, "none"):
-                continue
-            runs = {"plain": [], "boot": []}
+        pythons = {name: (sys.executable if name == "ours" else args.peers_python) for name in args.implementations}
+        pythons = {k: v for k, v in pythons.items() if v not in (None, "none")}
+        runs = {name: {"plain": [], "boot": []} for name in pythons}
+        failed = {}
+        # first pass: one plain run each, to find the slow libraries
+        for name, python in pythons.items():
             try:
-                first = measure(python, name, path, 0, args.timeout)
-                runs["plain"].append(first)
-                slow = first["fit"] + first["agg"] > 10
-                repeats = args.slow_repeats if slow else args.repeats
-                for _ in range(repeats - 1):
-                    runs["plain"].append(measure(python, name, path, 0, args.timeout))
-                for _ in range(repeats):
-                    runs["boot"].append(measure(python, name, path, args.draws, args.timeout))
+                runs[name]["plain"].append(measure(python, name, path, 0, args.timeout))
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                rows.append({"dataset": label, "library": name, "error": str(exc)[:200]})
-                print(f"  {label:<22} {name:<12} FAILED: {exc}", file=sys.stderr)
+                failed[name] = str(exc)[:200]
+        # then interleave the libraries repeat by repeat, so that all see the same machine load
+        max_rep = max(args.repeats, args.slow_repeats)
+        for rep in range(max_rep):
+            for name, python in pythons.items():
+                if name in failed:
+                    continue
+                first = runs[name]["plain"][0]
+                repeats = args.slow_repeats if first["fit"] + first["agg"] > 10 else args.repeats
+                if rep >= repeats:
+                    continue
+                try:
+                    if rep > 0:
+                        runs[name]["plain"].append(measure(python, name, path, 0, args.timeout))
+                    runs[name]["boot"].append(measure(python, name, path, args.draws, args.timeout))
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    failed[name] = str(exc)[:200]
+        for name in pythons:
+            if name in failed:
+                rows.append({"dataset": label, "library": name, "error": failed[name]})
+                print(f"  {label:<22} {name:<12} FAILED: {failed[name]}", file=sys.stderr)
                 continue
-            cells = {(g, t): a for g, t, a in runs["plain"][0]["cells"]}
+            r_plain, r_boot = runs[name]["plain"], runs[name]["boot"]
+            cells = {(g, t): a for g, t, a in r_plain[0]["cells"]}
             if name == "ours":
                 reference = cells
             common = set(cells) & set(reference or {})
             diff = max((abs(cells[c] - reference[c]) for c in common), default=float("nan"))
-            med = lambda key, mode: statistics.median(r[key] for r in runs[mode])  # noqa: E731
+            med = lambda key, rs: statistics.median(r[key] for r in rs)  # noqa: E731
             row = {
-                "dataset": label, "library": name, "repeats": len(runs["plain"]), "cells": len(cells),
-                "att_gt_s": med("fit", "plain"), "with_aggregations_s": med("fit", "plain") + med("agg", "plain"),
-                "with_bootstrap_s": med("fit", "boot") + med("agg", "boot"),
-                "peak_mb": max(r["peak_mb"] for r in runs["plain"] + runs["boot"]),
+                "dataset": label, "library": name, "repeats": len(r_plain), "cells": len(cells),
+                "att_gt_s": med("fit", r_plain), "with_aggregations_s": med("fit", r_plain) + med("agg", r_plain),
+                "with_bootstrap_s": med("fit", r_boot) + med("agg", r_boot), "bootstrap_cpu_s": med("cpu", r_boot),
+                "peak_mb": max(r["peak_mb"] for r in r_plain + r_boot),
                 "max_abs_diff_att_gt": diff, "cells_compared": len(common),
             }
             rows.append(row)
             print(f"  {label:<22} {name:<12} att_gt {row['att_gt_s']:7.3f} s  +aggs {row['with_aggregations_s']:7.3f} s"
-                  f"  +boot {row['with_bootstrap_s']:7.3f} s  peak {row['peak_mb']:7.1f} MB  "
-                  f"max|dATT| {diff:.1e} ({len(common)} cells)", file=sys.stderr)
+                  f"  +boot {row['with_bootstrap_s']:7.3f} s (cpu {row['bootstrap_cpu_s']:.3f} s)  "
+                  f"peak {row['peak_mb']:7.1f} MB  max|dATT| {diff:.1e} ({len(common)} cells)", file=sys.stderr)
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    out = ["| data | library | ATT(g,t) | + aggregations | + 999-draw bootstrap | peak MB | max abs diff ATT(g,t) vs ours |",
-           "| --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| data | library | runs | ATT(g,t) | + aggregations | + 999-draw bootstrap (CPU) | peak MB | max abs diff ATT(g,t) vs ours |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['dataset']} | {r['library']} | failed: {r['error']} | | | | |")
+            out.append(f"| {r['dataset']} | {r['library']} | failed: {r['error']} | | | | | |")
             continue
-        out.append(f"| {r['dataset']} | {r['library']} | {r['att_gt_s']:.3f} s | {r['with_aggregations_s']:.3f} s | "
-                   f"{r['with_bootstrap_s']:.3f} s | {r['peak_mb']:.0f} | {r['max_abs_diff_att_gt']:.1e} |")
+        out.append(f"| {r['dataset']} | {r['library']} | {r['repeats']} | {r['att_gt_s']:.3f} s | "
+                   f"{r['with_aggregations_s']:.3f} s | {r['with_bootstrap_s']:.3f} s ({r['bootstrap_cpu_s']:.2f} s) | "
+                   f"{r['peak_mb']:.0f} | {r['max_abs_diff_att_gt']:.1e} |")
     return "\n".join(out)
 
 
