@@ -30,7 +30,6 @@ Periods must be numeric (event time = t - g in the same units). Panel data only 
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -790,6 +789,3 @@ def wald_pretest(att, IF, n, table, codes=None, n_clusters=None) -> dict:
     W = float(u @ u)
     return {"statistic": W, "df": k, "p_value": float(stats.chi2.sf(W, k)), "reason": None}
 
-
-def _isnan(x) -> bool:
-    return isinstance(x, float) and math.isnan(x)

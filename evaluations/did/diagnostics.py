@@ -80,12 +80,9 @@ def placebo_test(df: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     fake = np.where(treated & (fake_pos < 0), times[0], fake)  # no pre-period left: dropped by att_gt
     shifted = df.copy()
     fake_col = f"__placebo_{cohort}"
-    true_col = f"__true_{cohort}"
     shifted[fake_col] = fake
-    shifted[true_col] = g
     res = att_gt(shifted, outcome, unit, time, fake_col, **att_gt_kwargs)
     cells = res.cells
-    true_g = pd.Series(g, index=df.index).groupby(df[unit]).first()
     fake_to_true = dict(zip(fake[treated], g[treated]))
     true_of_cell = cells["group"].map(fake_to_true).to_numpy()
     keep = np.flatnonzero(cells["post"].to_numpy() & (cells["time"].to_numpy() < true_of_cell - res.anticipation))
@@ -119,7 +116,6 @@ def placebo_test(df: pd.DataFrame, outcome: str, unit: str, time: str, cohort: s
     z = theta / se if se > 0 else np.nan
     notes.append(f"average placebo ATT {theta:.4g} (se {se:.4g}, z {z:.3g}, "
                  f"p {2 * stats.norm.sf(abs(z)):.4g}) over {len(keep)} cells, shift {shift} period(s)")
-    del true_g
     return TestResult("placebo (fake treatment date)", W, len(keep), p_joint, estimate=theta, std_error=se,
                       n_cells=len(keep), notes=notes)
 
