@@ -155,8 +155,11 @@ def test_not_yet_treated_unconditional_by_hand(mpdta):
 
 
 def test_anticipation_and_universal_base_by_hand(mpdta):
-    ant = cell_map(fit(mpdta, anticipation=1))
-    # with one period of anticipation the 2004 cohort has no pre-period (dropped, recorded)
+    # with one period of anticipation the 2004 cohort has no pre-period: dropped loudly and recorded
+    with pytest.warns(UserWarning, match=r"cohorts \[2004\] are treated by the first period 2003 \(\+1 anticipation\)"):
+        res = fit(mpdta, anticipation=1)
+    assert res.dropped == {"already treated in the first period": 100} and res.n_units == 480
+    ant = cell_map(res)
     assert (2004, 2005) not in ant
     hand = _hand_att(mpdta, 2006, 2006, 2004, lambda G: G == 0)
     assert abs(ant[(2006, 2006)][0] - hand) < 1e-12
