@@ -11,8 +11,10 @@ Every aggregated parameter theta = sum_k a_k ATT_k is represented by its cell we
 because the weights are estimated cohort shares, by an extra influence-function term that is
 linear in the cohort indicators (R's "wif"):
 ``(1/S) sum_k (ATT_k - theta) (w 1{G = g_k} - p_{g_k})`` with ``S = sum_k p_{g_k}``.
-Standard errors use the full influence function (analytic) or the same multiplier-bootstrap
-draws as the ATT(g,t) (then the by-level bands are simultaneous within the aggregation).
+Cohort shares p_g are weighted by the unit sampling weights, as in R's `aggte` (moderndid 0.2
+uses unweighted shares, so its weighted aggregations differ). Standard errors use the full
+influence function (analytic) or the same multiplier-bootstrap draws as the ATT(g,t) (then the
+by-level bands are simultaneous within the aggregation).
 """
 from __future__ import annotations
 
