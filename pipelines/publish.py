@@ -1,13 +1,21 @@
-"""Site publishing: evaluation results → generated Markdown partials → rendered HTML.
+"""Site publishing: evaluation results → generated Markdown partials → rendered, versioned, bilingual HTML.
 
-The Quarto project in site/ holds the pages; their variable parts are `{{< include _generated/… >}}`
-partials written here from the results (no computation at render time). Rendering uses the Quarto
-CLI when it is on PATH, otherwise pandoc (from the pypandoc-binary wheel) with site/_pandoc/
-template.html and the navigation read from site/_quarto.yml. The site is built in a fresh folder
-and swapped in only when complete, so a failed build leaves the last good site as it was.
+The Quarto project in site/ holds the pages. Each page has one block per language
+(`::: {.content-visible when-profile="es"}`, Quarto's conditional content); their variable parts are
+`{{< include _generated/<lang>/… >}}` partials written here from BUILD/results (nothing is computed
+at render time). Rendering uses the Quarto CLI when it is on PATH (`quarto render --profile <lang>`),
+otherwise pandoc (from the pypandoc-binary wheel) with site/_pandoc/template.html, the navigation of
+site/_quarto.yml (+ _quarto-<lang>.yml) and the same language blocks.
+
+Versions work like `mike`: BUILD/site/<version>/<lang>/<page>.html, one folder per release (the exact
+git tag of HEAD, else "dev"); BUILD/site/versions.json lists them newest first; BUILD/site/latest/
+holds redirect pages to the newest release (plain files: they work from any static server and from
+file://). A release folder that exists is never rebuilt; "dev" is rebuilt each run. Every folder is
+built under a temporary name and renamed into place when complete.
 """
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
@@ -15,28 +23,43 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import yaml
 
+from . import site_i18n as i18n
+from .site_i18n import LANGS, fmt_int, fmt_number, fmt_percent, fmt_period, pick, t
+
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 QMD_LINK = re.compile(r"\]\(([^)#\s]+)\.qmd(#[^)]*)?\)")
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^$<>\"'])")
+VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+RESERVED = {"latest", "assets", "versions.json", "index.html", "versions.html"}
+LONG_TABLE = 12  # tables with more rows than this get the filter box (site.js)
 
 
 def md_text(value) -> str:
     """Text from data, safe inside Markdown: HTML-escaped and Markdown punctuation backslash-escaped."""
-    return MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=True))
+    return MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
+def attr_text(value) -> str:
+    """Text from data inside a Markdown attribute value ("…"): HTML-escaped, no quotes or braces left."""
+    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;").replace("\n", " ")
+
+
+def fmt(value: float, digits: int = 3, lang: str = "en") -> str:
+    return fmt_number(value, lang, digits)
+
+
+class SiteError(Exception):
+    """A problem the user can act on (bad version name, unreadable result file); one clear line."""
 
 
 # ----------------------------------------------------------------------------------------------
-# Generated partials
+# Inputs and result files
 
 
 @dataclass
@@ -44,148 +67,644 @@ class SiteInputs:
     results_dir: Path
     landing_files: list[dict]
     run_info: dict
+    sources: list[dict] = field(default_factory=list)  # {name, title, publisher, licence, coverage}
+    municipalities: dict[str, tuple[str, str]] = field(default_factory=dict)  # cvegeo -> (municipality, state)
 
 
-def homicide_section(results_dir: Path, figures: Path) -> str:
-    lines: list[str] = []
-    for result_path in sorted((results_dir / "evaluations").glob("*/result.json")):
-        result = json.loads(result_path.read_text())
-        if result["goal"] != "goal_1_protect_people":
+def load_result(path: Path) -> dict:
+    """One result.json in the docs/RESULT_SCHEMA.md shape (schema 1). Files written before that contract
+    (no "schema" key: results.twfe / sample / event_study_table) are mapped onto it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise SiteError(f"{path}: not a readable result file ({error})") from None
+    for key in ("name", "goal"):
+        if key not in data:
+            raise SiteError(f"{path}: result file lacks the key {key!r} (see docs/RESULT_SCHEMA.md)")
+    if "schema" in data:
+        return data
+    return _from_legacy(data, path.parent)
+
+
+def _from_legacy(old: dict, folder: Path) -> dict:
+    sample, d = old.get("sample", {}), old.get("data", {})
+    twfe = (old.get("results") or {}).get("twfe")
+    units = {"en": "homicides per 100,000 per month", "es": "homicidios por 100 000 habitantes al mes"}
+    headline = None
+    estimates = []
+    if twfe:
+        att = twfe["att"]
+        headline = {"id": "twfe", "estimator": "twfe", "units": units,
+                    "label": {"en": "Two-way fixed effects estimate", "es": "Estimación de efectos fijos bidireccionales"},
+                    **{k: att.get(k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")},
+                    "n_obs": twfe.get("n_obs"), "n_clusters": twfe.get("n_clusters")}
+        estimates.append(headline)
+    figures = []
+    if (folder / "event_study.png").exists():
+        figures.append({"file": "event_study.png", "kind": "event_study",
+                        "alt": {"en": "Event-study plot: estimated effect on the monthly homicide rate for each month "
+                                      "before and after an operation began, with a 95% confidence band; month −1 is the reference.",
+                                "es": "Gráfica de estudio de eventos: efecto estimado sobre la tasa mensual de homicidios en cada "
+                                      "mes antes y después del inicio de un operativo, con banda de confianza del 95%; el mes −1 es la referencia."},
+                        "caption": {"en": "Event study with 95% confidence band (reference month −1).",
+                                    "es": "Estudio de eventos con banda de confianza del 95% (mes de referencia −1)."}})
+    tables = [{"file": "event_study.csv", "caption": {"en": "Event-study coefficients", "es": "Coeficientes del estudio de eventos"}}] \
+        if (folder / "event_study.csv").exists() else []
+    return {
+        "schema": 0, "name": old["name"], "title": old.get("title") or {"en": old["name"], "es": old["name"]},
+        "goal": old["goal"], "line_of_action": old.get("line_of_action", "unassigned"),
+        "design": old.get("design", ""), "simulated": bool(old.get("simulated", False)),
+        "data": {"sources": [d["source"]] if d.get("source") else [], "tables": [d["table"]] if d.get("table") else [],
+                 "unit": "municipality", "period": {"start": sample.get("start", d.get("start")), "end": sample.get("end", d.get("end"))},
+                 "n_units": sample.get("units"), "n_obs": sample.get("rows_in_window"),
+                 "treated_units": sample.get("treated_units"), "cohorts": sample.get("cohorts", [])},
+        "headline": headline, "estimates": estimates, "diagnostics": old.get("diagnostics") or {},
+        "baseline_comparison": None, "reading": old.get("reading"), "figures": figures, "tables": tables,
+        "quality": old.get("quality"),
+    }
+
+
+def load_results(results_dir: Path) -> list[dict]:
+    results = []
+    for path in sorted((results_dir / "evaluations").glob("*/result.json")):
+        result = load_result(path)
+        result["_dir"] = path.parent
+        results.append(result)
+    return results
+
+
+def load_gaps(results_dir: Path) -> list[dict]:
+    path = results_dir / "data_gaps.json"
+    if not path.exists():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as error:
+        raise SiteError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+
+
+def line_order(goal: str, results: list[dict], gaps: list[dict], known: dict[str, dict]) -> list[str]:
+    """Lines of action of a goal: those of evaluations/lines_of_action.py in its order, then any other id seen."""
+    order = [line for line, info in known.items() if info["goal"] == goal]
+    for item in [*results, *gaps]:
+        if item.get("goal") == goal and item.get("line_of_action") and item["line_of_action"] not in order:
+            order.append(item["line_of_action"])
+    return order
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading the numbers
+
+
+def ci_text(e: dict, lang: str, digits: int = 3) -> str:
+    return (f"{t('se', lang)} {fmt(e.get('std_error'), digits, lang)}; {t('ci', lang)} "
+            f"{fmt(e.get('ci_low'), digits, lang)} {'to' if lang == 'en' else 'a'} {fmt(e.get('ci_high'), digits, lang)}")
+
+
+def direction_of(result: dict) -> str:
+    """up / down / flat / no_data: from the baseline comparison when there is one, else from the headline CI."""
+    comparison = result.get("baseline_comparison")
+    if comparison and comparison.get("change") is not None:
+        change = comparison["change"]
+        return "up" if change > 0 else "down" if change < 0 else "flat"
+    h = result.get("headline")
+    if h and h.get("ci_low") is not None and h.get("ci_high") is not None:
+        if h["ci_low"] > 0:
+            return "up"
+        if h["ci_high"] < 0:
+            return "down"
+        return "flat"
+    return "no_data"
+
+
+def evidence_of(result: dict | None) -> str:
+    """strong / moderate / descriptive / none (interface keys in site_i18n.TEXT)."""
+    if result is None:
+        return "none"
+    h = result.get("headline")
+    if not h or h.get("ci_low") is None:
+        return "descriptive"
+    return "moderate" if h["ci_low"] <= 0 <= h["ci_high"] else "strong"
+
+
+def reading_of(result: dict, lang: str) -> str:
+    """The result's own plain-language paragraph; otherwise one written here from the headline CI."""
+    if result.get("reading"):
+        return md_text(pick(result["reading"], lang))
+    h = result.get("headline")
+    if not h or h.get("ci_low") is None:
+        return ""
+    includes_zero = h["ci_low"] <= 0 <= h["ci_high"]
+    if lang == "en":
+        text = ("The 95% confidence interval includes zero: the data cannot distinguish the effect from no change."
+                if includes_zero else
+                f"The 95% confidence interval excludes zero: an estimated {'increase' if h['estimate'] > 0 else 'decrease'}.")
+        if h.get("estimator") == "twfe":
+            text += (" With staggered adoption and effects that change over time, two-way fixed effects can be "
+                     "biased; read it with the event study below.")
+    else:
+        text = ("El intervalo de confianza del 95% incluye el cero: los datos no distinguen el efecto de la ausencia de cambio."
+                if includes_zero else
+                f"El intervalo de confianza del 95% excluye el cero: se estima {'un aumento' if h['estimate'] > 0 else 'una disminución'}.")
+        if h.get("estimator") == "twfe":
+            text += (" Con adopción escalonada y efectos que cambian en el tiempo, los efectos fijos bidireccionales pueden "
+                     "estar sesgados; léase junto con el estudio de eventos.")
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# Generated partials
+
+
+def table_md(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A pipe table; cells must already be safe Markdown (md_text / fmt)."""
+    align = align or "l" * len(header)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def figure_md(src: str, alt: str, caption: str) -> str:
+    return f'![{md_text(caption)}]({src}){{fig-alt="{attr_text(alt)}"}}\n'
+
+
+def csv_table(path: Path, lang: str) -> str:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return ""
+    header, body = rows[0], rows[1:]
+
+    def cell(value: str) -> str:
+        try:
+            number = float(value)
+        except ValueError:
+            return md_text(value)
+        return fmt_int(number, lang) if number.is_integer() and "." not in value else fmt(number, 3, lang)
+
+    numeric = ["r" if body and all(_is_number(r[i]) for r in body if i < len(r)) else "l" for i in range(len(header))]
+    return table_md([md_text(h) for h in header], [[cell(v) for v in r] for r in body], "".join(numeric))
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+def result_section(result: dict, lang: str, figures: Path, results_dir: Path, names: dict | None = None) -> str:
+    name = result["name"]
+    out = [f"### {md_text(pick(result['title'], lang))} {{#{name}}}\n"]
+    if result.get("simulated"):
+        out.append(f'<p class="warning">{t("simulated", lang)}</p>\n')
+    d = result.get("data") or {}
+    period = d.get("period") or {}
+    facts = [f"**{t('design', lang)}:** {md_text(i18n.design_name(result.get('design', ''), lang))}"]
+    if period.get("start"):
+        facts.append(f"**{t('sample', lang)}:** {md_text(fmt_period(period['start'], period.get('end'), lang))}"
+                     + (f", {fmt_int(d['n_units'], lang)} {md_text(_unit_word(d.get('unit'), lang))}" if d.get("n_units") else "")
+                     + (f", {fmt_int(d['n_obs'], lang)} {'observations' if lang == 'en' else 'observaciones'}" if d.get("n_obs") else ""))
+    if d.get("sources"):
+        facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d["sources"])))
+    out.append("  \n".join(facts) + "\n")
+
+    comparison = result.get("baseline_comparison")
+    if comparison:
+        out.append(baseline_block(comparison, lang))
+    h = result.get("headline")
+    if h:
+        units = pick(h.get("units"), lang)
+        out.append(f'<p class="estimate">{md_text(pick(h.get("label"), lang))}: <strong>{fmt(h.get("estimate"), 3, lang)}</strong> '
+                   f'{md_text(units)} ({ci_text(h, lang)}'
+                   + (f"; p = {fmt(h['p_value'], 3, lang)}" if h.get("p_value") is not None else "") + ").</p>\n")
+    others = [e for e in result.get("estimates") or [] if not h or e.get("id") != h.get("id")]
+    if others:
+        out.append(table_md(
+            [t("estimate", lang), "", t("se", lang), t("ci", lang), "p"],
+            [[md_text(pick(e.get("label"), lang) or e.get("id", "")), fmt(e.get("estimate"), 3, lang), fmt(e.get("std_error"), 3, lang),
+              f"{fmt(e.get('ci_low'), 3, lang)} – {fmt(e.get('ci_high'), 3, lang)}", fmt(e.get("p_value"), 3, lang)] for e in others],
+            "lrrrr"))
+    reading = reading_of(result, lang)
+    if reading:
+        out.append(f"{reading}\n")
+    diagnostics = diagnostics_md(result.get("diagnostics") or {}, lang)
+    if diagnostics:
+        out.append(f"**{t('diagnostics', lang)}:** {diagnostics}\n")
+    for i, figure in enumerate(result.get("figures") or []):
+        source = result["_dir"] / figure["file"]
+        if not source.exists():
             continue
-        name = result["name"]
-        lines.append(f"### {md_text(result['title']['en'])}\n")
-        sample = result["sample"]
-        lines.append(
-            f"Design: staggered difference-in-differences on {sample['units']:,} municipalities, "
-            f"{md_text(sample['start'])} to {md_text(sample['end'])} ({sample['rows_in_window']:,} municipality-months); "
-            f"{sample['treated_units']:,} municipalities in states reached by an operation, in cohorts starting "
-            f"{md_text(', '.join(sample['cohorts']))}. Outcome: {md_text(result['data']['outcome'])} "
-            f"(homicides per 100,000 inhabitants per month). Standard errors clustered by state.\n"
-        )
-        twfe = result["results"].get("twfe")
-        if twfe:
-            att = twfe["att"]
-            verdict = ("The 95% confidence interval includes zero: no detectable change."
-                       if att["ci_low"] <= 0 <= att["ci_high"] else
-                       f"The 95% confidence interval excludes zero: an estimated {'increase' if att['estimate'] > 0 else 'decrease'}.")
-            lines.append(
-                f'<p class="estimate">Two-way fixed effects estimate: <strong>{fmt(att["estimate"])}</strong> '
-                f'homicides per 100,000 per month (standard error {fmt(att["std_error"])}; '
-                f'95% CI {fmt(att["ci_low"])} to {fmt(att["ci_high"])}; {twfe["n_obs"]:,} observations, '
-                f'{twfe["n_clusters"]} clusters).</p>\n'
-            )
-            lines.append(f"{verdict} With staggered adoption and effects that change over time, two-way fixed "
-                         "effects can be biased; read it with the event study below.\n")
-        if (results_dir / "evaluations" / name / "event_study.png").exists():
-            shutil.copy(results_dir / "evaluations" / name / "event_study.png", figures / f"{name}_event_study.png")
-            lines.append(
-                f"![Event study: effect on the monthly homicide rate by months since the operation began, with 95% "
-                f"confidence band; reference month −1]({figures.name}/{name}_event_study.png){{fig-alt=\"Event-study plot of "
-                f"{md_text(result['title']['en'])}\"}}\n"
-            )
-        lines.append(quality_line(result.get("quality")))
-        lines.extend(spatial_section(results_dir, figures, name))
-    return "\n".join(lines) if lines else "No homicide evaluation results in this build.\n"
+        target = f"{name}_{Path(figure['file']).name}"
+        shutil.copy(source, figures / target)
+        alt = pick(figure.get("alt"), lang) or pick(result["title"], lang)
+        out.append(figure_md(f"{figures.name}/{target}", alt, pick(figure.get("caption"), lang) or alt))
+    for table in result.get("tables") or []:
+        source = result["_dir"] / table["file"]
+        if source.exists() and source.suffix == ".csv":
+            out.append(f"<details><summary>{md_text(pick(table.get('caption'), lang) or table['file'])}</summary>\n\n"
+                       f"{csv_table(source, lang)}\n</details>\n")
+    out.append(quality_line(result.get("quality"), lang))
+    out.extend(spatial_section(results_dir, figures, name, lang, names))
+    return "\n".join(part if part.endswith("\n") else part + "\n" for part in out)
 
 
-def _figure(source: Path, figures: Path, name: str, alt: str) -> str:
+def _unit_word(unit: str | None, lang: str) -> str:
+    words = {"municipality": ("municipalities", "municipios"), "state": ("states", "estados"),
+             "field_office": ("field offices", "oficinas de campo"), "country": ("countries", "países")}
+    en, es = words.get(unit or "", (f"{unit or 'unit'} units", f"unidades ({unit or 'unidad'})"))
+    return en if lang == "en" else es
+
+
+def baseline_block(c: dict, lang: str) -> str:
+    base, post = c.get("baseline") or {}, c.get("post") or {}
+    rows = [[t("baseline", lang), md_text(fmt_period(base.get("start"), base.get("end"), lang)), fmt(base.get("mean"), 2, lang)],
+            [t("post", lang), md_text(fmt_period(post.get("start"), post.get("end"), lang)), fmt(post.get("mean"), 2, lang)]]
+    text = table_md(["", "Period" if lang == "en" else "Periodo", "Mean" if lang == "en" else "Promedio"], rows, "llr")
+    change = c.get("change")
+    if change is not None:
+        symbol = t("up" if change > 0 else "down" if change < 0 else "flat", lang)
+        text += (f'\n<p class="estimate">{symbol}: {fmt(change, 2, lang)}'
+                 + (f" ({fmt(c['percent_change'], 1, lang)}%)" if c.get("percent_change") is not None else "")
+                 + (f"; {'trend' if lang == 'en' else 'tendencia'} {fmt(c['trend_per_year'], 2, lang)} "
+                    f"{'per year' if lang == 'en' else 'por año'}" if c.get("trend_per_year") is not None else "") + ".</p>\n")
+    if c.get("caveat"):
+        text += f'<p class="note">{md_text(pick(c["caveat"], lang))}</p>\n'
+    return text
+
+
+def diagnostics_md(diagnostics: dict, lang: str) -> str:
+    parts = []
+    for key, value in sorted(diagnostics.items()):
+        if not isinstance(value, dict):
+            continue
+        label = pick(value.get("label"), lang) or key.replace("_", " ")
+        numbers = []
+        if value.get("statistic") is not None:
+            numbers.append(f"{'statistic' if lang == 'en' else 'estadístico'} {fmt(value['statistic'], 2, lang)}"
+                           + (f" ({value['df']} gl)" if lang == "es" and value.get("df") is not None else
+                              f" ({value['df']} df)" if value.get("df") is not None else ""))
+        if value.get("estimate") is not None:
+            numbers.append(f"{fmt(value['estimate'], 3, lang)} ({ci_text(value, lang)})")
+        if value.get("p_value") is not None:
+            numbers.append(f"p = {fmt(value['p_value'], 3, lang)}")
+        parts.append(f"{md_text(label)}: {', '.join(numbers)}" if numbers else md_text(label))
+    return "; ".join(parts) + ("." if parts else "")
+
+
+def quality_line(quality: dict | None, lang: str = "en") -> str:
+    if not quality or not quality.get("suites"):
+        return f'<p class="note">{t("quality", lang)}: ' + ("no check results recorded for this input." if lang == "en"
+                                                            else "no hay resultados de verificación para este insumo.") + "</p>\n"
+    parts = []
+    for suite in quality["suites"]:
+        failed = suite.get("failed", [])
+        total = len(suite.get("passed", [])) + len(failed)
+        text = (f"{len(suite.get('passed', []))} of {total} checks passed on {md_text(quality.get('table', suite.get('suite', '')))}"
+                if lang == "en" else
+                f"{len(suite.get('passed', []))} de {total} verificaciones aprobadas en {md_text(quality.get('table', suite.get('suite', '')))}")
+        if failed:
+            text += (" (not passed: " if lang == "en" else " (no aprobadas: ") + "; ".join(
+                f"{md_text(f['name'])} [{md_text(f.get('severity', ''))}]" for f in failed) + ")"
+        parts.append(text)
+    return f'<p class="note">{t("quality", lang)}: ' + ". ".join(parts) + ".</p>\n"
+
+
+def _figure(source: Path, figures: Path, name: str, alt: str, caption: str | None = None) -> str:
     shutil.copy(source, figures / name)
-    return f"![{alt}]({figures.name}/{name}){{fig-alt=\"{alt}\"}}\n"
+    return figure_md(f"{figures.name}/{name}", alt, caption or alt)
 
 
-def spatial_section(results_dir: Path, figures: Path, name: str) -> list[str]:
+MAP_TEXT = {
+    "changed": {"en": "Where homicide rates changed", "es": "Dónde cambiaron las tasas de homicidio"},
+    "hotspots": {"en": "Hot spots and how they moved", "es": "Puntos calientes y su desplazamiento"},
+    "municipalities": {"en": "Municipalities with the largest increase", "es": "Municipios con el mayor aumento"},
+}
+
+
+def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en",
+                    names: dict[str, tuple[str, str]] | None = None) -> list[str]:
     """Spillover-aware estimate, change map and hot-spot maps of one spec (those that exist)."""
+    en = lang == "en"
     lines: list[str] = []
     spill_path = results_dir / "spatial" / name / "spillover.json"
     if spill_path.exists():
         spill = json.loads(spill_path.read_text())
         effects = {e["index"]: e for e in spill["effects"]}
         direct, ring = effects["direct"], effects.get("spill_ring1")
+
+        def est(e):
+            return {"std_error": e["se"], "ci_low": e["ci_low"], "ci_high": e["ci_high"]}
+
         lines.append(
-            f'<p class="estimate">Spillover-aware estimate — direct effect on municipalities of treated states: '
-            f'<strong>{fmt(direct["estimate"])}</strong> (standard error {fmt(direct["se"])}; 95% CI '
-            f'{fmt(direct["ci_low"])} to {fmt(direct["ci_high"])})'
-            + (f'; spillover on untreated neighbouring municipalities: <strong>{fmt(ring["estimate"])}</strong> '
-               f'(standard error {fmt(ring["se"])}; 95% CI {fmt(ring["ci_low"])} to {fmt(ring["ci_high"])})' if ring else "")
-            + ".</p>\n"
-        )
+            f'<p class="estimate">' + ("Spillover-aware estimate — direct effect on municipalities of treated states: "
+                                       if en else "Estimación que considera derrames — efecto directo en municipios de estados tratados: ")
+            + f'<strong>{fmt(direct["estimate"], 3, lang)}</strong> ({ci_text(est(direct), lang)})'
+            + ((("; spillover on untreated neighbouring municipalities: " if en else "; derrame en municipios vecinos no tratados: ")
+                + f'<strong>{fmt(ring["estimate"], 3, lang)}</strong> ({ci_text(est(ring), lang)})') if ring else "")
+            + ".</p>\n")
+        no_spill = bool(ring) and ring["ci_low"] <= 0 <= ring["ci_high"]
         lines.append(
-            "The spillover-aware model separates untreated municipalities that border a treated one from the "
-            "farther controls, so displaced violence among neighbours does not contaminate the comparison "
-            + ("(the neighbours' 95% CI includes zero: no detectable spillover)." if ring and ring["ci_low"] <= 0 <= ring["ci_high"]
-               else "(the neighbours' CI excludes zero: violence spilled over or was displaced).") + "\n"
-        )
+            ("The spillover-aware model separates untreated municipalities that border a treated one from the farther controls, "
+             "so displaced violence among neighbours does not contaminate the comparison "
+             + ("(the neighbours' 95% CI includes zero: no detectable spillover)." if no_spill
+                else "(the neighbours' CI excludes zero: violence spilled over or was displaced).")) if en else
+            ("El modelo con derrames separa a los municipios no tratados que colindan con uno tratado de los controles más lejanos, "
+             "para que la violencia desplazada entre vecinos no contamine la comparación "
+             + ("(el IC 95% de los vecinos incluye el cero: no se detecta derrame)." if no_spill
+                else "(el IC de los vecinos excluye el cero: la violencia se derramó o se desplazó).")) + "\n")
     map_dir = results_dir / "maps" / name
     if (map_dir / "summary.json").exists():
         summary = json.loads((map_dir / "summary.json").read_text())
-        period = f"{md_text(' to '.join(summary['baseline']))} and {md_text(' to '.join(summary['post']))}"
-        lines.append("#### Where homicide rates changed\n")
-        lines.append(_figure(map_dir / summary["png"], figures, f"{name}_change_map.png",
-                             f"Map of the change in the annualised municipal homicide rate per 100,000 between {period}"))
-        if summary.get("html"):
+        base, post = summary["baseline"], summary["post"]
+        period = (f"{fmt_period(base[0], base[1], lang)} {'and' if en else 'y'} {fmt_period(post[0], post[1], lang)}")
+        lines.append(f"#### {MAP_TEXT['changed'][lang]}\n")
+        legend = "; ".join(md_text(x) for x in summary.get("legend", []))
+        alt = (f"Map of Mexico's municipalities shaded by the change in the annualised homicide rate per 100,000 between {period}; "
+               f"classes: {legend}." if en else
+               f"Mapa de los municipios de México sombreados según el cambio en la tasa anualizada de homicidios por 100 000 entre {period}; "
+               f"clases: {legend}.")
+        lines.append(_figure(map_dir / summary["png"], figures, f"{name}_change_map.png", alt,
+                             ("Change in the homicide rate per 100,000 per year, " if en else "Cambio en la tasa de homicidios por 100 000 al año, ") + period))
+        if summary.get("html") and (map_dir / summary["html"]).exists():
             shutil.copy(map_dir / summary["html"], figures / f"{name}_change_map.html")
-            lines.append(f"[Interactive version of the map (hover for municipality and value)]({figures.name}/{name}_change_map.html)\n")
+            lines.append(f'<p class="map-link"><a class="interactive-map" href="{figures.name}/{name}_change_map.html">'
+                         f"{t('interactive_map', lang)}</a></p>\n")
         lines.append(
-            f"Across {summary['municipalities']:,} municipalities the median change was "
-            f"{fmt(summary['median_change'], 1)} per 100,000 per year; "
-            f"{summary['share_increasing']:.0%} of municipalities saw an increase.\n"
-        )
+            (f"Across {fmt_int(summary['municipalities'], lang)} municipalities the median change was "
+             f"{fmt(summary['median_change'], 1, lang)} per 100,000 per year; "
+             f"{fmt_percent(summary['share_increasing'], lang)} of municipalities saw an increase.") if en else
+            (f"En {fmt_int(summary['municipalities'], lang)} municipios el cambio mediano fue de "
+             f"{fmt(summary['median_change'], 1, lang)} por 100 000 al año; "
+             f"{fmt_percent(summary['share_increasing'], lang)} de los municipios registró un aumento.") + "\n")
+        lines.append(top_municipalities(map_dir, names or {}, lang))
     hot_path = results_dir / "spatial" / name / "hotspots.json"
     if hot_path.exists():
         hot = json.loads(hot_path.read_text())
-        lines.append("#### Hot spots and how they moved\n")
+        lines.append(f"#### {MAP_TEXT['hotspots'][lang]}\n")
+        b, p = hot["spots"]["baseline"], hot["spots"]["post"]
         lines.append(
-            f"Global Moran's I of the homicide rate: {fmt(hot['moran_baseline']['I'])} in the baseline and "
-            f"{fmt(hot['moran_post']['I'])} after (permutation p = {hot['moran_post']['p_sim']:.3f}). Local hot and cold "
-            f"spots by Getis–Ord Gi* with {hot['permutations']:,} permutations (seed {hot['seed']}) and Benjamini–Hochberg "
-            f"false-discovery control at {hot['alpha']:.0%}: {hot['spots']['baseline'].get('hot', 0)} hot spots before, "
-            f"{hot['spots']['post'].get('hot', 0)} after.\n"
-        )
+            (f"Global Moran's I of the homicide rate: {fmt(hot['moran_baseline']['I'], 3, lang)} in the baseline and "
+             f"{fmt(hot['moran_post']['I'], 3, lang)} after (permutation p = {fmt(hot['moran_post']['p_sim'], 3, lang)}). Local hot and cold "
+             f"spots by Getis–Ord Gi* with {fmt_int(hot['permutations'], lang)} permutations (seed {hot['seed']}) and Benjamini–Hochberg "
+             f"false-discovery control at {fmt_percent(hot['alpha'], lang)}: {b.get('hot', 0)} hot spots before, {p.get('hot', 0)} after.")
+            if en else
+            (f"I de Moran global de la tasa de homicidios: {fmt(hot['moran_baseline']['I'], 3, lang)} en la línea base y "
+             f"{fmt(hot['moran_post']['I'], 3, lang)} después (p por permutación = {fmt(hot['moran_post']['p_sim'], 3, lang)}). Puntos calientes y "
+             f"fríos locales por Gi* de Getis–Ord con {fmt_int(hot['permutations'], lang)} permutaciones (semilla {hot['seed']}) y control de la "
+             f"tasa de falsos descubrimientos de Benjamini–Hochberg al {fmt_percent(hot['alpha'], lang)}: {b.get('hot', 0)} puntos calientes antes, "
+             f"{p.get('hot', 0)} después.") + "\n")
+        transitions = hot.get("transitions") or {}
+        alt = (("Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods; counts: "
+                if en else "Mapa de puntos calientes y fríos de homicidio que persistieron, aparecieron o desaparecieron entre los periodos; conteos: ")
+               + "; ".join(f"{md_text(k)} {v}" for k, v in sorted(transitions.items())))
         folder = results_dir / "spatial" / name
-        lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png",
-                             "Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods"))
+        lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png", alt,
+                             "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)"))
     return lines
 
 
-def quality_line(quality: dict | None) -> str:
-    if not quality or not quality.get("suites"):
-        return '<p class="note">Data checks: no check results recorded for this input.</p>\n'
-    parts = []
-    for suite in quality["suites"]:
-        failed = suite["failed"]
-        text = f"{len(suite['passed'])} of {len(suite['passed']) + len(failed)} checks passed on {md_text(quality['table'])}"
-        if failed:
-            text += " (not passed: " + "; ".join(f"{md_text(f['name'])} [{f['severity']}]" for f in failed) + ")"
-        parts.append(text)
-    return '<p class="note">Data checks: ' + ". ".join(parts) + ".</p>\n"
+def top_municipalities(map_dir: Path, names: dict[str, tuple[str, str]], lang: str, n: int = 15) -> str:
+    """The municipalities with the largest increase, with their names (text from data: escaped)."""
+    change_csv = map_dir / "change.csv"
+    if not change_csv.exists():
+        return ""
+    with open(change_csv, newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("change") not in (None, "")]
+    rows.sort(key=lambda r: float(r["change"]), reverse=True)
+    body = []
+    for r in rows[:n]:
+        code = r.get("CVEGEO") or r.get("cvegeo") or ""
+        municipality, state = names.get(code, (r.get("municipality", ""), r.get("state", "")))
+        body.append([md_text(code), md_text(municipality), md_text(state), fmt(float(r["baseline_rate"]), 1, lang),
+                     fmt(float(r["post_rate"]), 1, lang), fmt(float(r["change"]), 1, lang)])
+    en = lang == "en"
+    header = ["INEGI", "Municipality" if en else "Municipio", "State" if en else "Estado",
+              "Baseline rate" if en else "Tasa base", "Post rate" if en else "Tasa posterior", "Change" if en else "Cambio"]
+    return (f"<details><summary>{MAP_TEXT['municipalities'][lang]} ({len(body)})</summary>\n\n"
+            + table_md(header, body, "lllrrr") + "\n</details>\n")
 
 
-def data_sources_section(landing_files: list[dict]) -> str:
-    rows = ["| table | file | bytes | SHA-256 |", "|---|---|---:|---|"]
-    for f in landing_files:
-        rows.append(f"| {md_text(f['table_name'])} | {md_text(f['file'])} | {f['size_bytes']:,} | `{f['sha256']}` |")
-    return "\n".join(rows) + "\n\nSources, publishers and licences: see each folder's SOURCE.md in the repository's `data/`.\n"
+def goal_section(goal: str, lang: str, results: list[dict], gaps: list[dict], known: dict, figures: Path, results_dir: Path,
+                 names: dict | None = None) -> str:
+    out = []
+    for line in line_order(goal, results, gaps, known):
+        out.append(f"## {md_text(i18n.line_name(line, lang, known))} {{#{line}}}\n")
+        mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
+        for result in mine:
+            out.append(result_section(result, lang, figures, results_dir, names))
+        line_gaps = [g for g in gaps if g.get("goal") == goal and g.get("line_of_action") == line]
+        for gap in line_gaps:
+            out.append(f'<p class="gap"><strong>{t("data_gap", lang)}:</strong> {md_text(pick(gap.get("reason"), lang))}</p>\n')
+        if not mine and not line_gaps:
+            out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
+    if not out:
+        out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
+    return "\n".join(out)
 
 
-def run_section(run_info: dict) -> str:
-    return f'<p class="note">Built from commit {md_text(run_info.get("commit", "unknown"))}, version {md_text(run_info.get("version", "dev"))}.</p>\n'
+def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict) -> str:
+    out = []
+    for goal, info in i18n.GOALS.items():
+        out.append(f"## [{md_text(i18n.goal_title(goal, lang))}]({info['page']}.qmd)\n")
+        rows = []
+        for line in line_order(goal, results, gaps, known) or []:
+            mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
+            causal = next((r for r in mine if r.get("headline")), None)
+            trend = next((r for r in mine if r.get("baseline_comparison")), None)
+            lead = trend or causal
+            if lead is None:
+                headline, direction = "—", t("no_data", lang)
+            elif trend is not None:
+                c = trend["baseline_comparison"]
+                headline = (f"{md_text(pick(trend['title'], lang))}: {fmt(c['baseline']['mean'], 2, lang)} → "
+                            f"{fmt(c['post']['mean'], 2, lang)}")
+                direction = t(direction_of(trend), lang)
+            else:
+                h = causal["headline"]
+                headline = (f"{md_text(pick(causal['title'], lang))}: {fmt(h['estimate'], 3, lang)} "
+                            f"({t('ci', lang)} {fmt(h['ci_low'], 3, lang)} – {fmt(h['ci_high'], 3, lang)})")
+                direction = t(direction_of(causal), lang)
+            evidence = t(evidence_of(causal) if causal else ("descriptive" if trend else "none"), lang)
+            if any(r.get("simulated") for r in mine):
+                evidence += " (simulated data)" if lang == "en" else " (datos simulados)"
+            rows.append([f"[{md_text(i18n.line_name(line, lang, known))}]({info['page']}.qmd#{line})", headline, direction, evidence])
+        if rows:
+            out.append(table_md([t("line_of_action", lang), t("headline", lang), t("direction", lang), t("evidence", lang)], rows))
+        else:
+            out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
+    return "\n".join(out)
+
+
+def methods_section(lang: str, results: list[dict]) -> str:
+    en = lang == "en"
+    rows = []
+    for r in results:
+        estimators = ", ".join(sorted({md_text(e.get("estimator") or e.get("id", "")) for e in r.get("estimates") or []}))
+        rows.append([f"[{md_text(pick(r['title'], lang))}]({i18n.GOALS.get(r['goal'], {}).get('page', 'index')}.qmd#{r['name']})",
+                     md_text(i18n.design_name(r.get("design", ""), lang)), estimators or "—",
+                     diagnostics_md(r.get("diagnostics") or {}, lang) or "—", str(r["seed"]) if r.get("seed") is not None else "—"])
+    if not rows:
+        return "No evaluation results in this build.\n" if en else "No hay resultados de evaluación en esta versión.\n"
+    return table_md(["Evaluation" if en else "Evaluación", t("design", lang), "Estimators" if en else "Estimadores",
+                     t("diagnostics", lang), "Seed" if en else "Semilla"], rows)
+
+
+def data_sources_section(landing_files: list[dict], sources: list[dict] | None = None, lang: str = "en") -> str:
+    en = lang == "en"
+    meta = {s["name"]: s for s in sources or []}
+    out = []
+    if meta:
+        rows = [[md_text(s["name"]), md_text(s.get("title", "")), md_text(s.get("publisher", "")) or "—",
+                 md_text(s.get("coverage", "")) or "—", md_text(s.get("licence", "")) or "—"] for s in meta.values()]
+        out.append(table_md(["table" if en else "tabla", "Source" if en else "Fuente", "Publisher" if en else "Editor",
+                             "Coverage" if en else "Cobertura", "Licence" if en else "Licencia"], rows))
+    rows = [[md_text(f["table_name"]), md_text(f["file"]), fmt_int(f.get("size_bytes"), lang),
+             fmt_int(f["rows"], lang) if f.get("rows") is not None else "—", f"`{md_text(f['sha256'])}`" if f.get("sha256") else "—"]
+            for f in landing_files]
+    out.append(("Files as received, identified by their SHA-256:\n\n" if en else
+                "Archivos tal como se recibieron, identificados por su SHA-256:\n\n")
+               + table_md(["table" if en else "tabla", "file" if en else "archivo", "bytes", "rows" if en else "filas", "SHA-256"], rows, "llrrl"))
+    out.append("Each folder's SOURCE.md in the repository's `data/` gives the full provenance.\n" if en else
+               "El archivo SOURCE.md de cada carpeta de `data/` en el repositorio da la procedencia completa.\n")
+    return "\n".join(out)
+
+
+def reproducibility_section(run_info: dict, results_dir: Path, landing_files: list[dict], lang: str) -> str:
+    en = lang == "en"
+    version = run_info.get("version", "dev")
+    facts = [["Version" if en else "Versión", f"`{md_text(version)}`"],
+             ["Commit", f"`{md_text(run_info.get('commit', 'unknown'))}`"],
+             ["Lock file SHA-256" if en else "SHA-256 del archivo de bloqueo", f"`{md_text(run_info.get('lock_sha256', '—'))}`"]]
+    out = [table_md(["", ""], facts)]
+    manifest_path = results_dir / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        out.append(("## Result manifest\n\n" if en else "## Manifiesto de resultados\n\n")
+                   + ("Every published number and the hashes of everything that produced it (`results/manifest.json`):\n\n" if en else
+                      "Cada número publicado y los hashes de todo lo que lo produjo (`results/manifest.json`):\n\n")
+                   + table_md(["key" if en else "clave", "value" if en else "valor"], _flatten_rows(manifest)))
+    else:
+        out.append(("## Input files\n\n" if en else "## Archivos de entrada\n\n")
+                   + table_md(["file" if en else "archivo", "SHA-256"],
+                              [[md_text(f["file"]), f"`{md_text(f['sha256'])}`"] for f in landing_files]))
+    checkout = "" if version == "dev" else f"git checkout {version}\n"
+    out.append(("## How to rerun\n\n" if en else "## Cómo volver a ejecutar\n\n")
+               + ("With Python 3.11 and `make`, from a clone of the repository:\n\n" if en else
+                  "Con Python 3.11 y `make`, desde un clon del repositorio:\n\n")
+               + f"```sh\n{checkout}make run     # locked environment (requirements.lock), whole pipeline, site\nmake test\n```\n\n"
+               + ("The environment is installed from the hashed lock whose SHA-256 is above; every input file is "
+                  "checked against its SHA-256; results carry no wall-clock time, so a rerun gives the same numbers."
+                  if en else
+                  "El entorno se instala desde el archivo de bloqueo con hashes cuyo SHA-256 aparece arriba; cada archivo de "
+                  "entrada se verifica contra su SHA-256; los resultados no registran la hora, así que una nueva ejecución da los mismos números.")
+               + "\n")
+    return "\n".join(out)
+
+
+def _flatten_rows(value, prefix: str = "") -> list[list[str]]:
+    rows: list[list[str]] = []
+    if isinstance(value, dict):
+        for key in sorted(value):
+            rows += _flatten_rows(value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and value and all(isinstance(v, (dict, list)) for v in value):
+        for i, item in enumerate(value):
+            rows += _flatten_rows(item, f"{prefix}[{i}]")
+    else:
+        text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+        rows.append([f"`{md_text(prefix)}`", md_text(text)])
+    return rows
+
+
+def run_section(run_info: dict, lang: str = "en") -> str:
+    return (f'<p class="note">{"Built from commit" if lang == "en" else "Generado a partir del commit"} '
+            f'{md_text(run_info.get("commit", "unknown"))}, {"version" if lang == "en" else "versión"} '
+            f'{md_text(run_info.get("version", "dev"))}.</p>\n')
 
 
 def write_generated(stage: Path, inputs: SiteInputs) -> None:
     generated, figures = stage / "_generated", stage / "figures"
     generated.mkdir(exist_ok=True)
     figures.mkdir(exist_ok=True)
-    (generated / "goal-1-homicides.md").write_text(homicide_section(inputs.results_dir, figures))
-    (generated / "data-sources.md").write_text(data_sources_section(inputs.landing_files))
-    (generated / "run.md").write_text(run_section(inputs.run_info))
+    results = load_results(inputs.results_dir)
+    gaps = load_gaps(inputs.results_dir)
+    known = {line["id"]: line for line in i18n.lines_of_action()}
+    for lang in LANGS:
+        folder = generated / lang
+        folder.mkdir(exist_ok=True)
+        for goal, info in i18n.GOALS.items():
+            (folder / f"{info['page']}.md").write_text(
+                goal_section(goal, lang, results, gaps, known, figures, inputs.results_dir, inputs.municipalities), encoding="utf-8")
+        (folder / "scorecard.md").write_text(scorecard(lang, results, gaps, known), encoding="utf-8")
+        (folder / "methods.md").write_text(methods_section(lang, results), encoding="utf-8")
+        (folder / "data-sources.md").write_text(data_sources_section(inputs.landing_files, inputs.sources, lang), encoding="utf-8")
+        (folder / "reproducibility.md").write_text(
+            reproducibility_section(inputs.run_info, inputs.results_dir, inputs.landing_files, lang), encoding="utf-8")
+        (folder / "run.md").write_text(run_section(inputs.run_info, lang), encoding="utf-8")
+
+
+def fill_missing_partials(stage: Path) -> list[Path]:
+    """A page may include a partial that nothing wrote in this build (its results are absent): the page then
+    says so in its language instead of the whole site failing. Returns the partials written."""
+    written = []
+    for page in sorted(stage.glob("*.qmd")):
+        for match in INCLUDE.finditer(page.read_text(encoding="utf-8")):
+            path = stage / match.group(1)
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            es = "es" in Path(match.group(1)).parts
+            path.write_text('<p class="gap">' + ("Esta sección no está disponible en esta versión: sus resultados no se generaron."
+                                                  if es else "This section is not available in this build: its results were not generated.")
+                            + "</p>\n", encoding="utf-8")
+            written.append(path)
+    return written
 
 
 # ----------------------------------------------------------------------------------------------
 # Rendering
 
 
+FENCE_OPEN = re.compile(r"^(:{3,})\s*(\{[^}]*\}|\S+)?\s*$")
+WHEN_PROFILE = re.compile(r"""\.content-visible\b[^}]*\bwhen-profile\s*=\s*["']?([\w-]+)""")
+HEADING = re.compile(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
+IMG_FIG_ALT = re.compile(r'<img\b([^>]*?)\sdata-fig-alt="([^"]*)"([^>]*?)\salt="[^"]*"')
+
+
+def select_language(text: str, lang: str) -> str:
+    """Keep the `::: {.content-visible when-profile="<lang>"}` blocks of `lang` (without their fences), drop
+    other languages' blocks (what `quarto render --profile <lang>` does); everything else is kept."""
+    out: list[str] = []
+    stack: list[tuple[bool, bool]] = []  # per open fence: (is a language block, is dropped)
+    for line in text.splitlines(keepends=True):
+        match = FENCE_OPEN.match(line.rstrip("\n"))
+        if match and match.group(2):  # an opening fence
+            profile = WHEN_PROFILE.search(match.group(2))
+            if profile:
+                stack.append((True, profile.group(1) != lang))
+                continue
+            stack.append((False, False))
+        elif match and stack:  # a closing fence
+            is_language_block, dropped = stack.pop()
+            if is_language_block or dropped or any(d for _, d in stack):
+                continue
+            out.append(line)
+            continue
+        if not any(d for _, d in stack):
+            out.append(line)
+    return "".join(out)
+
+
 def expand_includes(text: str, base: Path) -> str:
-    return INCLUDE.sub(lambda m: (base / m.group(1)).read_text(encoding="utf-8"), text)
+    def include(match: re.Match) -> str:
+        path = base / match.group(1)
+        if not path.exists():
+            raise SiteError(f"{path}: included page part is missing")
+        return path.read_text(encoding="utf-8")
+
+    return INCLUDE.sub(include, text)
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -201,40 +720,89 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def render_with_pandoc(stage: Path, out: Path) -> list[Path]:
-    config = yaml.safe_load((stage / "_quarto.yml").read_text())
-    website = config["website"]
-    template = jinja2.Environment(autoescape=True).from_string((stage / "_pandoc" / "template.html").read_text())
-    pages = config["project"]["render"]
+def site_config(stage: Path, lang: str) -> dict:
+    """_quarto.yml with the language profile _quarto-<lang>.yml merged over it (navbar items missing from the
+    profile keep the base text, so a page added to _quarto.yml alone still appears in every language)."""
+    config = yaml.safe_load((stage / "_quarto.yml").read_text(encoding="utf-8"))
+    profile_path = stage / f"_quarto-{lang}.yml"
+    if profile_path.exists():
+        profile = yaml.safe_load(profile_path.read_text(encoding="utf-8")) or {}
+        base_nav = config["website"]["navbar"]["left"]
+        nav = (profile.get("website", {}).get("navbar", {}) or {}).get("left")
+        config["website"]["title"] = profile.get("website", {}).get("title", config["website"]["title"])
+        if nav:
+            hrefs = {item["href"] for item in nav}
+            config["website"]["navbar"]["left"] = nav + [item for item in base_nav if item["href"] not in hrefs]
+        config["lang"] = profile.get("lang", lang)
+    return config
+
+
+def render_with_pandoc(stage: Path, out: Path, version: str = "dev") -> list[Path]:
+    """Every page of the project in every language: out/<lang>/<page>.html (+ assets/, figures/ beside them)."""
+    template = jinja2.Environment(autoescape=True).from_string((stage / "_pandoc" / "template.html").read_text(encoding="utf-8"))
     written = []
-    for page in pages:
-        front, body = split_front_matter((stage / page).read_text(encoding="utf-8"))
-        body = QMD_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", expand_includes(body, stage))
-        fragment = subprocess.run(
-            [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none"],
-            input=body, capture_output=True, text=True, check=True,
-        ).stdout
-        target = out / Path(page).with_suffix(".html")
-        navbar = [{"href": i["href"].replace(".qmd", ".html"), "text": i["text"], "current": i["href"] == page}
-                  for i in website["navbar"]["left"]]
-        target.write_text(template.render(
-            lang=config.get("lang", "en"), title=front.get("title", ""), site_title=website["title"],
-            navbar=navbar, body=fragment, footer="Mexico–U.S. Bicentennial Framework evaluation platform",
-        ), encoding="utf-8")
-        written.append(target)
-    for folder in ("assets", "figures"):
-        if (stage / folder).exists():
-            shutil.copytree(stage / folder, out / folder, dirs_exist_ok=True)
+    for lang in LANGS:
+        config = site_config(stage, lang)
+        website = config["website"]
+        pages = [p for p in config["project"]["render"] if (stage / p).exists()]
+        lang_out = out / lang
+        lang_out.mkdir(parents=True, exist_ok=True)
+        navbar_items = [i for i in website["navbar"]["left"] if (stage / i["href"]).exists()]
+        for page in pages:
+            front, body = split_front_matter((stage / page).read_text(encoding="utf-8"))
+            body = select_language(body, lang)
+            body = QMD_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", expand_includes(body, stage))
+            fragment = subprocess.run(
+                [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--section-divs=false"],
+                input=body, capture_output=True, text=True, check=True,
+            ).stdout
+            fragment = IMG_FIG_ALT.sub(lambda m: f'<img{m.group(1)}{m.group(3)} alt="{m.group(2)}"', fragment)
+            fragment = fragment.replace('<figcaption aria-hidden="true">', "<figcaption>")
+            heading = HEADING.search(body)
+            title = re.sub(r"\\(.)", r"\1", html.unescape(heading.group(1))) if heading else front.get("title", page)
+            page_html = Path(page).with_suffix(".html").name
+            target = lang_out / page_html
+            navbar = [{"href": Path(i["href"]).with_suffix(".html").name, "text": i["text"], "current": i["href"] == page}
+                      for i in navbar_items]
+            others = [{"lang": other, "name": i18n.LANG_NAMES[other], "href": f"../{other}/{page_html}"} for other in LANGS if other != lang]
+            target.write_text(template.render(
+                lang=i18n.LOCALE_TAGS[lang], title=title, site_title=website["title"], navbar=navbar, body=fragment,
+                footer=t("footer", lang), version=version, languages=others, text={k: v[lang] for k, v in i18n.TEXT.items()},
+                page=page_html, page_lang=lang,
+            ), encoding="utf-8")
+            written.append(target)
+        for folder in ("assets", "figures"):
+            if (stage / folder).exists():
+                _copy_or_link(stage / folder, lang_out / folder, link_from=out / LANGS[0] / folder if lang != LANGS[0] else None)
     return written
 
 
-def render(stage: Path, out: Path) -> str:
-    """Render the staged project into `out`; returns the renderer used."""
+def _copy_or_link(source: Path, target: Path, link_from: Path | None) -> None:
+    """Copy a folder; for the second language hard-link the first language's identical files (no double disk use)."""
+    for path in source.rglob("*"):
+        if path.is_dir():
+            continue
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        twin = link_from / path.relative_to(source) if link_from else None
+        if twin is not None and twin.exists():
+            try:
+                os.link(twin, destination)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(path, destination)
+
+
+def render(stage: Path, out: Path, version: str = "dev") -> str:
+    """Render the staged project into `out` (out/<lang>/…); returns the renderer used."""
     out.mkdir(parents=True, exist_ok=True)
     if shutil.which("quarto") and not os.environ.get("BICENTENNIAL_FORCE_PANDOC"):
-        subprocess.run(["quarto", "render", str(stage), "--output-dir", str(out)], check=True, capture_output=True)
+        for lang in LANGS:
+            subprocess.run(["quarto", "render", str(stage), "--profile", lang, "--output-dir", str(out / lang)],
+                           check=True, capture_output=True)
         return "quarto"
-    render_with_pandoc(stage, out)
+    render_with_pandoc(stage, out, version)
     return "pandoc"
 
 
@@ -250,17 +818,169 @@ def swap_into_place(new: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_site(site_source: Path, build_dir: Path, inputs: SiteInputs) -> tuple[Path, str]:
-    build_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".site-build-", dir=build_dir))
+# ----------------------------------------------------------------------------------------------
+# Versions
+
+
+@dataclass
+class Published:
+    root: Path          # BUILD/site
+    version: str
+    path: Path          # BUILD/site/<version>
+    renderer: str       # quarto | pandoc | skipped
+    message: str = ""
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index.html"
+
+
+def version_key(version: str):
+    """Newest-first ordering of release names: numeric parts compare as numbers (v1.10 > v1.9)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", version) if part]
+
+
+def list_versions(root: Path) -> list[str]:
+    """Version folders under the site root (each has a version.json written when it was built)."""
+    if not root.exists():
+        return []
+    found = [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "version.json").exists()]
+    releases = sorted((v for v in found if v != "dev"), key=version_key, reverse=True)
+    return releases + (["dev"] if "dev" in found else [])
+
+
+def check_version(version: str) -> str:
+    if not VERSION_NAME.match(version or "") or version in RESERVED:
+        raise SiteError(f"version {version!r} cannot name a site folder: use a git tag such as v1.2.0 "
+                        "(letters, digits, '.', '_', '+', '-'; not 'latest')")
+    return version
+
+
+def write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def redirect_page(target: str, lang: str = "en") -> str:
+    safe = html.escape(target, quote=True)
+    return (f'<!DOCTYPE html>\n<html lang="{i18n.LOCALE_TAGS.get(lang, "en-US")}">\n<head>\n<meta charset="utf-8">\n'
+            f'<title>Redirecting…</title>\n<meta http-equiv="refresh" content="0; url={safe}">\n'
+            f'<link rel="canonical" href="{safe}">\n</head>\n<body>\n<p><a href="{safe}">{safe}</a></p>\n</body>\n</html>\n')
+
+
+def update_index(root: Path) -> list[dict]:
+    """versions.json, latest/ (redirects to the newest release, else dev), versions.html and the root redirect."""
+    versions = list_versions(root)
+    releases = [v for v in versions if v != "dev"]
+    newest = releases[0] if releases else (versions[0] if versions else None)
+    entries = [{"version": v, "title": v, "aliases": ["latest"] if v == newest else []} for v in versions]
+    write_atomic(root / "versions.json", json.dumps(entries, indent=2) + "\n")
+    if newest is None:
+        return entries
+    latest_new = Path(tempfile.mkdtemp(prefix=".latest-", dir=root))
+    for page in sorted((root / newest).rglob("*.html")):
+        relative = page.relative_to(root / newest)
+        if relative.parts[0] not in LANGS or len(relative.parts) != 2:
+            continue
+        destination = latest_new / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(redirect_page(f"../../{newest}/{relative.as_posix()}", relative.parts[0]), encoding="utf-8")
+    (latest_new / "index.html").write_text(redirect_page(f"../{newest}/{LANGS[0]}/index.html"), encoding="utf-8")
+    (latest_new / "version.txt").write_text(newest + "\n", encoding="utf-8")
+    latest_new.chmod(0o755)
+    swap_into_place(latest_new, root / "latest")
+    items = "\n".join(f'<li><a href="{html.escape(v)}/{LANGS[0]}/index.html">{html.escape(v)}</a>'
+                      f' (<a href="{html.escape(v)}/es/index.html" hreflang="es">es</a>)'
+                      + (" — latest" if v == newest else "") + "</li>" for v in versions)
+    write_atomic(root / "versions.html",
+                 '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+                 '<title>Versions – Bicentennial Framework evaluation</title>\n</head>\n<body>\n<main>\n<h1>Versions / Versiones</h1>\n'
+                 f"<ul>\n{items}\n</ul>\n</main>\n</body>\n</html>\n")
+    write_atomic(root / "index.html", redirect_page(f"{newest}/{LANGS[0]}/index.html"))
+    return entries
+
+
+def publish(site_source: Path, root: Path, inputs: SiteInputs, version: str = "dev", work_dir: Path | None = None) -> Published:
+    """Render one version into root/<version>/ unless it is a release that already exists (never rebuilt);
+    then refresh versions.json, latest/ and the root index. `work_dir` holds the temporary build (default: root)."""
+    check_version(version)
+    root.mkdir(parents=True, exist_ok=True)
+    _retire_flat_layout(root)
+    target = root / version
+    if version != "dev" and (target / "version.json").exists():
+        update_index(root)
+        return Published(root, version, target, "skipped",
+                         f"site version {version} already published at {target}; released versions are never rebuilt")
+    work = Path(tempfile.mkdtemp(prefix=".site-build-", dir=work_dir or root))
     try:
         stage = work / "project"
-        shutil.copytree(site_source, stage, ignore=shutil.ignore_patterns("_site", "_generated", ".quarto"))
+        shutil.copytree(site_source, stage, ignore=shutil.ignore_patterns("_site", "_generated", ".quarto", "figures"))
         write_generated(stage, inputs)
+        fill_missing_partials(stage)
         rendered = work / "site"
-        renderer = render(stage, rendered)
-        target = build_dir / "site"
-        swap_into_place(rendered, target)
-        return target, renderer
+        renderer = render(stage, rendered, version)
+        (rendered / "version.json").write_text(json.dumps(
+            {"version": version, "commit": inputs.run_info.get("commit", "unknown"),
+             "lock_sha256": inputs.run_info.get("lock_sha256", ""), "renderer": renderer}, indent=2, sort_keys=True) + "\n")
+        if version == "dev":
+            swap_into_place(rendered, target)
+        else:
+            rendered.rename(target)  # fails, leaving the existing folder alone, if another build won the race
+        update_index(root)
+        return Published(root, version, target, renderer)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _retire_flat_layout(root: Path) -> None:
+    """Sites built before versioning had pages directly in BUILD/site/: drop those pages (not versions)."""
+    if (root / "versions.json").exists():
+        return
+    for path in root.iterdir():
+        if path.is_file() and path.suffix == ".html":
+            path.unlink()
+        elif path.is_dir() and path.name in ("assets", "figures"):
+            shutil.rmtree(path)
+
+
+def carry_versions(previous_root: Path, root: Path) -> list[str]:
+    """Hard-link (copy where linking fails) the released versions of a previously published site into `root`, so
+    a site built in a staging folder and renamed over the old one keeps every release byte for byte."""
+    carried = []
+    for version in list_versions(previous_root):
+        if version == "dev" or (root / version).exists():
+            continue
+        temporary = root / f".carry-{version}"
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.copytree(previous_root / version, temporary, copy_function=_link_or_copy, symlinks=True)
+        temporary.rename(root / version)
+        carried.append(version)
+    return carried
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
+STAGING = re.compile(r"^\.run-\d+$")  # pipelines/commands/run.py builds into BUILD/.run-<pid>/
+
+
+def published_site(build_dir: Path) -> Path:
+    """The site that readers see. A `bicentennial run` builds into BUILD/.run-<pid>/ and renames its site over
+    BUILD/site/ when everything succeeded, so the released versions must be carried over from there."""
+    return build_dir.parent / "site" if STAGING.match(build_dir.name) else build_dir / "site"
+
+
+def build_site(site_source: Path, build_dir: Path, inputs: SiteInputs, version: str = "dev",
+               previous_site: Path | None = None) -> Published:
+    """The site of one build: BUILD/site/<version>/…, keeping the releases of `previous_site` (the last published
+    site, when this build runs in a staging folder that will be renamed over it)."""
+    root = build_dir / "site"
+    root.mkdir(parents=True, exist_ok=True)
+    if previous_site is not None and previous_site.resolve() != root.resolve():
+        carry_versions(previous_site, root)
+    return publish(site_source, root, inputs, version, work_dir=build_dir)

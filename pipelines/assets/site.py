@@ -1,39 +1,61 @@
-"""The site asset: writes the Quarto pages' generated parts from the results and renders them."""
+"""The site asset: writes the Quarto pages' generated parts from the results and renders one site version."""
+
+import hashlib
+import os
 import subprocess
 
 import dagster as dg
 
-from ..publish import SiteInputs, build_site
+from ..publish import SiteInputs, build_site, published_site
 from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
 from .evaluations import EVALUATION_ASSETS
 from .spatial import MAP_ASSETS, SPATIAL_ASSETS
 
-
 def code_version() -> dict:
+    """Commit, version (the exact git tag of HEAD, else "dev") and SHA-256 of the hashed lock file."""
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return ""
 
+    lock = REPO_ROOT / "requirements.lock"
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
-            "version": git("describe", "--tags", "--exact-match") or "dev"}
+            "version": os.environ.get("BICENTENNIAL_SITE_VERSION") or git("describe", "--tags", "--exact-match") or "dev",
+            "lock_sha256": hashlib.sha256(lock.read_bytes()).hexdigest() if lock.exists() else ""}
+
+
+def source_catalogue() -> list[dict]:
+    """Publisher, coverage and licence of every raw table (pipelines/sources/ specs)."""
+    from ..sources import SOURCES
+
+    return [{"name": s.name, "title": s.title, "publisher": s.publisher, "licence": s.licence,
+             "coverage": "; ".join(f"{k}: {v}" for k, v in sorted(s.tags.items()))} for s in SOURCES]
 
 
 @dg.asset(
     key=dg.AssetKey(["site", "website"]),
     deps=[*(a.key for a in EVALUATION_ASSETS), *(a.key for a in MAP_ASSETS), *(a.key for a in SPATIAL_ASSETS), dg.AssetKey(["quality", "report"])],
     group_name="site",
-    description="The published website (build/site/): one page per strategic goal, data sources, rendered from the results.",
+    description="The published website (build/site/<version>/<lang>/): scorecard, one page per strategic goal, methods, "
+                "data, reproducibility, in English and Spanish; versions.json and latest/ at build/site/.",
     kinds={"html"},
 )
 def website(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
     with project.connect(read_only=True) as con:
         landing = con.execute("select * from raw._landing_files order by table_name, file").df().to_dict("records")
-    inputs = SiteInputs(project.settings.results_dir, landing, code_version())
-    target, renderer = build_site(SITE_SOURCE_DIR, project.settings.build_dir, inputs)
-    pages = sorted(p.name for p in target.glob("*.html"))
-    context.log.info(f"site rendered with {renderer}: {target / 'index.html'}")
-    return dg.MaterializeResult(metadata={"renderer": renderer, "pages": ", ".join(pages),
-                                          "index": dg.MetadataValue.path(str(target / "index.html"))})
+        names = {code: (municipality, state) for code, municipality, state in con.execute(
+            "select cvegeo, municipality_name, state_name from marts.dim_municipalities").fetchall()}
+    run_info = code_version()
+    inputs = SiteInputs(project.settings.results_dir, landing, run_info, source_catalogue(), names)
+    build_dir = project.settings.build_dir
+    published = build_site(SITE_SOURCE_DIR, build_dir, inputs, run_info["version"], previous_site=published_site(build_dir))
+    if published.renderer == "skipped":
+        context.log.warning(published.message)
+    else:
+        context.log.info(f"site version {published.version} rendered with {published.renderer}: {published.path}")
+    pages = sorted(p.relative_to(published.path).as_posix() for p in published.path.glob("*/*.html"))
+    return dg.MaterializeResult(metadata={"renderer": published.renderer, "version": published.version,
+                                          "pages": ", ".join(pages),
+                                          "index": dg.MetadataValue.path(str(published.index))})

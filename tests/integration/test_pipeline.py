@@ -134,7 +134,9 @@ def test_map_change_matches_a_direct_computation(pipeline_build, con):
 
 
 def test_site_pages_exist_and_carry_the_numbers(pipeline_build):
-    site = pipeline_build / "site"
+    # Versioned, bilingual layout: site/<version>/<lang>/ (versions.json lists the versions, newest first).
+    version = json.loads((pipeline_build / "site" / "versions.json").read_text())[0]["version"]
+    site = pipeline_build / "site" / version / "en"
     index = (site / "index.html").read_text()
     for page in ("goal-1.html", "goal-2.html", "goal-3.html"):
         assert f'href="{page}"' in index

@@ -1,31 +1,89 @@
-"""Site rendering helpers: escaping of data strings, includes, link rewriting, atomic swap."""
+"""Site rendering: escaping of data strings, language blocks, generic rendering of result files, versions."""
 from __future__ import annotations
 
+import json
+import re
+import shutil
 from pathlib import Path
 
-from pipelines.publish import data_sources_section, md_text, render_with_pandoc, swap_into_place
+import pytest
+import yaml
+
+from pipelines.publish import (
+    SiteError, SiteInputs, check_version, data_sources_section, fill_missing_partials, direction_of, evidence_of, load_result, md_text,
+    publish, render_with_pandoc, select_language, swap_into_place, version_key,
+)
 from pipelines.settings import SITE_SOURCE_DIR
+
+PNG_1x1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a7dd1a8b0000000049454e44ae426082")
+
+
+def its_result() -> dict:
+    """A schema-1 result (docs/RESULT_SCHEMA.md) of a line of action of Goal II."""
+    return {
+        "schema": 1, "name": "cbp_fentanyl_its",
+        "title": {"en": "Fentanyl seized at ports of entry", "es": "Fentanilo asegurado en puertos de entrada"},
+        "goal": "goal_2_transborder_crime", "line_of_action": "secure_travel_commerce", "design": "its", "simulated": False,
+        "data": {"sources": ["CBP <b>Drug</b> Seizures"], "tables": ["marts.cbp_seizures_month"], "unit": "field_office",
+                 "period": {"start": "2018-10-01", "end": "2025-06-30"}, "n_units": 20, "n_obs": 1620},
+        "headline": {"id": "its_level", "estimator": "its_level", "label": {"en": "Level change", "es": "Cambio de nivel"},
+                     "estimate": 1234.5678, "std_error": 400.0, "ci_low": -50.25, "ci_high": 2519.3856, "p_value": 0.06,
+                     "units": {"en": "pounds per month", "es": "libras al mes"}},
+        "estimates": [{"id": "its_level", "estimate": 1234.5678},
+                      {"id": "its_slope", "label": {"en": "Slope change", "es": "Cambio de pendiente"}, "estimate": -12.5,
+                       "std_error": 5.0, "ci_low": -22.3, "ci_high": -2.7, "p_value": 0.012}],
+        "diagnostics": {"pretrend": {"statistic": 12.1, "df": 11, "p_value": 0.35,
+                                     "label": {"en": "Pre-trend test", "es": "Prueba de tendencias previas"}}},
+        "baseline_comparison": {"baseline": {"start": "2018-10-01", "end": "2021-09-30", "mean": 2.3},
+                                "post": {"start": "2021-10-01", "end": "2025-06-30", "mean": 2.0},
+                                "change": -0.3, "percent_change": -13.0, "trend_per_year": -0.1,
+                                "caveat": {"en": "Descriptive: no causal claim.", "es": "Descriptivo: sin afirmación causal."}},
+        "reading": {"en": "Seizures fell <i>a little</i>.", "es": "Los aseguramientos bajaron un poco."},
+        "figures": [{"file": "trend.png", "kind": "trend", "alt": {"en": "Line chart of monthly pounds", "es": "Gráfica de líneas de libras al mes"},
+                     "caption": {"en": "Monthly pounds, baseline shaded", "es": "Libras al mes, línea base sombreada"}}],
+        "tables": [], "quality": None,
+    }
+
+
+@pytest.fixture
+def results_dir(tmp_path) -> Path:
+    results = tmp_path / "results"
+    folder = results / "evaluations" / "cbp_fentanyl_its"
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text(json.dumps(its_result()))
+    (folder / "trend.png").write_bytes(PNG_1x1)
+    (results / "data_gaps.json").write_text(json.dumps([
+        {"goal": "goal_2_transborder_crime", "line_of_action": "arms_trafficking",
+         "reason": {"en": "No machine-readable ATF trace data.", "es": "No hay datos de rastreo de la ATF legibles por máquina."}}]))
+    return results
+
+
+def build(tmp_path: Path, results: Path, version: str = "dev", **kwargs):
+    inputs = SiteInputs(results, [{"table_name": "t", "file": "f.csv", "size_bytes": 1234567, "rows": 10, "sha256": "ab" * 32}],
+                        {"commit": "abc1234", "version": version, "lock_sha256": "cd" * 32}, **kwargs)
+    return publish(SITE_SOURCE_DIR, tmp_path / "site", inputs, version)
 
 
 def test_markup_in_data_is_shown_as_text(tmp_path):
-    import shutil
-
     stage = tmp_path / "stage"
     shutil.copytree(SITE_SOURCE_DIR, stage)
-    (stage / "_generated").mkdir()
     evil = "<script>alert('x')</script> *Ciudad* [link](http://e.x)"
-    (stage / "_generated" / "data-sources.md").write_text(
-        data_sources_section([{"table_name": "t", "file": evil, "size_bytes": 1, "sha256": "ab"}]))
-    for name in ("goal-1-homicides.md", "run.md"):
-        (stage / "_generated" / name).write_text("")
+    for lang in ("en", "es"):
+        (stage / "_generated" / lang).mkdir(parents=True)
+        (stage / "_generated" / lang / "data-sources.md").write_text(
+            data_sources_section([{"table_name": "t", "file": evil, "size_bytes": 1, "sha256": "ab"}], lang=lang))
+    assert len(fill_missing_partials(stage)) >= 12  # every other page part: a notice that it is missing
     out = tmp_path / "out"
-    out.mkdir()
     render_with_pandoc(stage, out)
-    html = (out / "data.html").read_text()
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert" in html
-    assert 'href="http://e.x"' not in html
-    assert 'href="goal-1.html"' in (out / "index.html").read_text()
+    for lang in ("en", "es"):
+        html = (out / lang / "data.html").read_text()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; *Ciudad* [link](http://e.x)" in html.replace("'", "&#39;")
+        assert 'href="http://e.x"' not in html
+        assert 'href="goal-1.html"' in (out / lang / "index.html").read_text()
+    assert "This section is not available in this build" in (out / "en" / "goal-1.html").read_text()
+    assert "Esta sección no está disponible en esta versión" in (out / "es" / "goal-1.html").read_text()
 
 
 def test_md_text_escapes_markdown_and_html():
@@ -41,3 +99,82 @@ def test_swap_replaces_the_folder_whole(tmp_path):
     swap_into_place(new, target)
     assert sorted(p.name for p in target.iterdir()) == ["index.html"]
     assert not new.exists() and not (tmp_path / "site.previous").exists()
+
+
+def test_language_blocks_keep_one_language_and_nested_fences():
+    text = ("intro\n::: {.content-visible when-profile=\"en\"}\n# Title\n::: {.note}\nEN note\n:::\n:::\n"
+            "::: {.content-visible when-profile=\"es\"}\n# Título\n::: {.note}\nnota\n:::\n:::\nend\n")
+    assert select_language(text, "en") == "intro\n# Title\n::: {.note}\nEN note\n:::\nend\n"
+    assert select_language(text, "es") == "intro\n# Título\n::: {.note}\nnota\n:::\nend\n"
+
+
+def test_direction_and_evidence_from_the_numbers():
+    result = its_result()
+    assert direction_of(result) == "down"  # baseline 2.3 → post 2.0
+    assert evidence_of(result) == "moderate"  # CI −50.25 … 2519.39 includes zero
+    result["baseline_comparison"] = None
+    assert direction_of(result) == "flat"
+    result["headline"]["ci_low"] = 10.0
+    assert direction_of(result) == "up" and evidence_of(result) == "strong"
+    assert evidence_of({"headline": None}) == "descriptive" and evidence_of(None) == "none"
+
+
+def test_result_files_render_generically_in_both_languages(tmp_path, results_dir):
+    published = build(tmp_path, results_dir)
+    assert published.renderer == "pandoc"
+    en = (published.path / "en" / "goal-2.html").read_text()
+    es = (published.path / "es" / "goal-2.html").read_text()
+    # The headline, its CI and the comparison, formatted for each locale (es-MX groups like en-US).
+    assert "<strong>1,234.568</strong> pounds per month" in en and "<strong>1,234.568</strong> libras al mes" in es
+    assert "standard error 400.000; 95% CI −50.250 to 2,519.386; p = 0.060" in en
+    assert "error estándar 400.000; IC 95% −50.250 a 2,519.386; p = 0.060" in es
+    assert "October 2018 – September 2021" in en and "octubre de 2018 – septiembre de 2021" in es
+    assert "▼ decrease: −0.30 (−13.0%)" in en and "▼ disminución: −0.30 (−13.0%)" in es
+    assert "Slope change" in en and "Cambio de pendiente" in es  # the other estimates
+    assert "Pre-trend test: statistic 12.10 (11 df), p = 0.350" in en
+    # Strings from data are text, not markup.
+    assert "CBP &lt;b&gt;Drug&lt;/b&gt; Seizures" in en and "<b>Drug</b>" not in en
+    assert "Seizures fell &lt;i&gt;a little&lt;/i&gt;." in en
+    # The data gap of another line of action, in each language.
+    assert "No machine-readable ATF trace data." in en and "No hay datos de rastreo de la ATF" in es
+    # The figure, with the result's own alt text per language.
+    assert re.search(r'<img src="figures/cbp_fentanyl_its_trend.png" alt="Line chart of monthly pounds"', en)
+    assert 'alt="Gráfica de líneas de libras al mes"' in es
+    assert (published.path / "en" / "figures" / "cbp_fentanyl_its_trend.png").read_bytes() == PNG_1x1
+    index = (published.path / "es" / "index.html").read_text()
+    assert 'lang="es-MX"' in index and "Fentanilo asegurado en puertos de entrada: 2.30 → 2.00" in index
+    assert "▼ disminución" in index and "Solo tendencia descriptiva" not in index
+
+
+def test_every_image_has_alt_text_and_headings_are_in_order(tmp_path, results_dir):
+    published = build(tmp_path, results_dir)
+    pages = sorted(published.path.glob("*/*.html"))
+    listed = yaml.safe_load((SITE_SOURCE_DIR / "_quarto.yml").read_text())["project"]["render"]
+    assert {"index.qmd", "goal-1.qmd", "goal-2.qmd", "goal-3.qmd", "methods.qmd", "data.qmd", "reproducibility.qmd"} <= set(listed)
+    assert len(pages) == 2 * len(listed)  # every page in both languages
+    for page in pages:
+        html = page.read_text()
+        for img in re.findall(r"<img\b[^>]*>", html):
+            assert re.search(r'\salt="[^"]+"', img), f"{page}: {img}"
+        levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+        assert levels[0] == 1 and levels.count(1) == 1, page
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), f"{page}: {levels}"
+
+
+def test_version_names_and_order():
+    assert sorted(["v1.9.0", "v1.10.0", "v1.2.0"], key=version_key, reverse=True) == ["v1.10.0", "v1.9.0", "v1.2.0"]
+    assert check_version("v2.0.0-rc.1") == "v2.0.0-rc.1"
+    for bad in ("latest", "../x", "", "a b"):
+        with pytest.raises(SiteError, match="cannot name a site folder"):
+            check_version(bad)
+
+
+def test_unreadable_result_file_is_one_clear_error(tmp_path, results_dir):
+    broken = results_dir / "evaluations" / "broken" / "result.json"
+    broken.parent.mkdir()
+    broken.write_text('{"name": "broken",')
+    with pytest.raises(SiteError, match=r"broken/result.json: not a readable result file"):
+        load_result(broken)
+    broken.write_text('{"name": "broken"}')
+    with pytest.raises(SiteError, match=r"lacks the key 'goal'"):
+        load_result(broken)

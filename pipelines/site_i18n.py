@@ -1,0 +1,208 @@
+"""Languages of the published site: locale formatting of numbers and dates, goal names, interface text.
+
+Locale conventions follow the Unicode CLDR:
+- English pages use en-US: decimal point, comma grouping ("1,234.5"), dates "October 8, 2021".
+- Spanish pages are written for Mexican readers and use es-MX, *not* the generic "es" locale:
+  CLDR es-MX (common/main/es_MX.xml, numbers/symbols) has decimal "." and group ","  — "1,234.5",
+  as Mexico's NOM-008-SCFI allows and as Mexican agencies (INEGI, SESNSP) publish — whereas CLDR
+  "es" (Spain) gives "1.234,5". Percentages in es-MX are written without a space ("47%").
+  Dates are "8 de octubre de 2021"; month names are lower-case ("octubre de 2021").
+These functions are small and dependency-free on purpose; tests compare them with Babel's CLDR data.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+LANGS: tuple[str, ...] = ("en", "es")
+LANG_NAMES = {"en": "English", "es": "Español"}
+LOCALE_TAGS = {"en": "en-US", "es": "es-MX"}
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+           "octubre", "noviembre", "diciembre"],
+}
+MINUS = "−"  # U+2212, typographic minus: readable and unambiguous in both locales
+
+
+def fmt_number(value, lang: str, digits: int = 2) -> str:
+    """A number with `digits` decimals, grouped by thousands (en-US and es-MX both: "1,234.50")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    _check(lang)
+    text = f"{abs(float(value)):,.{digits}f}"
+    negative = float(value) < 0 and float(text.replace(",", "")) != 0
+    return (MINUS if negative else "") + text
+
+
+def fmt_int(value, lang: str) -> str:
+    return fmt_number(value, lang, 0)
+
+
+def fmt_percent(share, lang: str, digits: int = 0) -> str:
+    """A share (0.474) as a percentage: "47%" in both en-US and es-MX."""
+    if share is None:
+        return "—"
+    return fmt_number(100 * float(share), lang, digits) + "%"
+
+
+def _date(value) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    return _dt.date.fromisoformat(str(value)[:10])
+
+
+def fmt_date(value, lang: str) -> str:
+    """'October 8, 2021' / '8 de octubre de 2021'."""
+    if value in (None, ""):
+        return "—"
+    _check(lang)
+    d = _date(value)
+    month = MONTHS[lang][d.month - 1]
+    return f"{month} {d.day}, {d.year}" if lang == "en" else f"{d.day} de {month} de {d.year}"
+
+
+def fmt_month(value, lang: str) -> str:
+    """'October 2021' / 'octubre de 2021'."""
+    if value in (None, ""):
+        return "—"
+    _check(lang)
+    d = _date(value)
+    month = MONTHS[lang][d.month - 1]
+    return f"{month} {d.year}" if lang == "en" else f"{month} de {d.year}"
+
+
+def fmt_period(start, end, lang: str) -> str:
+    return f"{fmt_month(start, lang)} – {fmt_month(end, lang)}"
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"unknown site language {lang!r}; expected one of {', '.join(LANGS)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Goals and lines of action
+
+GOALS: dict[str, dict] = {
+    "goal_1_protect_people": {"number": "I", "page": "goal-1",
+                              "name": {"en": "Protect our people", "es": "Proteger a nuestra gente"}},
+    "goal_2_transborder_crime": {"number": "II", "page": "goal-2",
+                                 "name": {"en": "Prevent transborder crime", "es": "Prevenir la delincuencia transfronteriza"}},
+    "goal_3_criminal_networks": {"number": "III", "page": "goal-3",
+                                 "name": {"en": "Pursue criminal networks", "es": "Perseguir a las redes delictivas"}},
+}
+
+
+def goal_title(goal: str, lang: str) -> str:
+    info = GOALS[goal]
+    word = "Goal" if lang == "en" else "Objetivo"
+    return f"{word} {info['number']}: {info['name'][lang]}"
+
+
+def lines_of_action() -> list[dict]:
+    """[{id, goal, name: {en, es}}] from evaluations/lines_of_action.py when it exists, else []."""
+    try:
+        from evaluations import lines_of_action as module  # noqa: PLC0415 — optional, owned by the evaluations layer
+    except ImportError:
+        return []
+    raw = None
+    for attribute in ("LINES_OF_ACTION", "LINES", "lines_of_action"):
+        raw = getattr(module, attribute, None)
+        if raw is not None:
+            break
+    if callable(raw):
+        raw = raw()
+    if isinstance(raw, dict):
+        raw = [{"id": key, **(value if isinstance(value, dict) else vars(value))} for key, value in raw.items()]
+    out = []
+    for item in raw or []:
+        record = item if isinstance(item, dict) else {k: getattr(item, k) for k in dir(item) if not k.startswith("_")}
+        name = record.get("name") or record.get("title") or {}
+        if isinstance(name, str):
+            name = {"en": name, "es": record.get("name_es", name)}
+        if record.get("id") and record.get("goal"):
+            out.append({"id": record["id"], "goal": record["goal"], "name": {"en": name.get("en", record["id"]),
+                                                                              "es": name.get("es", name.get("en", record["id"]))}})
+    return out
+
+
+def line_name(line_id: str, lang: str, known: dict[str, dict]) -> str:
+    """Name of a line of action; its id, made readable, when evaluations/lines_of_action.py lacks it."""
+    if line_id in known:
+        return known[line_id]["name"][lang]
+    return line_id.replace("_", " ").capitalize()
+
+
+# ----------------------------------------------------------------------------------------------
+# Interface text
+
+TEXT: dict[str, dict[str, str]] = {
+    "site_title": {"en": "Bicentennial Framework evaluation", "es": "Evaluación del Entendimiento Bicentenario"},
+    "footer": {"en": "Mexico–U.S. Bicentennial Framework evaluation platform · open source",
+               "es": "Plataforma de evaluación del Entendimiento Bicentenario México–Estados Unidos · código abierto"},
+    "language": {"en": "Language", "es": "Idioma"},
+    "version": {"en": "Version", "es": "Versión"},
+    "all_versions": {"en": "All versions", "es": "Todas las versiones"},
+    "skip": {"en": "Skip to content", "es": "Ir al contenido"},
+    "filter": {"en": "Filter rows", "es": "Filtrar filas"},
+    "line_of_action": {"en": "Line of action", "es": "Línea de acción"},
+    "headline": {"en": "Headline indicator or estimate", "es": "Indicador o estimación principal"},
+    "direction": {"en": "Change since baseline", "es": "Cambio desde la línea base"},
+    "evidence": {"en": "Evidence strength", "es": "Solidez de la evidencia"},
+    "goal": {"en": "Strategic goal", "es": "Objetivo estratégico"},
+    "up": {"en": "▲ increase", "es": "▲ aumento"},
+    "down": {"en": "▼ decrease", "es": "▼ disminución"},
+    "flat": {"en": "● no detectable change", "es": "● sin cambio detectable"},
+    "no_data": {"en": "○ no data", "es": "○ sin datos"},
+    "strong": {"en": "Causal estimate, CI excludes zero", "es": "Estimación causal, el IC excluye el cero"},
+    "moderate": {"en": "Causal estimate, CI includes zero", "es": "Estimación causal, el IC incluye el cero"},
+    "descriptive": {"en": "Descriptive trend only", "es": "Solo tendencia descriptiva"},
+    "none": {"en": "None: not yet evaluated", "es": "Ninguna: aún no evaluado"},
+    "not_evaluated": {"en": "Not yet evaluated.", "es": "Aún no evaluado."},
+    "data_gap": {"en": "Data gap", "es": "Falta de datos"},
+    "simulated": {"en": "Simulated data: this result uses simulated inputs and is not evidence about the real world.",
+                  "es": "Datos simulados: este resultado usa insumos simulados y no es evidencia sobre el mundo real."},
+    "ci": {"en": "95% CI", "es": "IC 95%"},
+    "se": {"en": "standard error", "es": "error estándar"},
+    "estimate": {"en": "Estimate", "es": "Estimación"},
+    "design": {"en": "Design", "es": "Diseño"},
+    "sample": {"en": "Data", "es": "Datos"},
+    "diagnostics": {"en": "Diagnostics", "es": "Diagnósticos"},
+    "quality": {"en": "Data checks", "es": "Verificaciones de datos"},
+    "baseline": {"en": "Baseline", "es": "Línea base"},
+    "post": {"en": "Since the Framework", "es": "Desde el Entendimiento"},
+    "interactive_map": {"en": "Interactive version of the map (hover for municipality and value; works offline)",
+                        "es": "Versión interactiva del mapa (pase el cursor para ver municipio y valor; funciona sin conexión)"},
+    "table_rows": {"en": "Table", "es": "Tabla"},
+}
+
+
+DESIGNS = {
+    "staggered_did": {"en": "staggered difference-in-differences", "es": "diferencias en diferencias escalonadas"},
+    "its": {"en": "interrupted time series", "es": "series de tiempo interrumpidas"},
+    "comparative_its": {"en": "comparative interrupted time series", "es": "series de tiempo interrumpidas comparativas"},
+    "event_study": {"en": "event study", "es": "estudio de eventos"},
+    "dose_response": {"en": "dose–response", "es": "dosis–respuesta"},
+    "indicator_trend": {"en": "indicator trend against the pre-Framework baseline",
+                        "es": "tendencia del indicador frente a la línea base previa al Entendimiento"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    return TEXT[key][lang]
+
+
+def design_name(design: str, lang: str) -> str:
+    return DESIGNS.get(design, {}).get(lang, design.replace("_", " "))
+
+
+def pick(value, lang: str) -> str:
+    """A bilingual {en, es} value in `lang` (English if that language is missing); plain strings as they are."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("en") or next(iter(value.values()), ""))
+    return "" if value is None else str(value)

@@ -1,0 +1,89 @@
+/* Local, dependency-free script: version switcher, sortable and filterable long tables.
+   The site loads nothing from the internet; without JavaScript every page still reads and links work. */
+(function () {
+  "use strict";
+
+  // Version switcher (like mike): the list comes from ../../versions.json at the site root, so old
+  // versions, which are never rebuilt, still list releases published after them.
+  function setupVersions() {
+    var select = document.getElementById("version-select");
+    if (!select) return;
+    var current = select.getAttribute("data-current");
+    var page = document.body.getAttribute("data-page") || "index.html";
+    var lang = document.body.getAttribute("data-lang") || "en";
+    fetch("../../versions.json").then(function (r) { return r.ok ? r.json() : []; }).then(function (versions) {
+      if (!versions.length) return;
+      select.textContent = "";
+      versions.forEach(function (v) {
+        var option = document.createElement("option");
+        option.value = v.version;
+        option.textContent = v.title + (v.aliases && v.aliases.indexOf("latest") >= 0 ? " (latest)" : "");
+        if (v.version === current) option.selected = true;
+        select.appendChild(option);
+      });
+    }).catch(function () { /* file:// or no server: the "All versions" link remains */ });
+    select.addEventListener("change", function () {
+      window.location.href = "../../" + encodeURIComponent(select.value) + "/" + lang + "/" + page;
+    });
+  }
+
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    var text = cell ? cell.textContent.trim() : "";
+    var number = parseFloat(text.replace(/,/g, "").replace(/\u2212/g, "-").replace(/%$/, ""));
+    return { text: text, number: /^[\u2212\-]?[\d,]*\.?\d+%?$/.test(text) ? number : NaN };
+  }
+
+  function makeSortable(table) {
+    var head = table.tHead;
+    var body = table.tBodies[0];
+    if (!head || !body) return;
+    Array.prototype.forEach.call(head.rows[0].cells, function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(head.rows[0].cells, function (other) { other.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          var order = (!isNaN(x.number) && !isNaN(y.number)) ? x.number - y.number : x.text.localeCompare(y.text);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  function makeFilterable(table, label) {
+    var input = document.createElement("input");
+    input.type = "search";
+    input.className = "table-filter";
+    input.setAttribute("aria-label", label);
+    input.placeholder = label;
+    table.parentNode.insertBefore(input, table);
+    input.addEventListener("input", function () {
+      var needle = input.value.toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) < 0;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupVersions();
+    var main = document.getElementById("content");
+    var label = (main && main.getAttribute("data-filter-label")) || "Filter rows";
+    Array.prototype.forEach.call(document.querySelectorAll("main table"), function (table) {
+      if (!table.tBodies.length || table.tBodies[0].rows.length < 2) return;
+      makeSortable(table);
+      if (table.tBodies[0].rows.length > 12) makeFilterable(table, label);
+    });
+  });
+})();

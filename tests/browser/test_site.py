@@ -1,0 +1,198 @@
+"""The rendered site in headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served from
+127.0.0.1: navigation to every goal page in both languages, the version switcher, figures and maps
+(including the offline interactive map), escaping of a hostile municipality name, accessibility basics,
+and no request leaving 127.0.0.1. Screenshots go to this test's tmp folder."""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import pytest
+
+from pipelines.publish import SiteInputs, publish
+from pipelines.settings import SITE_SOURCE_DIR
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">Ciudad *Juárez*"
+GOALS = {"en": ["Goal I: Protect our people", "Goal II: Prevent transborder crime", "Goal III: Pursue criminal networks"],
+         "es": ["Objetivo I: Proteger a nuestra gente", "Objetivo II: Prevenir la delincuencia transfronteriza",
+                "Objetivo III: Perseguir a las redes delictivas"]}
+
+
+@pytest.fixture(scope="module")
+def site_root(pipeline_build, tmp_path_factory) -> Path:
+    """Two releases rendered from a copy of the session pipeline's results; the municipality with the largest
+    homicide-rate increase is renamed to a string of HTML and JavaScript."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+    base = tmp_path_factory.mktemp("browser-site")
+    results = base / "results"
+    shutil.copytree(pipeline_build / "results", results)
+    con = duckdb.connect(str(pipeline_build / "warehouse.duckdb"), read_only=True)
+    try:
+        landing = con.execute("select * from raw._landing_files order by table_name, file").df().to_dict("records")
+        names = {code: (municipality, state) for code, municipality, state in
+                 con.execute("select cvegeo, municipality_name, state_name from marts.dim_municipalities").fetchall()}
+    finally:
+        con.close()
+    change = (results / "maps/joint_operations_homicides/change.csv").read_text().splitlines()[1:]
+    top = max((line.split(",") for line in change if line.split(",")[3]), key=lambda r: float(r[3]))[0]
+    names[top] = (HOSTILE, names[top][1])
+    for version, commit in (("v1.0.0", "1111111"), ("v1.1.0", "2222222")):
+        run_info = {"commit": commit, "version": version, "lock_sha256": "0" * 64}
+        publish(SITE_SOURCE_DIR, base / "site", SiteInputs(results, landing, run_info, [], names), version)
+    return base / "site"
+
+
+@pytest.fixture(scope="module")
+def server(site_root):
+    handler = functools.partial(_QuietHandler, directory=str(site_root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    """A page whose every request is checked: anything not addressed to 127.0.0.1 is recorded and aborted."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def guard(route):
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.outside, tab.errors, tab.shots = outside, errors, tmp_path
+    yield tab
+    context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+AUDIT = """() => {
+  const images = [...document.images].map(i => ({src: i.getAttribute('src'), alt: i.getAttribute('alt'),
+                                                   loaded: i.complete && i.naturalWidth > 0}));
+  const levels = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]));
+  return {lang: document.documentElement.lang, images, levels, title: document.title};
+}"""
+
+
+def audit(page, expected_lang: str) -> dict:
+    """Lighthouse-style basics: a language attribute, alt text on every (loaded) image, headings in order."""
+    found = page.evaluate(AUDIT)
+    assert found["lang"] == expected_lang
+    for image in found["images"]:
+        assert image["alt"] and image["alt"].strip(), f"image without alt text: {image['src']}"
+        assert image["loaded"], f"image did not load: {image['src']}"
+    assert not re.search(r"(^|\n)#{1,6} ", page.locator("main").inner_text()), "Markdown heading left unrendered"
+    levels = found["levels"]
+    assert levels and levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), f"heading level skipped: {levels}"
+    return found
+
+
+def test_goal_pages_in_both_languages_and_version_switch(page, server):
+    page.goto(server + "/")
+    page.wait_for_url("**/v1.1.0/en/index.html")
+    audit(page, "en-US")
+    assert page.locator("main h2 a").all_inner_texts() == GOALS["en"]  # scorecard: one section per goal
+    assert page.locator("main table").count() >= 1  # lines of action with results
+    page.screenshot(path=str(page.shots / "home-en.png"), full_page=True)
+    for lang, locale in (("en", "en-US"), ("es", "es-MX")):
+        if lang == "es":
+            page.get_by_role("link", name="Español").click()
+            page.wait_for_url("**/v1.1.0/es/*.html")
+        for number, name in enumerate(GOALS[lang], start=1):
+            page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+            page.wait_for_url(f"**/v1.1.0/{lang}/goal-{number}.html")
+            assert page.locator("h1").inner_text() == name
+            found = audit(page, locale)
+            if number == 1:
+                sources = {i["src"] for i in found["images"]}
+                assert {"figures/joint_operations_homicides_event_study.png", "figures/joint_operations_homicides_change_map.png",
+                        "figures/joint_operations_homicides_hotspots_transition.png"} <= sources
+                spill = "Spillover-aware estimate" if lang == "en" else "Estimación que considera derrames"
+                assert spill in page.locator("main").inner_text()
+            page.screenshot(path=str(page.shots / f"goal-{number}-{lang}.png"), full_page=True)
+    page.goto(server + "/v1.1.0/es/goal-2.html")
+    assert "rastreo de la ATF" in page.locator("main").inner_text()
+
+    # Version switcher: filled from versions.json, keeps the page and the language.
+    select = page.locator("#version-select")
+    assert select.locator("option").all_inner_texts() == ["v1.1.0 (latest)", "v1.0.0"]
+    select.select_option("v1.0.0")
+    page.wait_for_url("**/v1.0.0/es/goal-2.html")
+    assert page.locator("#version-select").input_value() == "v1.0.0"
+    assert "v1.0.0" in page.locator("footer").inner_text()
+    page.screenshot(path=str(page.shots / "goal-2-es-v1.0.0.png"), full_page=True)
+    page.goto(server + "/latest/es/goal-3.html")
+    page.wait_for_url("**/v1.1.0/es/goal-3.html")
+
+
+def test_hostile_municipality_name_shows_as_text(page, server):
+    page.goto(server + "/v1.1.0/en/goal-1.html")
+    page.locator("summary", has_text="Municipalities with the largest increase").click()
+    cell = page.locator("main td", has_text="window.__pwned = 1")
+    assert cell.count() == 1 and cell.inner_text() == HOSTILE
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("main script").count() == 0
+    page.screenshot(path=str(page.shots / "hostile-name.png"), full_page=True)
+
+
+def test_interactive_map_and_sortable_tables_work_offline(page, server):
+    for lang in ("en", "es"):
+        page.goto(server + f"/v1.1.0/{lang}/goal-1.html")
+        page.locator("a.interactive-map").click()
+        page.wait_for_url("**/figures/joint_operations_homicides_change_map.html")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        assert page.locator(".js-plotly-plot path").count() > 100  # municipality polygons drawn
+        page.screenshot(path=str(page.shots / f"interactive-map-{lang}.png"))
+
+    # The event-study table (37 rows) is sortable and filterable with the local script.
+    page.goto(server + "/v1.1.0/en/goal-1.html")
+    details = page.locator("details", has_text="Event-study coefficients")
+    details.locator("summary").click()
+    table = details.locator("table")
+    table.locator("th button", has_text="estimate").click()
+    values = [float(v.replace("−", "-").replace(",", "")) for v in table.locator("tbody tr td:nth-child(2)").all_inner_texts()]
+    assert values == sorted(values) and len(values) == 37
+    details.locator("input.table-filter").fill("−12")
+    visible = table.locator("tbody tr:not([hidden])")
+    assert visible.count() >= 1 and all("−12" in row for row in visible.all_inner_texts())
