@@ -135,8 +135,8 @@ def load_results(results_dir: Path) -> list[dict]:
 
 def load_gaps(results_dir: Path) -> list[dict]:
     path = results_dir / "data_gaps.json"
-    if not path.exists():
-        return []
+    if not path.exists():  # results written before data_gaps.json: the gaps as the evaluations layer declares them
+        return i18n.known_gaps()
     try:
         return list(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as error:
@@ -562,7 +562,7 @@ def data_sources_section(landing_files: list[dict], sources: list[dict] | None =
         out.append(table_md(["table" if en else "tabla", "Source" if en else "Fuente", "Publisher" if en else "Editor",
                              "Coverage" if en else "Cobertura", "Licence" if en else "Licencia"], rows))
     rows = [[md_text(f["table_name"]), md_text(f["file"]), fmt_int(f.get("size_bytes"), lang),
-             fmt_int(f["rows"], lang) if f.get("rows") is not None else "—", f"`{md_text(f['sha256'])}`" if f.get("sha256") else "—"]
+             fmt_int(f["rows"], lang) if f.get("rows") is not None else "—", f"<code>{md_text(f['sha256'])}</code>" if f.get("sha256") else "—"]
             for f in landing_files]
     out.append(("Files as received, identified by their SHA-256:\n\n" if en else
                 "Archivos tal como se recibieron, identificados por su SHA-256:\n\n")
@@ -575,9 +575,9 @@ def data_sources_section(landing_files: list[dict], sources: list[dict] | None =
 def reproducibility_section(run_info: dict, results_dir: Path, landing_files: list[dict], lang: str) -> str:
     en = lang == "en"
     version = run_info.get("version", "dev")
-    facts = [["Version" if en else "Versión", f"`{md_text(version)}`"],
-             ["Commit", f"`{md_text(run_info.get('commit', 'unknown'))}`"],
-             ["Lock file SHA-256" if en else "SHA-256 del archivo de bloqueo", f"`{md_text(run_info.get('lock_sha256', '—'))}`"]]
+    facts = [["Version" if en else "Versión", f"<code>{md_text(version)}</code>"],
+             ["Commit", f"<code>{md_text(run_info.get('commit', 'unknown'))}</code>"],
+             ["Lock file SHA-256" if en else "SHA-256 del archivo de bloqueo", f"<code>{md_text(run_info.get('lock_sha256', '—'))}</code>"]]
     out = [table_md(["", ""], facts)]
     manifest_path = results_dir / "manifest.json"
     if manifest_path.exists():
@@ -589,12 +589,12 @@ def reproducibility_section(run_info: dict, results_dir: Path, landing_files: li
     else:
         out.append(("## Input files\n\n" if en else "## Archivos de entrada\n\n")
                    + table_md(["file" if en else "archivo", "SHA-256"],
-                              [[md_text(f["file"]), f"`{md_text(f['sha256'])}`"] for f in landing_files]))
+                              [[md_text(f["file"]), f"<code>{md_text(f['sha256'])}</code>"] for f in landing_files]))
     checkout = "" if version == "dev" else f"git checkout {version}\n"
     out.append(("## How to rerun\n\n" if en else "## Cómo volver a ejecutar\n\n")
                + ("With Python 3.11 and `make`, from a clone of the repository:\n\n" if en else
                   "Con Python 3.11 y `make`, desde un clon del repositorio:\n\n")
-               + f"```sh\n{checkout}make run     # locked environment (requirements.lock), whole pipeline, site\nmake test\n```\n\n"
+               + f"```\n{checkout}make run     # locked environment (requirements.lock), whole pipeline, site\nmake test\n```\n\n"
                + ("The environment is installed from the hashed lock whose SHA-256 is above; every input file is "
                   "checked against its SHA-256; results carry no wall-clock time, so a rerun gives the same numbers."
                   if en else
@@ -614,7 +614,7 @@ def _flatten_rows(value, prefix: str = "") -> list[list[str]]:
             rows += _flatten_rows(item, f"{prefix}[{i}]")
     else:
         text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
-        rows.append([f"`{md_text(prefix)}`", md_text(text)])
+        rows.append([f"<code>{md_text(prefix)}</code>", md_text(text)])
     return rows
 
 

@@ -111,7 +111,7 @@ def lines_of_action() -> list[dict]:
     except ImportError:
         return []
     raw = None
-    for attribute in ("LINES_OF_ACTION", "LINES", "lines_of_action"):
+    for attribute in ("LINES", "LINES_OF_ACTION", "lines_of_action"):
         raw = getattr(module, attribute, None)
         if raw is not None:
             break
@@ -121,6 +121,8 @@ def lines_of_action() -> list[dict]:
         raw = [{"id": key, **(value if isinstance(value, dict) else vars(value))} for key, value in raw.items()]
     out = []
     for item in raw or []:
+        if isinstance(item, (tuple, list)) and len(item) == 4:  # (goal, id, English name, Spanish name)
+            item = {"goal": item[0], "id": item[1], "name": {"en": item[2], "es": item[3]}}
         record = item if isinstance(item, dict) else {k: getattr(item, k) for k in dir(item) if not k.startswith("_")}
         name = record.get("name") or record.get("title") or {}
         if isinstance(name, str):
@@ -129,6 +131,15 @@ def lines_of_action() -> list[dict]:
             out.append({"id": record["id"], "goal": record["goal"], "name": {"en": name.get("en", record["id"]),
                                                                               "es": name.get("es", name.get("en", record["id"]))}})
     return out
+
+
+def known_gaps() -> list[dict]:
+    """DATA_GAPS of evaluations/lines_of_action.py ([{goal, line_of_action, reason: {en, es}}]), else []."""
+    try:
+        from evaluations import lines_of_action as module  # noqa: PLC0415
+    except ImportError:
+        return []
+    return [g for g in getattr(module, "DATA_GAPS", []) if isinstance(g, dict) and g.get("goal") and g.get("reason")]
 
 
 def line_name(line_id: str, lang: str, known: dict[str, dict]) -> str:
@@ -148,6 +159,7 @@ TEXT: dict[str, dict[str, str]] = {
     "language": {"en": "Language", "es": "Idioma"},
     "version": {"en": "Version", "es": "Versión"},
     "all_versions": {"en": "All versions", "es": "Todas las versiones"},
+    "latest": {"en": "latest", "es": "más reciente"},
     "skip": {"en": "Skip to content", "es": "Ir al contenido"},
     "filter": {"en": "Filter rows", "es": "Filtrar filas"},
     "line_of_action": {"en": "Line of action", "es": "Línea de acción"},

@@ -17,7 +17,8 @@
       versions.forEach(function (v) {
         var option = document.createElement("option");
         option.value = v.version;
-        option.textContent = v.title + (v.aliases && v.aliases.indexOf("latest") >= 0 ? " (latest)" : "");
+        var latest = select.getAttribute("data-latest-label") || "latest";
+        option.textContent = v.title + (v.aliases && v.aliases.indexOf("latest") >= 0 ? " (" + latest + ")" : "");
         if (v.version === current) option.selected = true;
         select.appendChild(option);
       });

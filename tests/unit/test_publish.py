@@ -178,3 +178,29 @@ def test_unreadable_result_file_is_one_clear_error(tmp_path, results_dir):
     broken.write_text('{"name": "broken"}')
     with pytest.raises(SiteError, match=r"lacks the key 'goal'"):
         load_result(broken)
+
+
+def test_data_page_lists_publisher_coverage_licence_and_hashes(tmp_path, results_dir):
+    sources = [{"name": "t", "title": "CBP drug seizures", "publisher": "U.S. Customs and Border Protection",
+                "licence": "U.S. public domain", "coverage": "geography: field office; period: month"}]
+    published = build(tmp_path, results_dir, sources=sources)
+    en = (published.path / "en" / "data.html").read_text()
+    es = (published.path / "es" / "data.html").read_text()
+    for text in ("U.S. Customs and Border Protection", "U.S. public domain", "geography: field office; period: month", "ab" * 32):
+        assert text in en and text in es
+    assert "<td style=\"text-align: right;\">1,234,567</td>" in en and "<td style=\"text-align: right;\">1,234,567</td>" in es
+
+
+def test_reproducibility_page_renders_the_manifest_when_present(tmp_path, results_dir):
+    page = build(tmp_path / "a", results_dir).path / "en" / "reproducibility.html"
+    html = page.read_text()
+    assert "abc1234" in html and "cd" * 32 in html and "ab" * 32 in html  # commit, lock hash, input hash
+    assert "make run" in html and "Result manifest" not in html
+    (results_dir / "manifest.json").write_text(json.dumps(
+        {"code_version": "v9.9.9", "lock_sha256": "ef" * 32, "marts": {"marts.indicators": "12" * 32},
+         "estimates": [{"name": "cbp_fentanyl_its", "estimate": 1234.5678}]}))
+    published = build(tmp_path / "b", results_dir, version="v9.9.9")
+    html = (published.path / "es" / "reproducibility.html").read_text()
+    assert "Manifiesto de resultados" in html and "git checkout v9.9.9" in html
+    for text in ("marts.marts.indicators", "12" * 32, "estimates[0].estimate", "1234.5678", "ef" * 32):
+        assert text in html
