@@ -161,6 +161,17 @@ def ci_text(e: dict, lang: str, digits: int = 3) -> str:
             f"{fmt(e.get('ci_low'), digits, lang)} {'to' if lang == 'en' else 'a'} {fmt(e.get('ci_high'), digits, lang)}")
 
 
+def fmt_p(p: float, lang: str) -> str:
+    """'p = 0.034', or 'p < 0.001' for smaller values (never 'p = 0.000')."""
+    return f"p < {fmt(0.001, 3, lang)}" if p < 0.001 else f"p = {fmt(p, 3, lang)}"
+
+
+def _same_estimate(e: dict, h: dict) -> bool:
+    if e.get("id") is not None and h.get("id") is not None:
+        return e["id"] == h["id"]
+    return e.get("estimator") == h.get("estimator") and e.get("estimate") == h.get("estimate")
+
+
 def direction_of(result: dict) -> str:
     """up / down / flat / no_data: from the baseline comparison when there is one, else from the headline CI."""
     comparison = result.get("baseline_comparison")
@@ -184,7 +195,18 @@ def evidence_of(result: dict | None) -> str:
     h = result.get("headline")
     if not h or h.get("ci_low") is None:
         return "descriptive"
+    if failed_diagnostic(result):
+        return "weak"
     return "moderate" if h["ci_low"] <= 0 <= h["ci_high"] else "strong"
+
+
+def failed_diagnostic(result: dict) -> bool:
+    """A placebo whose 95% CI excludes zero, or a pre-trend test rejected at 5%: the design's assumption is in doubt."""
+    diagnostics = result.get("diagnostics") or {}
+    placebo, pretrend = diagnostics.get("placebo") or {}, diagnostics.get("pretrend") or {}
+    if placebo.get("ci_low") is not None and placebo.get("ci_high") is not None and not placebo["ci_low"] <= 0 <= placebo["ci_high"]:
+        return True
+    return pretrend.get("p_value") is not None and pretrend["p_value"] < 0.05
 
 
 def reading_of(result: dict, lang: str) -> str:
@@ -265,7 +287,8 @@ def result_section(result: dict, lang: str, figures: Path, results_dir: Path, na
     facts = [f"**{t('design', lang)}:** {md_text(i18n.design_name(result.get('design', ''), lang))}"]
     if period.get("start"):
         facts.append(f"**{t('sample', lang)}:** {md_text(fmt_period(period['start'], period.get('end'), lang))}"
-                     + (f", {fmt_int(d['n_units'], lang)} {md_text(_unit_word(d.get('unit'), lang))}" if d.get("n_units") else "")
+                     + (f", {md_text(d['unit'])}" if d.get("n_units") == 1 and d.get("unit") else
+                        f", {fmt_int(d['n_units'], lang)} {md_text(_unit_word(d.get('unit'), lang))}" if d.get("n_units") else "")
                      + (f", {fmt_int(d['n_obs'], lang)} {'observations' if lang == 'en' else 'observaciones'}" if d.get("n_obs") else ""))
     if d.get("sources"):
         facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d["sources"])))
@@ -279,13 +302,14 @@ def result_section(result: dict, lang: str, figures: Path, results_dir: Path, na
         units = pick(h.get("units"), lang)
         out.append(f'<p class="estimate">{md_text(pick(h.get("label"), lang))}: <strong>{fmt(h.get("estimate"), 3, lang)}</strong> '
                    f'{md_text(units)} ({ci_text(h, lang)}'
-                   + (f"; p = {fmt(h['p_value'], 3, lang)}" if h.get("p_value") is not None else "") + ").</p>\n")
-    others = [e for e in result.get("estimates") or [] if not h or e.get("id") != h.get("id")]
+                   + (f"; {fmt_p(h['p_value'], lang)}" if h.get("p_value") is not None else "") + ").</p>\n")
+    others = [e for e in result.get("estimates") or [] if not h or not _same_estimate(e, h)]
     if others:
         out.append(table_md(
-            [t("estimate", lang), "", t("se", lang), t("ci", lang), "p"],
+            [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"],
             [[md_text(pick(e.get("label"), lang) or e.get("id", "")), fmt(e.get("estimate"), 3, lang), fmt(e.get("std_error"), 3, lang),
-              f"{fmt(e.get('ci_low'), 3, lang)} – {fmt(e.get('ci_high'), 3, lang)}", fmt(e.get("p_value"), 3, lang)] for e in others],
+              f"{fmt(e.get('ci_low'), 3, lang)} – {fmt(e.get('ci_high'), 3, lang)}",
+              fmt_p(e.get("p_value"), lang).removeprefix("p = ") if e.get("p_value") is not None else "—"] for e in others],
             "lrrrr"))
     reading = reading_of(result, lang)
     if reading:
@@ -322,7 +346,8 @@ def baseline_block(c: dict, lang: str) -> str:
     base, post = c.get("baseline") or {}, c.get("post") or {}
     rows = [[t("baseline", lang), md_text(fmt_period(base.get("start"), base.get("end"), lang)), fmt(base.get("mean"), 2, lang)],
             [t("post", lang), md_text(fmt_period(post.get("start"), post.get("end"), lang)), fmt(post.get("mean"), 2, lang)]]
-    text = table_md(["", "Period" if lang == "en" else "Periodo", "Mean" if lang == "en" else "Promedio"], rows, "llr")
+    text = table_md(["Comparison" if lang == "en" else "Comparación", "Period" if lang == "en" else "Periodo",
+                     "Mean" if lang == "en" else "Promedio"], rows, "llr")
     change = c.get("change")
     if change is not None:
         symbol = t("up" if change > 0 else "down" if change < 0 else "flat", lang)
@@ -349,7 +374,7 @@ def diagnostics_md(diagnostics: dict, lang: str) -> str:
         if value.get("estimate") is not None:
             numbers.append(f"{fmt(value['estimate'], 3, lang)} ({ci_text(value, lang)})")
         if value.get("p_value") is not None:
-            numbers.append(f"p = {fmt(value['p_value'], 3, lang)}")
+            numbers.append(fmt_p(value["p_value"], lang))
         parts.append(f"{md_text(label)}: {', '.join(numbers)}" if numbers else md_text(label))
     return "; ".join(parts) + ("." if parts else "")
 
@@ -512,15 +537,16 @@ def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict) -> 
         rows = []
         for line in line_order(goal, results, gaps, known) or []:
             mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
-            causal = next((r for r in mine if r.get("headline")), None)
-            trend = next((r for r in mine if r.get("baseline_comparison")), None)
+            both = next((r for r in mine if r.get("headline") and r.get("baseline_comparison")), None)
+            causal = both or next((r for r in mine if r.get("headline")), None)
+            trend = both or next((r for r in mine if r.get("baseline_comparison")), None)
             lead = trend or causal
             if lead is None:
                 headline, direction = "—", t("no_data", lang)
             elif trend is not None:
                 c = trend["baseline_comparison"]
-                headline = (f"{md_text(pick(trend['title'], lang))}: {fmt(c['baseline']['mean'], 2, lang)} → "
-                            f"{fmt(c['post']['mean'], 2, lang)}")
+                headline = (f"{md_text(pick(trend['title'], lang))}: {fmt((c.get('baseline') or {}).get('mean'), 2, lang)} → "
+                            f"{fmt((c.get('post') or {}).get('mean'), 2, lang)}")
                 direction = t(direction_of(trend), lang)
             else:
                 h = causal["headline"]

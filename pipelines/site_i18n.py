@@ -173,6 +173,8 @@ TEXT: dict[str, dict[str, str]] = {
     "no_data": {"en": "○ no data", "es": "○ sin datos"},
     "strong": {"en": "Causal estimate, CI excludes zero", "es": "Estimación causal, el IC excluye el cero"},
     "moderate": {"en": "Causal estimate, CI includes zero", "es": "Estimación causal, el IC incluye el cero"},
+    "weak": {"en": "Causal design, but a diagnostic fails (placebo or pre-trend)",
+             "es": "Diseño causal, pero falla un diagnóstico (placebo o tendencias previas)"},
     "descriptive": {"en": "Descriptive trend only", "es": "Solo tendencia descriptiva"},
     "none": {"en": "None: not yet evaluated", "es": "Ninguna: aún no evaluado"},
     "not_evaluated": {"en": "Not yet evaluated.", "es": "Aún no evaluado."},

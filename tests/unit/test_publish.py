@@ -117,6 +117,10 @@ def test_direction_and_evidence_from_the_numbers():
     result["headline"]["ci_low"] = 10.0
     assert direction_of(result) == "up" and evidence_of(result) == "strong"
     assert evidence_of({"headline": None}) == "descriptive" and evidence_of(None) == "none"
+    result["diagnostics"]["placebo"] = {"estimate": 8.0, "ci_low": 4.1, "ci_high": 13.3}  # a fake break "finds" an effect
+    assert evidence_of(result) == "weak"
+    result["diagnostics"] = {"pretrend": {"statistic": 30.0, "df": 11, "p_value": 0.0016}}
+    assert evidence_of(result) == "weak"
 
 
 def test_result_files_render_generically_in_both_languages(tmp_path, results_dir):
@@ -204,3 +208,9 @@ def test_reproducibility_page_renders_the_manifest_when_present(tmp_path, result
     assert "Manifiesto de resultados" in html and "git checkout v9.9.9" in html
     for text in ("marts.marts.indicators", "12" * 32, "estimates[0].estimate", "1234.5678", "ef" * 32):
         assert text in html
+
+
+def test_p_values_never_print_as_zero():
+    from pipelines.publish import fmt_p
+
+    assert fmt_p(4.08e-05, "es") == "p < 0.001" and fmt_p(0.0123, "en") == "p = 0.012" and fmt_p(0.001, "en") == "p = 0.001"
