@@ -75,37 +75,41 @@ def _finite(value) -> bool:
 
 
 def _estimates(node, path: str = "") -> list[tuple[str, dict]]:
-    """Every {estimate, std_error, ci_low, ci_high} record in a result, with where it was found."""
+    """Every {estimate, std_error | ci_low, ...} record in a result, with where it was found."""
     if isinstance(node, dict):
         if "estimate" in node and ("ci_low" in node or "std_error" in node):
             return [(path, node)]
         return [hit for key, value in node.items() for hit in _estimates(value, f"{path}.{key}" if path else key)]
+    if isinstance(node, list):
+        return [hit for i, value in enumerate(node) for hit in _estimates(value, f"{path}[{i}]")]
     return []
 
 
-def review_result(payload: dict) -> tuple[list[str], dict]:
-    """Problems with an evaluation's result.json (empty = passed) and its headline estimates."""
-    problems, headline = [], {}
+def review_result(payload: dict) -> tuple[list[str], dict | None, int]:
+    """Problems with an evaluation's result.json (docs/RESULT_SCHEMA.md; empty = passed), its headline,
+    and how many estimates were checked. Descriptive results (no estimates) pass on the other rules."""
+    problems = []
     if (payload.get("sample") or {}).get("rows_in_window", 1) <= 0:
         problems.append("the estimation sample is empty")
-    for name, result in (payload.get("results") or {}).items():
-        for where, e in _estimates(result, name):
-            values = [e.get(k) for k in ("estimate", "std_error", "ci_low", "ci_high") if k in e]
-            if not all(_finite(v) for v in values):
-                problems.append(f"{where}: non-finite estimate, standard error or CI {values}")
-            elif "std_error" in e and e["std_error"] <= 0:
-                problems.append(f"{where}: standard error {e['std_error']} is not positive")
-            elif "ci_low" in e and not e["ci_low"] <= e["estimate"] <= e["ci_high"]:
-                problems.append(f"{where}: estimate {e['estimate']} outside its CI [{e['ci_low']}, {e['ci_high']}]")
-            elif where == f"{name}.att" or (not headline.get(name) and where.count(".") <= 1):
-                headline[name] = e
-    if not headline and not problems:
-        problems.append("no headline estimate in results")
+    records = _estimates({k: payload.get(k) for k in ("headline", "estimates", "diagnostics", "results")})
+    for where, e in records:
+        values = {k: e[k] for k in ("estimate", "std_error", "ci_low", "ci_high") if e.get(k) is not None}
+        if not all(_finite(v) for v in values.values()):
+            problems.append(f"{where}: non-finite value in {values}")
+        elif values.get("std_error", 1) < 0:
+            problems.append(f"{where}: negative standard error {values['std_error']}")
+        elif "ci_low" in values and "ci_high" in values and "estimate" in values \
+                and not values["ci_low"] <= values["estimate"] <= values["ci_high"]:
+            problems.append(f"{where}: estimate {values['estimate']} outside its CI [{values['ci_low']}, {values['ci_high']}]")
+    headline = payload.get("headline")
+    if headline is not None and not isinstance(headline, dict):
+        problems.append(f"headline is {headline!r}, expected an object or null")
+        headline = None
     failed = [f"{s.get('suite')}:{f.get('name')}" for s in (payload.get("quality") or {}).get("suites", [])
               for f in s.get("failed", []) if f.get("severity") == "error"]
     if failed:
         problems.append(f"input table failed blocking expectations: {', '.join(failed)}")
-    return problems, headline
+    return problems, headline, len(records)
 
 
 def build_result_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
@@ -113,19 +117,23 @@ def build_result_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
 
     @dg.asset_check(
         asset=key, name="result_well_formed", blocking=False,
-        description="result.json exists; every estimate, standard error and CI is finite, SE > 0, the "
-                    "estimate lies in its CI, the sample is non-empty, and the input table passed its "
-                    "blocking expectations.",
+        description="result.json exists and parses; every estimate, standard error and CI in it is finite, "
+                    "no SE is negative, each estimate lies in its CI, the sample is non-empty, and the input "
+                    "table passed its blocking expectations.",
     )
     def _check(project: ProjectResource) -> dg.AssetCheckResult:
         path = project.settings.results_dir / "evaluations" / name / "result.json"
         if not path.is_file():
             return dg.AssetCheckResult(passed=False, metadata={"problem": f"{path} not found"})
-        problems, headline = review_result(json.loads(path.read_text()))
-        metadata: dict = {f"{k}_estimate": e["estimate"] for k, e in headline.items()}
-        metadata.update({f"{k}_ci": f"[{e['ci_low']:.4f}, {e['ci_high']:.4f}]" for k, e in headline.items()
-                         if _finite(e.get("ci_low")) and _finite(e.get("ci_high"))})
-        metadata["problems"] = "; ".join(problems) or "none"
+        try:
+            problems, headline, checked = review_result(json.loads(path.read_text()))
+        except (json.JSONDecodeError, AttributeError, TypeError) as error:
+            return dg.AssetCheckResult(passed=False, metadata={"problem": f"{path.name} unreadable: {error}"})
+        metadata: dict = {"estimates_checked": checked, "problems": "; ".join(problems) or "none"}
+        if headline and _finite(headline.get("estimate")):
+            metadata["headline_estimate"] = headline["estimate"]
+            if _finite(headline.get("ci_low")) and _finite(headline.get("ci_high")):
+                metadata["headline_ci"] = f"[{headline['ci_low']:.4f}, {headline['ci_high']:.4f}]"
         return dg.AssetCheckResult(passed=not problems, metadata=metadata)
 
     return _check

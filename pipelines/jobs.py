@@ -19,7 +19,8 @@ GOALS = {
     "goal_2_transborder_crime": "Goal II — Prevent transborder crime",
     "goal_3_criminal_networks": "Goal III — Pursue criminal networks",
 }
-LAYER_GROUPS = ("ingestion", "models", "quality", "site")
+# "evaluations" holds evaluation assets that serve every goal (no `goal` tag), e.g. data gaps.
+LAYER_GROUPS = ("ingestion", "models", "quality", "evaluations", "site")
 
 
 class ExecutorConfigError(ValueError):

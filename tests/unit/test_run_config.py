@@ -1,0 +1,67 @@
+"""Estimator options overridden at launch (Launchpad run config): a bad value is refused with a
+message naming the field, before any data is read; a good one reaches the estimator."""
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.resources import ProjectResource
+
+KEY = dg.AssetKey(["evaluations", "joint_operations_homicides"])
+OP = "evaluations__joint_operations_homicides"
+JOB = "evaluate_goal_1_protect_people"
+
+
+def run_config(**options) -> dict:
+    return {"ops": {OP: {"config": options}}}
+
+
+def failure_message(tmp_path, **options) -> str:
+    """Materialize the evaluation alone against an empty folder; return its step-failure message."""
+    project = ProjectResource(data_dir=str(tmp_path), build_dir=str(tmp_path / "build"),
+                              warehouse_path=str(tmp_path / "build" / "warehouse.duckdb"))
+    result = dg.materialize([defs.get_assets_def(KEY)], resources={"project": project},
+                            run_config=run_config(**options), raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert not (tmp_path / "build" / "warehouse.duckdb").exists(), "the warehouse was opened before validation"
+    return failure.event_specific_data.error.message
+
+
+@pytest.mark.parametrize(("options", "field", "bad"), [
+    ({"twfe_vcov": "bogus"}, "twfe.vcov", "'bogus'"),
+    ({"event_study_vcov": "hc3"}, "event_study.vcov", "'hc3'"),
+    ({"event_study_window": [3, 12]}, "event_study.window", "[3, 12]"),
+])
+def test_a_bad_value_fails_the_step_naming_the_field(tmp_path, options, field, bad):
+    message = failure_message(tmp_path, **options)
+    assert field in message and bad in message, message
+
+
+@pytest.mark.parametrize(("options", "path"), [
+    ({"twfe_vcov": 3}, "twfe_vcov"),
+    ({"event_study_window": "wide"}, "event_study_window"),
+    ({"event_study_bin_endpoints": "yes"}, "event_study_bin_endpoints"),
+    ({"bootstrap_draws": 999}, "bootstrap_draws"),
+])
+def test_a_value_of_the_wrong_type_or_an_unknown_field_is_refused_at_launch(options, path):
+    job = defs.resolve_job_def(JOB)
+    with pytest.raises(dg.DagsterInvalidConfigError) as refused:
+        dg.validate_run_config(job, run_config(**options))
+    assert path in str(refused.value) and OP in str(refused.value)
+
+
+def test_a_good_override_is_valid_and_reaches_the_spec():
+    from pipelines.assets.evaluations import EvaluationConfig
+    from evaluations.specs import load_specs
+
+    job = defs.resolve_job_def(JOB)
+    config = {"twfe_vcov": "robust", "event_study_window": [-6, 12]}
+    dg.validate_run_config(job, run_config(**config))
+    spec = next(s for s in load_specs() if s.name == "joint_operations_homicides")
+    overridden = spec.with_overrides(EvaluationConfig(**config).overrides())
+    assert overridden.estimators["twfe"]["vcov"] == "robust"
+    assert overridden.estimators["event_study"]["window"] == [-6, 12]
+    # Options not overridden keep the spec's values.
+    assert overridden.estimators["event_study"]["vcov"] == spec.estimators["event_study"]["vcov"]
