@@ -251,22 +251,31 @@ def figure_md(src: str, alt: str, caption: str) -> str:
     return f'![{md_text(caption)}]({src}){{fig-alt="{attr_text(alt)}"}}\n'
 
 
+MAX_TABLE_ROWS = 500  # longer CSVs show their first rows; the whole file is linked
+
+
 def csv_table(path: Path, lang: str) -> str:
+    """A result's CSV as a table: numbers in the page's locale (whole-number columns without decimals)."""
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     if not rows:
         return ""
     header, body = rows[0], rows[1:]
+    numeric = [bool(body) and all(_is_number(r[i]) for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
+    whole = [numeric[i] and all(float(r[i]).is_integer() for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
 
-    def cell(value: str) -> str:
-        try:
-            number = float(value)
-        except ValueError:
+    def cell(i: int, value: str) -> str:
+        if value == "" or not numeric[i]:
             return md_text(value)
-        return fmt_int(number, lang) if number.is_integer() and "." not in value else fmt(number, 3, lang)
+        return fmt_int(float(value), lang) if whole[i] else fmt(float(value), 3, lang)
 
-    numeric = ["r" if body and all(_is_number(r[i]) for r in body if i < len(r)) else "l" for i in range(len(header))]
-    return table_md([md_text(h) for h in header], [[cell(v) for v in r] for r in body], "".join(numeric))
+    shown = body[:MAX_TABLE_ROWS]
+    table = table_md([md_text(h) for h in header], [[cell(i, v) for i, v in enumerate(r)] for r in shown],
+                     "".join("r" if n else "l" for n in numeric))
+    if len(body) > len(shown):
+        table += (f"\n<p class=\"note\">First {fmt_int(len(shown), lang)} of {fmt_int(len(body), lang)} rows.</p>\n" if lang == "en" else
+                  f"\n<p class=\"note\">Primeras {fmt_int(len(shown), lang)} de {fmt_int(len(body), lang)} filas.</p>\n")
+    return table
 
 
 def _is_number(value: str) -> bool:
@@ -328,8 +337,12 @@ def result_section(result: dict, lang: str, figures: Path, results_dir: Path, na
     for table in result.get("tables") or []:
         source = result["_dir"] / table["file"]
         if source.exists() and source.suffix == ".csv":
+            target = f"{name}_{Path(table['file']).name}"
+            shutil.copy(source, figures / target)
             out.append(f"<details><summary>{md_text(pick(table.get('caption'), lang) or table['file'])}</summary>\n\n"
-                       f"{csv_table(source, lang)}\n</details>\n")
+                       f"{csv_table(source, lang)}\n"
+                       f'<p class="note"><a href="{figures.name}/{target}" download>{"Download the CSV" if lang == "en" else "Descargar el CSV"}</a></p>\n'
+                       "</details>\n")
     out.append(quality_line(result.get("quality"), lang))
     out.extend(spatial_section(results_dir, figures, name, lang, names))
     return "\n".join(part if part.endswith("\n") else part + "\n" for part in out)

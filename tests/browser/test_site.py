@@ -151,8 +151,9 @@ def test_goal_pages_in_both_languages_and_version_switch(page, server):
             found = audit(page, locale)
             if number == 1:
                 sources = {i["src"] for i in found["images"]}
-                assert {"figures/joint_operations_homicides_event_study.png", "figures/joint_operations_homicides_change_map.png",
+                assert {"figures/joint_operations_homicides_change_map.png",
                         "figures/joint_operations_homicides_hotspots_transition.png"} <= sources
+                assert any(s.startswith("figures/joint_operations_homicides_") and "event_study" in s for s in sources), sources
                 spill = "Spillover-aware estimate" if lang == "en" else "Estimación que considera derrames"
                 assert spill in page.locator("main").inner_text()
             page.screenshot(path=str(page.shots / f"goal-{number}-{lang}.png"), full_page=True)
@@ -191,14 +192,28 @@ def test_interactive_map_and_sortable_tables_work_offline(page, server):
         assert page.locator(".js-plotly-plot path").count() > 100  # municipality polygons drawn
         page.screenshot(path=str(page.shots / f"interactive-map-{lang}.png"))
 
-    # The event-study table (37 rows) is sortable and filterable with the local script.
+    # Long tables are sortable and filterable with the local script: the municipalities table (15 rows).
     page.goto(server + "/v1.1.0/en/goal-1.html")
-    details = page.locator("details", has_text="Event-study coefficients")
+    details = page.locator("details", has_text="Municipalities with the largest increase")
     details.locator("summary").click()
     table = details.locator("table")
-    table.locator("th button", has_text="estimate").click()
-    values = [float(v.replace("−", "-").replace(",", "")) for v in table.locator("tbody tr td:nth-child(2)").all_inner_texts()]
-    assert values == sorted(values) and len(values) == 37
-    details.locator("input.table-filter").fill("−12")
-    visible = table.locator("tbody tr:not([hidden])")
-    assert visible.count() >= 1 and all("−12" in row for row in visible.all_inner_texts())
+
+    def column(n: int) -> list[str]:
+        return table.locator(f"tbody tr:not([hidden]) td:nth-child({n})").all_inner_texts()
+
+    def number(text: str) -> float:
+        return float(text.replace("−", "-").replace(",", ""))
+
+    assert len(column(6)) == 15
+    table.locator("th button", has_text="Change").click()  # ascending
+    changes = [number(v) for v in column(6)]
+    assert changes == sorted(changes) and table.locator("th", has_text="Change").get_attribute("aria-sort") == "ascending"
+    table.locator("th button", has_text="Baseline rate").click()
+    baseline = [number(v) for v in column(4)]
+    assert baseline == sorted(baseline)
+    state = column(3)[-1]
+    details.locator("input.table-filter").fill(state)
+    shown = table.locator("tbody tr:not([hidden])").evaluate_all("rows => rows.map(r => r.textContent)")
+    hidden = table.locator("tbody tr[hidden]").evaluate_all("rows => rows.map(r => r.textContent)")
+    assert shown and len(shown) + len(hidden) == 15
+    assert all(state in row for row in shown) and all(state not in row for row in hidden)

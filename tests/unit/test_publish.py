@@ -214,3 +214,21 @@ def test_p_values_never_print_as_zero():
     from pipelines.publish import fmt_p
 
     assert fmt_p(4.08e-05, "es") == "p < 0.001" and fmt_p(0.0123, "en") == "p = 0.012" and fmt_p(0.001, "en") == "p = 0.001"
+
+
+def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monkeypatch):
+    import pipelines.publish as publish_module
+
+    result = its_result()
+    result["tables"] = [{"file": "series.csv", "caption": {"en": "Monthly series", "es": "Serie mensual"}}]
+    folder = results_dir / "evaluations" / "cbp_fentanyl_its"
+    (folder / "result.json").write_text(json.dumps(result))
+    (folder / "series.csv").write_text("month,pounds,events,note\n2021-09-01,1234.5,24083.0,<b>x</b>\n2021-10-01,-0.25,7.0,\n"
+                                       "2021-11-01,3,8.0,z\n")
+    monkeypatch.setattr(publish_module, "MAX_TABLE_ROWS", 2)
+    published = build(tmp_path, results_dir)
+    es = (published.path / "es" / "goal-2.html").read_text()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", es.split("Serie mensual")[1])
+    assert cells[:8] == ["2021-09-01", "1,234.500", "24,083", "&lt;b&gt;x&lt;/b&gt;", "2021-10-01", "−0.250", "7", ""]
+    assert "Primeras 2 de 3 filas." in es and 'href="figures/cbp_fentanyl_its_series.csv" download' in es
+    assert (published.path / "es" / "figures" / "cbp_fentanyl_its_series.csv").read_text().startswith("month,pounds")
