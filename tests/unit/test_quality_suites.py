@@ -1,43 +1,130 @@
-"""The GE adapter: suite files load, failures are counted with examples, severities respected."""
+"""The GE adapter and the quality gate: suite files load, failures are counted with examples,
+severities respected, failing rows quarantined with file and line, the rest flows on only when
+every ERROR expectation holds. Expected numbers are counted by hand from the small tables below."""
 from __future__ import annotations
 
-from pathlib import Path
-
+import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.quality.suites import SuiteFileError, load_suite, load_suites, validate
+from pipelines.quality.gate import run_suite
+from pipelines.quality.suites import SuiteFileError, load_suite, load_suites
 from pipelines.settings import EXPECTATIONS_DIR
+from pipelines.sources import SOURCES
 
 
-def test_every_suite_file_loads_and_names_an_asset():
+def test_every_raw_source_and_every_mart_has_a_suite():
     suites = load_suites(EXPECTATIONS_DIR)
-    assert {s.name for s in suites} >= {"raw_gargiulo_homicides", "homicide_panel_mun_month"}
+    tables = {s.table for s in suites}
+    assert {f"raw.{spec.name}" for spec in SOURCES} <= tables
+    from pathlib import Path
+
+    marts = {f"marts.{p.stem}" for p in (Path(EXPECTATIONS_DIR).parent / "dbt_project/models/marts").glob("*.sql")}
+    assert marts <= tables
     for suite in suites:
         assert suite.asset and suite.expectations
+        assert {e.severity for e in suite.expectations} <= {"error", "warn"}
 
 
-def test_failures_are_counted_and_severity_kept():
-    suite = load_suite(EXPECTATIONS_DIR / "raw_gargiulo_homicides.yml")
-    frame = pd.DataFrame({
-        "cvegeo": ["01001", "01001", "1002", "99999"], "year": [2000, 2000, 2000, 2030], "month": [1, 1, 13, 2],
-        "homicides": [1, 2, -4, 0], "pop_est": [1.0, 1.0, 1.0, 1.0], "source_line": [2, 3, 4, 5], "source_file": ["f"] * 4,
+@pytest.fixture()
+def gargiulo_con():
+    """raw.gargiulo_homicides with 6 hand-made rows (2 municipalities x 3 months) and a 1-row geography."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.municipalities as select '01001' as cvegeo")
+    rows = pd.DataFrame({
+        "cvegeo": ["01001", "01001", "01001", "01002", "01002", "01002"],
+        "year": [2000, 2000, 2000, 2000, 2000, 2000], "month": [1, 2, 3, 1, 2, 3],
+        "homicides": [1, 2, 3, 0, 90, 0], "pop_est": [1e4] * 6, "source_line": [2, 3, 4, 5, 6, 7],
+        "source_file": ["g.csv.gz"] * 6,
     })
-    outcomes = {o.name: o for o in validate(suite, frame, lambda table, column: ["01001", "1002"])}
-    assert outcomes["key_is_unique"].success is False and outcomes["key_is_unique"].unexpected_count == 2
-    assert outcomes["cvegeo_is_five_digits"].examples == ["1002"]
-    assert outcomes["homicides_non_negative"].unexpected_count == 1
-    assert outcomes["month_in_1_to_12"].examples == [13]
-    assert outcomes["year_inside_coverage_2000_2021"].examples == [2030]
-    assert outcomes["cvegeo_in_geography"].severity == "warn" and outcomes["cvegeo_in_geography"].examples == ["99999"]
-    assert outcomes["national_monthly_total_plausible"].success is False
-    assert outcomes["columns_as_published"].success is True
-    assert outcomes["homicides_non_negative"].blocking_failure
-    assert not outcomes["cvegeo_in_geography"].blocking_failure
+    con.register("rows", rows)
+    con.execute("create table raw.gargiulo_homicides as select * from rows")
+    yield con
+    con.close()
 
 
-def test_bad_severity_is_refused(tmp_path):
+def _outcomes(run):
+    return {o.name: o for o in run.outcomes}
+
+
+def test_clean_small_table_counts_and_warnings(gargiulo_con):
+    run = run_suite(gargiulo_con, load_suite(EXPECTATIONS_DIR / "raw_gargiulo_homicides.yml"))
+    o = _outcomes(run)
+    assert o["file_parses"].success and o["key_is_unique"].success and o["complete_months"].success
+    # 01002 is not in the one-row geography: its 3 rows, a warning.
+    assert (o["cvegeo_in_geography"].success, o["cvegeo_in_geography"].unexpected_count) == (False, 3)
+    assert o["cvegeo_in_geography"].examples[:1] == ["01002"]
+    # 0 -> 90 -> 0 in 01002: two month-over-month changes of 90 > the stated bound of 50.
+    assert o["month_over_month_jump"].unexpected_count == 2 and o["month_over_month_jump"].severity == "warn"
+    # 6 rows < 651,288 and 3 months < 264 per municipality: blocking.
+    assert not o["row_count_as_published"].success and o["row_count_as_published"].observed == 6
+    assert o["every_municipality_has_every_month"].observed == 3
+    assert run.blocked and run.removed == 0
+
+
+def test_quarantine_moves_failing_rows_with_file_and_line_and_the_rest_flows_on(gargiulo_con, tmp_path):
+    """A suite whose ERROR expectations tolerate a share of bad rows (`mostly`): the bad rows go to
+    quarantine.rows with reason, file and line; the rest stays in the raw table."""
+    (tmp_path / "s.yml").write_text(
+        "suite: s\nasset: [raw, gargiulo_homicides]\ntable: raw.gargiulo_homicides\n"
+        "derived: {rows_with_same_key: 'count(*) over (partition by cvegeo, year, month)'}\n"
+        "expectations:\n"
+        "  - {name: year_inside_coverage, type: expect_column_values_to_be_between, severity: error, quarantine: true,\n"
+        "     kwargs: {column: year, min_value: 2000, max_value: 2021, mostly: 0.5}}\n"
+        "  - {name: key_is_unique, type: expect_column_values_to_be_between, severity: error, quarantine: true,\n"
+        "     kwargs: {column: rows_with_same_key, max_value: 1}}\n")
+    gargiulo_con.execute("update raw.gargiulo_homicides set year = 2031 where source_line = 6")
+    run = run_suite(gargiulo_con, load_suite(tmp_path / "s.yml"))
+    assert not run.blocked  # 1 of 6 rows outside coverage: 83% >= mostly 50%
+    assert run.removed == 1
+    q = gargiulo_con.execute("select expectation, severity, source_file, source_line, value from quarantine.rows").fetchall()
+    assert q == [("year_inside_coverage", "error", "g.csv.gz", 6, "year=2031")]
+    assert gargiulo_con.execute("select count(*), sum(homicides) from raw.gargiulo_homicides").fetchone() == (5, 1 + 2 + 3 + 0 + 0)
+
+
+def test_blocking_failure_keeps_rows_and_records_them(gargiulo_con):
+    """Duplicate keys break an ERROR expectation without tolerance: both rows are recorded in
+    quarantine, nothing is removed, the suite blocks."""
+    gargiulo_con.execute("insert into raw.gargiulo_homicides select * replace (99 as source_line) "
+                         "from raw.gargiulo_homicides where source_line = 3")
+    run = run_suite(gargiulo_con, load_suite(EXPECTATIONS_DIR / "raw_gargiulo_homicides.yml"))
+    o = _outcomes(run)
+    assert not o["key_is_unique"].success and o["key_is_unique"].unexpected_count == 2 and o["key_is_unique"].quarantined == 2
+    assert run.blocked and run.removed == 0
+    lines = sorted(r[0] for r in gargiulo_con.execute(
+        "select source_line from quarantine.rows where expectation = 'key_is_unique'").fetchall())
+    assert lines == [3, 99]
+    assert gargiulo_con.execute("select count(*) from raw.gargiulo_homicides").fetchone()[0] == 7
+
+
+def test_load_error_is_the_file_parses_check(gargiulo_con):
+    from pipelines.sources import SourceFormatError, source_by_name
+    from pipelines.warehouse import record_load_error
+
+    record_load_error(gargiulo_con, source_by_name("gargiulo_homicides"),
+                      SourceFormatError("x/g.csv.gz", "expected a whole number, found 'tres'", 7, "homicides"))
+    run = run_suite(gargiulo_con, load_suite(EXPECTATIONS_DIR / "raw_gargiulo_homicides.yml"))
+    first = run.outcomes[0]
+    assert (first.name, first.success, first.message) == (
+        "file_parses", False, "g.csv.gz, line 7, column 'homicides': expected a whole number, found 'tres'")
+    assert first.examples == [{"file": "g.csv.gz", "line": 7, "column_name": "homicides",
+                               "expected": "expected a whole number, found 'tres'"}]
+    assert all(not o.evaluated for o in run.outcomes[1:]) and run.blocked
+    # Not-evaluated expectations add no noise: the one message is the load error.
+    assert run.messages() == ["raw.gargiulo_homicides: g.csv.gz, line 7, column 'homicides': expected a whole number, found 'tres' [ERROR]"]
+
+
+def test_suite_file_errors(tmp_path):
     path = tmp_path / "s.yml"
     path.write_text("suite: s\nasset: [raw, x]\ntable: raw.x\nexpectations:\n  - {name: a, type: expect_column_to_exist, kwargs: {column: a}, severity: fatal}\n")
     with pytest.raises(SuiteFileError, match="severity"):
+        load_suite(path)
+    path.write_text("suite: s\nasset: [marts, x]\ntable: marts.x\nexpectations:\n"
+                    "  - {name: a, type: expect_column_values_to_not_be_null, kwargs: {column: a}, severity: error, quarantine: true}\n")
+    with pytest.raises(SuiteFileError, match="only raw tables quarantine"):
+        load_suite(path)
+    path.write_text("suite: s\nasset: [raw, x]\ntable: raw.x\nexpectations:\n"
+                    "  - {name: a, type: expect_table_row_count_to_be_between, kwargs: {min_value: 1}, severity: error, quarantine: true}\n")
+    with pytest.raises(SuiteFileError, match="not row-level"):
         load_suite(path)

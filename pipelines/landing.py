@@ -1,0 +1,234 @@
+"""The landing store: every file the pipeline reads is first kept exactly as received.
+
+Files are content-addressed: ``<build>/landing/<sha256>/<original name>``. A stored file is
+never overwritten or modified (a second copy of the same bytes is the same entry), so whatever
+a later run or a bad file does, the bytes behind every loaded row can be found again by the
+SHA-256 recorded in ``raw._landing_files``. Parsers read the stored copy, not the original.
+
+Before a compressed file is handed to a parser it is screened here: a gzip/bzip2 file whose
+decompressed size exceeds a cap, or whose compression ratio is that of a decompression bomb, is
+refused with a :class:`~pipelines.sources.base.SourceFormatError` naming the file. The verdict
+is remembered next to the stored copy, so each content is decompressed for screening once.
+"""
+from __future__ import annotations
+
+import bz2
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sources.base import SourceFormatError
+
+# Largest decompressed size accepted (the largest real file, SESNSP victims, is 133 MB).
+MAX_DECOMPRESSED_BYTES = int(os.environ.get("BICENTENNIAL_MAX_DECOMPRESSED_BYTES", 512 << 20))
+# Largest plain file accepted.
+MAX_FILE_BYTES = int(os.environ.get("BICENTENNIAL_MAX_FILE_BYTES", 1 << 30))
+# Text data compresses 5-70x (gargiulo 7x, SESNSP victims bz2 65x); bombs of zeros 200-1,000x (gzip) and far more (bzip2).
+MAX_RATIO = 120
+RATIO_GRACE_BYTES = 16 << 20  # the ratio is judged once this much has been decompressed
+GZIP_MAGIC, BZ2_MAGIC = b"\x1f\x8b", b"BZh"
+VERIFIED = ".screened"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    sha256: str
+    size_bytes: int
+    path: Path
+
+
+def landing_dir(build_dir: Path | None = None) -> Path:
+    """BICENTENNIAL_LANDING_DIR, else <build dir>/landing (`bicentennial run` points a run's staging
+    build at the real build's store, so the store outlives failed runs)."""
+    if os.environ.get("BICENTENNIAL_LANDING_DIR"):
+        return Path(os.environ["BICENTENNIAL_LANDING_DIR"]).resolve()
+    if build_dir is None:
+        from .settings import settings_from_env
+
+        build_dir = settings_from_env().build_dir
+    return Path(build_dir) / "landing"
+
+
+def sha256_and_size(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def store(source: Path, root: Path | None = None) -> StoredFile:
+    """Copy `source` into the landing store `root` (default landing_dir()) unless its content is
+    there already, and return the stored copy."""
+    source = Path(source)
+    if not source.is_file():
+        raise SourceFormatError(source, "an existing, readable landing file (not found)")
+    size = source.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceFormatError(source, f"a file of at most {MAX_FILE_BYTES:,} bytes, found {size:,} bytes")
+    sha, size = sha256_and_size(source)
+    folder = Path(root or landing_dir()) / sha
+    target = folder / source.name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            if sha256_and_size(Path(temporary))[0] != sha:
+                raise SourceFormatError(source, "a file that does not change while it is being copied")
+            os.chmod(temporary, 0o444)
+            os.link(temporary, target)  # fails if another process stored it first: never overwrite
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return StoredFile(source.name, sha, size, target)
+
+
+def compression_of(path: Path) -> str | None:
+    with open(path, "rb") as handle:
+        head = handle.read(3)
+    if head[:2] == GZIP_MAGIC:
+        return "gzip"
+    if head == BZ2_MAGIC:
+        return "bz2"
+    return None
+
+
+def screen(stored: StoredFile) -> None:
+    """Refuse decompression bombs and absurd sizes before any parser opens the file."""
+    marker = stored.path.parent / VERIFIED
+    if marker.exists():
+        return
+    kind = compression_of(stored.path)
+    if kind == "gzip":
+        claimed = _gzip_claimed_size(stored.path)
+        try:
+            produced = _stream_check(stored, zlib.decompressobj(16 + zlib.MAX_WBITS), kind)
+        except SourceFormatError as error:
+            if "incorrect length check" not in str(error):
+                raise
+            raise SourceFormatError(stored.path, f"a gzip file whose recorded size matches its content: its header "
+                                    f"claims {claimed:,} bytes uncompressed, the content differs") from None
+        # The stream is complete and within the caps; a size record that disagrees with it (a file
+        # claiming 1 GB, say) is refused too: the file is not what it says it is.
+        if claimed != produced % (1 << 32):
+            raise SourceFormatError(stored.path, f"a gzip file whose recorded size matches its content: its header claims "
+                                    f"{claimed:,} bytes uncompressed, the content is {produced:,} bytes")
+    elif kind == "bz2":
+        _stream_check(stored, bz2.BZ2Decompressor(), kind)
+    marker.write_text("ok\n")
+
+
+def _gzip_claimed_size(path: Path) -> int:
+    """ISIZE, the uncompressed size (mod 2**32) gzip records in its last four bytes."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() < 18:
+            raise SourceFormatError(path, "a complete gzip file (it is truncated)")
+        handle.seek(-4, os.SEEK_END)
+        return struct.unpack("<I", handle.read(4))[0]
+
+
+def _stream_check(stored: StoredFile, decompressor, kind: str) -> int:
+    produced = 0
+    compressed_read = 0
+    with open(stored.path, "rb") as handle:
+        while True:
+            block = handle.read(1 << 16)
+            if not block:
+                break
+            compressed_read += len(block)
+            try:
+                data = decompressor.decompress(block, 1 << 22)
+            except (zlib.error, OSError, EOFError, ValueError) as error:
+                raise SourceFormatError(stored.path, f"a valid {kind} stream ({error})") from None
+            while True:
+                produced += len(data)
+                if produced > MAX_DECOMPRESSED_BYTES:
+                    raise SourceFormatError(stored.path, f"a {kind} file of at most {MAX_DECOMPRESSED_BYTES:,} bytes "
+                                            f"uncompressed; it expands beyond that (decompression bomb)")
+                if produced > RATIO_GRACE_BYTES and produced > MAX_RATIO * compressed_read:
+                    raise SourceFormatError(stored.path, f"a {kind} file compressed at most {MAX_RATIO}:1; it expands "
+                                            f"more than {produced // max(compressed_read, 1):,}:1 (decompression bomb)")
+                if decompressor.eof or not _more_pending(decompressor):
+                    break
+                try:
+                    data = _continue(decompressor)
+                except (zlib.error, OSError, EOFError, ValueError) as error:
+                    raise SourceFormatError(stored.path, f"a valid {kind} stream ({error})") from None
+            if decompressor.eof:
+                break
+    if not decompressor.eof:
+        raise SourceFormatError(stored.path, f"a complete {kind} file (it ends before the compressed stream does)")
+    return produced
+
+
+def _more_pending(decompressor) -> bool:
+    if isinstance(decompressor, bz2.BZ2Decompressor):
+        return not decompressor.needs_input
+    return bool(decompressor.unconsumed_tail)
+
+
+def _continue(decompressor) -> bytes:
+    if isinstance(decompressor, bz2.BZ2Decompressor):
+        return decompressor.decompress(b"", 1 << 22)
+    return decompressor.decompress(decompressor.unconsumed_tail, 1 << 22)
+
+
+def check_header(path: Path, header: dict) -> None:
+    """Compare the first line of a delimited text file (compressed or not) with the published header.
+
+    `header` = {"columns": [...], "delimiter": ",", "encoding": "utf-8"} (from the source's suite file).
+    A BOM, another encoding or delimiter, a renamed, missing or extra column: one SourceFormatError
+    naming line 1 and the column.
+    """
+    import csv
+    import gzip
+    import io
+
+    columns = list(header["columns"])
+    delimiter = header.get("delimiter", ",")
+    encoding = header.get("encoding", "utf-8")
+    kind = compression_of(path)
+    opener = {"gzip": gzip.open, "bz2": bz2.open}.get(kind, open)
+    try:
+        with opener(path, "rb") as handle:
+            first = handle.readline(1 << 16)
+    except (OSError, EOFError, ValueError) as error:
+        raise SourceFormatError(path, f"a readable {kind or 'text'} file ({error})", line=1) from None
+    if not first.strip():
+        raise SourceFormatError(path, f"a header line {delimiter.join(columns)!r} (the file is empty)", line=1)
+    if first.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        raise SourceFormatError(path, f"{encoding} text without a byte-order mark (found a UTF-8 BOM)", line=1, column=columns[0])
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceFormatError(path, f"{encoding} text (found a UTF-16 byte-order mark)", line=1)
+    try:
+        text = first.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise SourceFormatError(path, f"{encoding} text (byte {first[error.start:error.start + 1]!r} at position "
+                                f"{error.start} of the header is not {encoding})", line=1) from None
+    if "\x00" in text:
+        raise SourceFormatError(path, f"{encoding} text (the header contains NUL bytes)", line=1)
+    found = next(csv.reader(io.StringIO(text.rstrip("\r\n")), delimiter=delimiter))
+    if len(found) == 1 and len(columns) > 1:
+        raise SourceFormatError(path, f"columns separated by {delimiter!r}; the header {text.strip()[:120]!r} has none "
+                                "(another delimiter?)", line=1)
+    for i, expected in enumerate(columns):
+        if i >= len(found):
+            raise SourceFormatError(path, f"column {i + 1} named {expected!r} (missing; the header has {len(found)} columns)",
+                                    line=1, column=expected)
+        if found[i] != expected:
+            what = "missing or renamed" if expected not in found else "out of place"
+            raise SourceFormatError(path, f"column {i + 1} named {expected!r} ({what}), found {found[i]!r}", line=1, column=expected)
+    if len(found) > len(columns):
+        raise SourceFormatError(path, f"{len(columns)} columns as published; found extra column {found[len(columns)]!r}",
+                                line=1, column=found[len(columns)])
