@@ -46,8 +46,9 @@ def md_text(value) -> str:
 
 
 def attr_text(value) -> str:
-    """Text from data inside a Markdown attribute value ("…"): HTML-escaped, no quotes or braces left."""
-    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;").replace("\n", " ")
+    """Text from data inside a quoted Markdown attribute value ("…"): backslash-escaped; pandoc (and Quarto)
+    HTML-escape it when writing the attribute, so it is escaped exactly once."""
+    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def fmt(value: float, digits: int = 3, lang: str = "en") -> str:
@@ -459,7 +460,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         base, post = summary["baseline"], summary["post"]
         period = (f"{fmt_period(base[0], base[1], lang)} {'and' if en else 'y'} {fmt_period(post[0], post[1], lang)}")
         lines.append(f"#### {MAP_TEXT['changed'][lang]}\n")
-        legend = "; ".join(md_text(x) for x in summary.get("legend", []))
+        legend = "; ".join(str(x) for x in summary.get("legend", []))  # alt text: attr_text escapes it
         alt = (f"Map of Mexico's municipalities shaded by the change in the annualised homicide rate per 100,000 between {period}; "
                f"classes: {legend}." if en else
                f"Mapa de los municipios de México sombreados según el cambio en la tasa anualizada de homicidios por 100 000 entre {period}; "
@@ -497,7 +498,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         transitions = hot.get("transitions") or {}
         alt = (("Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods; counts: "
                 if en else "Mapa de puntos calientes y fríos de homicidio que persistieron, aparecieron o desaparecieron entre los periodos; conteos: ")
-               + "; ".join(f"{md_text(k)} {v}" for k, v in sorted(transitions.items())))
+               + "; ".join(f"{k} {v}" for k, v in sorted(transitions.items())))
         folder = results_dir / "spatial" / name
         lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png", alt,
                              "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)"))
@@ -663,13 +664,6 @@ def run_section(run_info: dict, lang: str = "en") -> str:
             f'{md_text(run_info.get("version", "dev"))}.</p>\n')
 
 
-def quality_section(results_dir: Path, lang: str) -> str:
-    """The Data quality page: every suite's outcomes and quarantined rows (pipelines/quality/page.py)."""
-    from .quality.page import quality_page
-
-    return quality_page(results_dir, lang)
-
-
 def write_generated(stage: Path, inputs: SiteInputs) -> None:
     generated, figures = stage / "_generated", stage / "figures"
     generated.mkdir(exist_ok=True)
@@ -689,7 +683,6 @@ def write_generated(stage: Path, inputs: SiteInputs) -> None:
         (folder / "reproducibility.md").write_text(
             reproducibility_section(inputs.run_info, inputs.results_dir, inputs.landing_files, lang), encoding="utf-8")
         (folder / "run.md").write_text(run_section(inputs.run_info, lang), encoding="utf-8")
-        (folder / "quality.md").write_text(quality_section(inputs.results_dir, lang), encoding="utf-8")
 
 
 def fill_missing_partials(stage: Path) -> list[Path]:

@@ -232,3 +232,12 @@ def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monk
     assert cells[:8] == ["2021-09-01", "1,234.500", "24,083", "&lt;b&gt;x&lt;/b&gt;", "2021-10-01", "−0.250", "7", ""]
     assert "Primeras 2 de 3 filas." in es and 'href="figures/cbp_fentanyl_its_series.csv" download' in es
     assert (published.path / "es" / "figures" / "cbp_fentanyl_its_series.csv").read_text().startswith("month,pounds")
+
+
+def test_alt_text_from_data_is_escaped_exactly_once(tmp_path, results_dir):
+    result = its_result()
+    result["figures"][0]["alt"] = {"en": 'Gargiulo, Aburto & Floridi: "<script>alert(1)</script>" {x} \\ end',
+                                   "es": "Gráfica"}
+    (results_dir / "evaluations" / "cbp_fentanyl_its" / "result.json").write_text(json.dumps(result))
+    html = (build(tmp_path, results_dir).path / "en" / "goal-2.html").read_text()
+    assert ('alt="Gargiulo, Aburto &amp; Floridi: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot; {x} \\ end"' in html)
