@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from scipy import stats
 
 from .did import event_study, event_study_table, twfe
 from .did.results import RegressionResult
@@ -21,6 +22,19 @@ SPEC_DIR = Path(__file__).resolve().parent / "specs"
 ESTIMATOR_OPTIONS = {
     "twfe": {"vcov": str},
     "event_study": {"window": list, "bin_endpoints": bool, "vcov": str},
+    "cs": {"control": str, "bootstrap": int, "seed": int, "placebo_shift": int, "max_event_time": int},
+    "its": {"break": str, "seasonality": bool, "placebo_shift": int, "hac_lags": int, "min_side": int},
+    "trend": {"baseline_months": int},
+}
+DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
+# data keys each design needs
+REQUIRED_DATA = {
+    "staggered_did": ("table", "unit", "time", "outcome", "cohort"),
+    "event_study": ("table", "unit", "time", "outcome", "cohort"),
+    "its": ("table", "time", "value"),
+    "comparative_its": ("table", "time", "value", "treated", "comparison"),
+    "indicator_trend": ("table", "time", "value"),
+    "dose_response": ("table", "unit", "time", "outcome", "dose"),
 }
 
 
@@ -37,6 +51,10 @@ class EvaluationSpec:
     design: str
     data: dict
     estimators: dict
+    outcome: dict | None = None       # {"en", "es"} plain-language name of what is measured
+    units: dict | None = None         # {"en", "es"} units of the outcome
+    notes: dict | None = None         # {"en", "es"} caveat added to the reading
+    literature: dict | None = None    # {"sign": positive|negative, "en", "es"}: published findings to compare with
     map: dict | None = None
     spatial: dict | None = None
     path: Path | None = None
@@ -61,9 +79,21 @@ class EvaluationSpec:
 
 
 def _validate(spec: EvaluationSpec) -> None:
-    for key in ("table", "unit", "time", "outcome", "cohort"):
+    from .lines_of_action import GOALS, LINE_IDS
+
+    if spec.design not in DESIGNS:
+        raise SpecError(f"{spec.name}: design {spec.design!r} is not one of {', '.join(DESIGNS)}")
+    if spec.goal not in GOALS:
+        raise SpecError(f"{spec.name}: goal {spec.goal!r} is not one of {', '.join(GOALS)}")
+    if spec.line_of_action not in LINE_IDS:
+        raise SpecError(f"{spec.name}: line_of_action {spec.line_of_action!r} is not one of {', '.join(sorted(LINE_IDS))}")
+    for key in REQUIRED_DATA[spec.design]:
         if key not in spec.data:
-            raise SpecError(f"{spec.name}: data.{key} is required")
+            raise SpecError(f"{spec.name}: data.{key} is required for design {spec.design}")
+    for key in ("title",) + (("outcome", "units") if spec.design != "staggered_did" or spec.outcome else ()):
+        value = getattr(spec, key)
+        if not (isinstance(value, dict) and set(value) >= {"en", "es"}):
+            raise SpecError(f"{spec.name}: {key} must have en and es texts")
     es = spec.estimators.get("event_study")
     if es is not None:
         window = es.get("window", [-5, 5])
@@ -76,11 +106,19 @@ def _validate(spec: EvaluationSpec) -> None:
 
 
 def load_spec(path: Path) -> EvaluationSpec:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"{Path(path).name}:{where} not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{Path(path).name}: expected a mapping of spec keys")
     try:
         spec = EvaluationSpec(
             name=raw["name"], title=raw["title"], goal=raw["goal"], line_of_action=raw["line_of_action"],
             design=raw["design"], data=raw["data"], estimators=raw.get("estimators") or {},
+            outcome=raw.get("outcome"), units=raw.get("units"), notes=raw.get("notes"), literature=raw.get("literature"),
             map=raw.get("map"), spatial=raw.get("spatial"), path=Path(path),
         )
     except KeyError as missing:
@@ -160,3 +198,441 @@ def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame) -> DidEvaluation:
 
 def as_date(value) -> dt.date:
     return pd.Timestamp(value).date()
+
+
+# --------------------------------------------------------------------------------------------
+# Generic runner: every design turns (spec, DataFrame) into a result in docs/RESULT_SCHEMA.md form
+# --------------------------------------------------------------------------------------------
+@dataclass
+class EvaluationOutput:
+    """A result.json payload (without `quality`, which the pipeline adds), the tables to write as CSV
+    (file name -> DataFrame) and the figures to draw (file name -> function of the output path)."""
+
+    result: dict
+    tables: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+
+
+def _sources(spec: EvaluationSpec) -> list[str]:
+    d = spec.data
+    return list(d["sources"]) if "sources" in d else [s.strip() for s in str(d.get("source", "")).split(";") if s.strip()]
+
+
+def _est(est: dict, id_: str, label: dict, units: dict | None = None, estimator: str | None = None) -> dict:
+    out = {"id": id_, "label": label, **{k: _clean_num(est.get(k)) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}}
+    if units:
+        out["units"] = units
+    if estimator:
+        out["estimator"] = estimator
+    return out
+
+
+def _clean_num(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if x == x and abs(x) != float("inf") else None
+
+
+def _skeleton(spec: EvaluationSpec, unit: str, start, end, n_units, n_obs) -> dict:
+    return {
+        "schema": 1, "name": spec.name, "title": spec.title, "goal": spec.goal, "line_of_action": spec.line_of_action,
+        "design": spec.design, "simulated": bool(spec.data.get("simulated", False)),
+        "data": {"sources": _sources(spec), "tables": [spec.data["table"]], "unit": unit,
+                 "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
+                            "end": None if end is None else str((pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date())},
+                 "n_units": int(n_units), "n_obs": int(n_obs)},
+        "headline": None, "estimates": [], "diagnostics": {}, "baseline_comparison": None,
+        "reading": {"en": "", "es": ""}, "figures": [], "tables": [], "results": {},
+    }
+
+
+def select_rows(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None = None) -> pd.DataFrame:
+    """The spec's rows: its `filter` (a pandas query), an extra query, and the start/end window."""
+    d = spec.data
+    data = frame
+    for q in (d.get("filter"), query):
+        if q:
+            try:
+                data = data.query(q)
+            except Exception as error:  # pandas raises many kinds for a bad expression
+                raise SpecError(f"{spec.name}: filter {q!r} cannot be applied to {d['table']} ({error})") from None
+    for col in [d["time"]]:
+        if col not in data.columns:
+            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
+    dates = pd.to_datetime(data[d["time"]])
+    keep = pd.Series(True, index=data.index)
+    if d.get("start"):
+        keep &= dates >= pd.Timestamp(d["start"])
+    if d.get("end"):
+        keep &= dates <= pd.Timestamp(d["end"])
+    return data[keep]
+
+
+def monthly_series(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None = None, by: str | None = None):
+    """Sum of `value` per month (and per `by`); with data.per_100k, sum(value) / sum(population) × 100,000
+    over the rows that report the value. Months where no row reports the value are missing."""
+    d = spec.data
+    data = select_rows(spec, frame, query).copy()
+    for col in [d["value"]] + ([d["per_100k"]] if d.get("per_100k") else []) + ([by] if by else []):
+        if col not in data.columns:
+            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
+    data["_period"] = pd.to_datetime(data[d["time"]])
+    keys = ["_period"] + ([by] if by else [])
+    value = pd.to_numeric(data[d["value"]], errors="coerce")
+    grouped = value.groupby([data[k] for k in keys]).sum(min_count=1)
+    if d.get("per_100k"):
+        pop = pd.to_numeric(data[d["per_100k"]], errors="coerce").where(value.notna())
+        grouped = grouped / pop.groupby([data[k] for k in keys]).sum(min_count=1) * 100_000
+    return grouped.rename("value")
+
+
+def _baseline(spec: EvaluationSpec, series: pd.Series) -> dict:
+    from .trends import baseline_comparison
+
+    months = int((spec.estimators.get("trend") or {}).get("baseline_months", 36))
+    comparison = baseline_comparison(series, baseline_months=months, name=spec.name)
+    return comparison
+
+
+def _trend_block(spec: EvaluationSpec, series: pd.Series) -> tuple[dict, dict | None]:
+    comparison = _baseline(spec, series)
+    block = comparison.to_dict()
+    return block, comparison.change_estimate
+
+
+def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    from .reading import trend_reading
+    from .trends import CAVEAT
+
+    series = monthly_series(spec, frame).dropna()
+    if series.empty:
+        raise SpecError(f"{spec.name}: no rows with a value in {spec.data['table']} after the filter")
+    result = _skeleton(spec, spec.data.get("unit_label", "national"), series.index.min(), series.index.max(), 1, len(series))
+    block, change = _trend_block(spec, series)
+    # null unless both windows have data (a series starting after October 2021 has no baseline)
+    result["baseline_comparison"] = block if block["baseline"] and block["post"] else None
+    if change is not None:
+        result["estimates"].append(_est(change, "mean_change", {
+            "en": "Change in the monthly mean, 36 months before vs since October 2021 (descriptive)",
+            "es": "Cambio en el promedio mensual, 36 meses antes vs desde octubre de 2021 (descriptivo)"}, spec.units))
+        result["results"]["trend"] = {"mean_change": {k: v for k, v in change.items()}, "hac_lags": _baseline(spec, series).hac_lags}
+    post_mean = _baseline(spec, series).post_mean_estimate
+    if post_mean is not None:
+        result["estimates"].append(_est(post_mean, "post_mean", {
+            "en": "Monthly mean since October 2021 (descriptive, Newey–West CI)",
+            "es": "Promedio mensual desde octubre de 2021 (descriptivo, IC de Newey–West)"}, spec.units))
+        result["results"].setdefault("trend", {})["post_mean"] = post_mean
+    reading_input = dict(block, change_estimate=change)
+    result["reading"] = trend_reading(spec.outcome, reading_input, spec.units, CAVEAT, spec.notes)
+    table = series.rename("value").rename_axis("period").reset_index()
+    result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {spec.outcome['en']}",
+                                                               "es": f"Serie mensual: {spec.outcome['es']}"}})
+    result["figures"].append({"file": "trend.png", "kind": "trend", "alt": {
+        "en": f"Monthly {spec.outcome['en']} with the baseline and post-October-2021 means",
+        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} mensual con los promedios de la línea base y posteriores a octubre de 2021"},
+        "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
+    return EvaluationOutput(result, {"series.csv": table},
+                            {"trend.png": lambda path: plot_trend(series, block, path, spec.title["en"], spec.units["en"], spec.data.get("source", ""))})
+
+
+def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = ""):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
+    ax.plot(series.index, series.to_numpy(), color="#555555", lw=1, marker="o", ms=2.5, label="Monthly value")
+    for key, colour, label in (("baseline", "#1f4e79", "Baseline mean (36 months)"), ("post", "#c55a11", "Mean since Oct 2021")):
+        w = block.get(key)
+        if w:
+            ax.hlines(w["mean"], pd.Timestamp(w["start"]), pd.Timestamp(w["end"]), color=colour, lw=2, label=label)
+    ax.axvline(pd.Timestamp("2021-10-01"), color="black", lw=0.8, ls=":")
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    if source_note:
+        fig.text(0.01, 0.01, source_note[:160], fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _its_options(spec: EvaluationSpec) -> dict:
+    from .its import FRAMEWORK_START
+
+    o = spec.estimators.get("its") or {}
+    return {"break_date": pd.Timestamp(o.get("break", FRAMEWORK_START)), "seasonality": bool(o.get("seasonality", True)),
+            "placebo_shift": o.get("placebo_shift", 12), "hac_lags": o.get("hac_lags"), "min_side": int(o.get("min_side", 6))}
+
+
+def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    from .its import ITSInputError, comparative_series, fit_its, plot_its
+    from .reading import its_reading
+
+    d = spec.data
+    opts = _its_options(spec)
+    tables: dict = {}
+    if spec.design == "comparative_its":
+        treated = monthly_series(spec, frame, d["treated"]).dropna()
+        comparison = monthly_series(spec, frame, d["comparison"]).dropna()
+        series = comparative_series(treated, comparison)
+        unit = d.get("unit_label", "group")
+        n_units = 2
+    else:
+        series = monthly_series(spec, frame).dropna()
+        unit, n_units = d.get("unit_label", "national"), 1
+    if series.empty:
+        raise SpecError(f"{spec.name}: no rows with a value in {d['table']} after the filter")
+    try:
+        fit = fit_its(series, opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
+                      placebo_shift=opts["placebo_shift"], min_side=opts["min_side"], name=spec.name)
+    except ITSInputError as error:
+        raise SpecError(str(error)) from None
+    result = _skeleton(spec, unit, fit.start, fit.end, n_units, fit.n_obs)
+    bl = fit.break_date.strftime("%Y-%m")
+    level_label = {"en": f"Change in level at {bl} (interrupted time series)", "es": f"Cambio de nivel en {bl} (serie de tiempo interrumpida)"}
+    result["headline"] = dict(_est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level"))
+    result["headline"].pop("id")
+    slope_units = {"en": f"{spec.units['en']} per month", "es": f"{spec.units['es']} por mes"}
+    result["estimates"] = [
+        _est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level"),
+        _est(fit.slope.to_dict(), "its_slope", {"en": f"Change in monthly slope at {bl}", "es": f"Cambio de pendiente mensual en {bl}"},
+             slope_units, "its_slope"),
+        _est(fit.pre_slope.to_dict(), "pre_slope", {"en": "Monthly slope before the break", "es": "Pendiente mensual antes del corte"},
+             slope_units, "its_pre_slope"),
+    ]
+    if fit.placebo is not None:
+        result["diagnostics"]["placebo"] = {
+            **{k: _clean_num(v) for k, v in fit.placebo.level.to_dict().items()},
+            "break_date": str(fit.placebo.break_date.date()),
+            "label": {"en": f"Level change at a fake break {opts['placebo_shift']} months earlier (pre-break months only)",
+                      "es": f"Cambio de nivel en un corte ficticio {opts['placebo_shift']} meses antes (solo meses previos)"}}
+    result["diagnostics"]["autocorrelation"] = {"hac_lags": fit.hac_lags, "label": {
+        "en": f"Newey–West standard errors, {fit.hac_lags} lags (Newey & West 1994 rule)",
+        "es": f"Errores estándar de Newey–West, {fit.hac_lags} rezagos (regla de Newey y West 1994)"}}
+    result["results"]["its"] = fit.to_dict()
+    block, change = _trend_block(spec, series)
+    result["baseline_comparison"] = block if block["baseline"] and block["post"] else None
+    series_table = fit.frame.copy()
+    if spec.design == "comparative_its":
+        series_table = series_table.merge(pd.DataFrame({"period": treated.index, "treated": treated.to_numpy()}), on="period", how="left")
+        series_table = series_table.merge(pd.DataFrame({"period": comparison.index, "comparison": comparison.to_numpy()}), on="period", how="left")
+    tables["series.csv"] = series_table
+    result["tables"].append({"file": "series.csv", "caption": {"en": "Observed, fitted and counterfactual series",
+                                                               "es": "Serie observada, ajustada y contrafactual"}})
+    if d.get("by"):
+        rows = []
+        by_series = monthly_series(spec, frame, by=d["by"]).dropna()
+        for key, part in by_series.groupby(level=1):
+            try:
+                f = fit_its(part.droplevel(1), opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
+                            placebo_shift=None, name=f"{spec.name} {key}")
+            except ITSInputError as error:
+                rows.append({d["by"]: key, "note": str(error)})
+                continue
+            rows.append({d["by"]: key, "n_obs": f.n_obs, **{f"level_{k}": v for k, v in f.level.to_dict().items()},
+                         **{f"slope_{k}": v for k, v in f.slope.to_dict().items()}, "note": ""})
+        tables["by_unit.csv"] = pd.DataFrame(rows)
+        result["tables"].append({"file": "by_unit.csv", "caption": {
+            "en": f"The same model for each {d['by']}: level and slope changes with 95% CIs",
+            "es": f"El mismo modelo para cada {d['by']}: cambios de nivel y pendiente con IC 95 %"}})
+    break_label = {"en": fit.break_date.strftime("%B %Y"), "es": _month_es(fit.break_date)}
+    placebo = result["diagnostics"].get("placebo")
+    result["reading"] = its_reading(spec.outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), spec.units,
+                                    placebo, fit.n_post)
+    if spec.notes:
+        result["reading"] = {k: f"{result['reading'][k]} {spec.notes[k]}" for k in ("en", "es")}
+    result["figures"].append({"file": "its.png", "kind": "its", "alt": {
+        "en": f"Observed {spec.outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
+        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
+        "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
+    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], spec.units["en"], d.get("source", "")[:160])}
+    return EvaluationOutput(result, tables, figures)
+
+
+_MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+              "noviembre", "diciembre"]
+
+
+def _month_es(date: pd.Timestamp) -> str:
+    return f"{_MONTHS_ES[date.month - 1]} de {date.year}"
+
+
+def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    from .reading import dose_reading
+
+    d = spec.data
+    data = select_rows(spec, frame).copy()
+    data = data[data[d["dose"]].notna()]
+    data["_t"] = month_index(data[d["time"]]).astype("int64")
+    dose = pd.to_numeric(data[d["dose"]], errors="coerce")
+    if d.get("dose_per_100k"):
+        dose = dose / pd.to_numeric(data[d["dose_per_100k"]], errors="coerce") * 100_000
+    data["_dose"] = dose
+    outlier = data[d["outlier"]].fillna(False).astype(bool) if d.get("outlier") else pd.Series(False, index=data.index)
+    cluster = d.get("cluster", d["unit"])
+    headline = twfe(data[~outlier], d["outcome"], d["unit"], "_t", "_dose", vcov="cluster", cluster=cluster)
+    with_outlier = twfe(data, d["outcome"], d["unit"], "_t", "_dose", vcov="cluster", cluster=cluster)
+    result = _skeleton(spec, d.get("unit_label", d["unit"]), pd.to_datetime(data[d["time"]]).min(),
+                       pd.to_datetime(data[d["time"]]).max(), data[d["unit"]].nunique(), headline.n_obs)
+    att = {k: getattr(headline.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    att_all = {k: getattr(with_outlier.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    label = {"en": "Change in the outcome per unit of dose (state and month fixed effects, outlier excluded)",
+             "es": "Cambio en el resultado por unidad de dosis (efectos fijos de estado y mes, sin el valor atípico)"}
+    result["headline"] = {**{k: v for k, v in _est(att, "twfe_dose", label, spec.units, "twfe_dose").items() if k != "id"}}
+    result["estimates"] = [
+        _est(att, "twfe_dose", label, spec.units, "twfe_dose"),
+        _est(att_all, "twfe_dose_with_outlier", {"en": "The same, keeping the flagged outlier",
+                                                 "es": "Lo mismo, conservando el valor atípico señalado"}, spec.units, "twfe_dose"),
+    ]
+    flagged = data.loc[outlier, [d["unit"], d["time"], d["dose"]]]
+    result["diagnostics"]["outliers"] = {"flagged": [{k: str(v) for k, v in r.items()} for r in flagged.to_dict("records")],
+                                         "label": {"en": f"Rows flagged by {d.get('outlier')} (excluded from the headline)",
+                                                   "es": f"Filas señaladas por {d.get('outlier')} (excluidas del resultado principal)"}}
+    result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
+    note = spec.notes
+    result["reading"] = dose_reading(spec.outcome, {"en": spec.data.get("dose_label_en", "the dose"),
+                                                    "es": spec.data.get("dose_label_es", "la dosis")}, att, spec.units, note)
+    return EvaluationOutput(result)
+
+
+def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    """Callaway–Sant'Anna headline, TWFE and its event study beside it, Goodman-Bacon decomposition of
+    the TWFE estimate, CS pre-trend test and a placebo with the treatment dated earlier."""
+    from .did import aggregate  # noqa: F401  (CSResult.aggregate imports it lazily)
+    from .did.cs import att_gt
+    from .did.diagnostics import bacon_decomposition, placebo_test, pretrend_test
+    from .did.plots import plot_event_study
+    from .reading import did_reading
+
+    d = spec.data
+    evaluation = run_did_spec(spec, frame)
+    data = prepare_did_frame(spec, frame)
+    # CS and Bacon need a balanced panel: units with a missing outcome in the window are left out (counted)
+    missing_units = data.loc[data[d["outcome"]].isna(), d["unit"]].unique()
+    balanced = data[~data[d["unit"]].isin(missing_units)]
+    o = spec.estimators.get("cs") or {}
+    control = o.get("control", "never")
+    seed = int(o.get("seed", 20211008))
+    draws = int(o.get("bootstrap", 999))
+    cluster = d.get("cluster")
+    cs = att_gt(balanced, d["outcome"], d["unit"], "_t", "_g", control=control, cluster=cluster,
+                bootstrap=draws, seed=seed)
+    max_e = o.get("max_event_time")
+    simple = cs.aggregate("simple", max_e=max_e if max_e is not None else float("inf")).overall
+    dynamic = cs.aggregate("dynamic")
+    pre = pretrend_test(cs)
+    placebo = placebo_test(balanced, d["outcome"], d["unit"], "_t", "_g", shift=int(o.get("placebo_shift", 12)),
+                           control=control, cluster=cluster)
+    bacon = bacon_decomposition(balanced, d["outcome"], d["unit"], "_t", "_g")
+    twfe_att = evaluation.results["twfe"].att if "twfe" in evaluation.results else None
+    result = _skeleton(spec, d.get("unit_label", "municipality"), d.get("start"), d.get("end"),
+                       evaluation.sample["units"], evaluation.sample["rows_in_window"])
+    units = spec.units or {"en": d["outcome"], "es": d["outcome"]}
+    cs_label = {"en": "Average effect after treatment (Callaway–Sant'Anna, simple aggregation)",
+                "es": "Efecto promedio después del tratamiento (Callaway–Sant'Anna, agregación simple)"}
+    result["headline"] = {k: v for k, v in _est(simple, "cs", cs_label, units, "cs").items() if k != "id"}
+    result["estimates"].append(_est(simple, "cs", cs_label, units, "cs"))
+    if twfe_att is not None:
+        twfe_d = {k: getattr(twfe_att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+        result["estimates"].append(_est(twfe_d, "twfe", {"en": "Two-way fixed effects (reference)",
+                                                         "es": "Efectos fijos de dos vías (referencia)"}, units, "twfe"))
+    else:
+        twfe_d = None
+    for kind in ("group", "calendar"):
+        agg = cs.aggregate(kind).overall
+        result["estimates"].append(_est(agg, f"cs_{kind}", {"en": f"Callaway–Sant'Anna, {kind} aggregation",
+                                                            "es": f"Callaway–Sant'Anna, agregación por {'cohorte' if kind == 'group' else 'calendario'}"},
+                                        units, "cs"))
+    result["estimates"].append(_est(dynamic.overall, "cs_dynamic", {"en": "Callaway–Sant'Anna, average over event times",
+                                                                    "es": "Callaway–Sant'Anna, promedio sobre tiempos de evento"}, units, "cs"))
+    # the joint Wald test needs more clusters than pre-treatment cells; the average pre-treatment
+    # event-time effect (dynamic aggregation over e < 0) is reported beside it and always available
+    # event-time effects before treatment, each against its simultaneous band: always available
+    pre_rows = dynamic.by[dynamic.by["event_time"] < 0]
+    outside = pre_rows[(pre_rows["ci_low"] > 0) | (pre_rows["ci_high"] < 0)]
+    result["diagnostics"]["pretrend"] = {
+        "statistic": _clean_num(pre.statistic), "df": pre.df, "p_value": _clean_num(pre.p_value), "notes": pre.notes,
+        "pre_event_times": int(len(pre_rows)), "pre_event_times_band_excludes_zero": int(len(outside)),
+        "band": dynamic.band_kind,
+        "label": {"en": f"Joint Wald test that all pre-treatment ATT(g,t) are zero; pre-treatment event-time effects whose "
+                        f"{dynamic.band_kind} 95% band excludes zero",
+                  "es": f"Prueba de Wald conjunta de que todos los ATT(g,t) previos al tratamiento son cero; efectos previos "
+                        f"al tratamiento cuya banda {'simultánea' if dynamic.band_kind == 'simultaneous' else 'puntual'} "
+                        f"del 95 % excluye el cero"}}
+    if placebo.estimate is not None:
+        z = 1.959963984540054
+        result["diagnostics"]["placebo"] = {
+            "estimate": placebo.estimate, "std_error": placebo.std_error,
+            "ci_low": placebo.estimate - z * placebo.std_error, "ci_high": placebo.estimate + z * placebo.std_error,
+            # z test of the average placebo ATT (the joint Wald test over the placebo cells is in results.placebo;
+            # with more cells than clusters its covariance is near singular, so it is not shown)
+            "p_value": float(2 * stats.norm.sf(abs(placebo.estimate / placebo.std_error))) if placebo.std_error else None,
+            "n_cells": placebo.n_cells, "shift_periods": int(o.get("placebo_shift", 12)), "label": {
+                "en": f"Average placebo ATT with each cohort's start moved {int(o.get('placebo_shift', 12))} months earlier",
+                "es": f"ATT placebo promedio con el inicio de cada cohorte adelantado {int(o.get('placebo_shift', 12))} meses"}}
+    by_type = bacon.by_type()
+    result["diagnostics"]["bacon"] = {
+        "twfe_estimate": bacon.twfe_estimate, "weighted_sum": bacon.weighted_sum,
+        "by_type": [{"type": r["type"], "weight": float(r["weight"]), "estimate": _clean_num(r["estimate"])} for r in by_type.to_dict("records")],
+        "label": {"en": "Goodman-Bacon decomposition of the TWFE estimate into 2x2 comparisons",
+                  "es": "Descomposición de Goodman-Bacon del estimador TWFE en comparaciones 2x2"}}
+    result["seed"] = seed
+    result["sample"] = evaluation.sample
+    result["sample"]["units_dropped_missing_outcome"] = int(len(missing_units))
+    result["results"] = {k: r.to_dict() for k, r in evaluation.results.items()}
+    cs_dict = cs.to_dict()
+    cs_dict.pop("att_gt", None)   # the cell table goes to att_gt.csv
+    result["results"]["cs"] = cs_dict
+    result["results"]["placebo"] = placebo.to_dict()
+    result["results"]["bacon"] = bacon.to_dict()
+    treatment = {"en": spec.data.get("treatment_en", "the treatment"), "es": spec.data.get("treatment_es", "el tratamiento")}
+    result["reading"] = did_reading(spec.outcome or {"en": d["outcome"], "es": d["outcome"]}, treatment, simple, units,
+                                    {"en": "Callaway–Sant'Anna", "es": "Callaway–Sant'Anna"},
+                                    result["diagnostics"]["pretrend"], result["diagnostics"].get("placebo"), twfe_d,
+                                    {"en": f"treatment dated {int(o.get('placebo_shift', 12))} months early",
+                                     "es": f"tratamiento adelantado {int(o.get('placebo_shift', 12))} meses"},
+                                    float(by_type.loc[by_type["type"].isin(["later vs earlier treated", "later vs always treated"]),
+                                                      "weight"].sum()),
+                                    spec.literature)
+    if spec.notes:
+        result["reading"] = {k: f"{result['reading'][k]} {spec.notes[k]}" for k in ("en", "es")}
+    tables = {"att_gt.csv": cs.tidy(), "cs_event_study.csv": dynamic.by, "bacon.csv": bacon.comparisons}
+    result["tables"] += [
+        {"file": "att_gt.csv", "caption": {"en": "Group-time ATT(g,t) (Callaway–Sant'Anna)", "es": "ATT(g,t) por cohorte y periodo"}},
+        {"file": "cs_event_study.csv", "caption": {"en": "Callaway–Sant'Anna event study (dynamic aggregation)",
+                                                  "es": "Estudio de eventos de Callaway–Sant'Anna (agregación dinámica)"}},
+        {"file": "bacon.csv", "caption": {"en": "Goodman-Bacon 2x2 comparisons", "es": "Comparaciones 2x2 de Goodman-Bacon"}},
+    ]
+    figures = {"cs_event_study.png": lambda path: cs.plot_event_study(path, title=spec.title["en"],
+                                                                      ylabel=f"ATT on {d['outcome']}",
+                                                                      xlabel="Months since treatment start")}
+    result["figures"].append({"file": "cs_event_study.png", "kind": "event_study", "alt": {
+        "en": "Callaway–Sant'Anna event-study estimates by month since treatment with simultaneous confidence band",
+        "es": "Estimaciones del estudio de eventos de Callaway–Sant'Anna por mes desde el tratamiento con banda de confianza simultánea"},
+        "caption": {"en": f"{spec.title['en']}: Callaway–Sant'Anna event study", "es": f"{spec.title['es']}: estudio de eventos de Callaway–Sant'Anna"}})
+    if evaluation.event_study is not None:
+        tables["event_study.csv"] = evaluation.event_study
+        result["tables"].append({"file": "event_study.csv", "caption": {"en": "TWFE event study", "es": "Estudio de eventos TWFE"}})
+        figures["event_study.png"] = lambda path: plot_event_study(
+            evaluation.event_study, path, title=spec.title["en"], ylabel=f"Effect on {d['outcome']}",
+            source_note=f"Source: {d.get('source', '')}"[:160])
+        result["figures"].append({"file": "event_study.png", "kind": "event_study", "alt": {
+            "en": "TWFE event-study coefficients by month since treatment with 95% confidence intervals",
+            "es": "Coeficientes del estudio de eventos TWFE por mes desde el tratamiento con intervalos de confianza del 95 %"},
+            "caption": {"en": f"{spec.title['en']}: TWFE event study", "es": f"{spec.title['es']}: estudio de eventos TWFE"}})
+    return EvaluationOutput(result, tables, figures)
+
+
+RUNNERS = {
+    "staggered_did": run_staggered, "event_study": run_staggered, "its": run_its, "comparative_its": run_its,
+    "indicator_trend": run_trend, "dose_response": run_dose_response,
+}
+
+
+def run_spec(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    """Run any spec on its table (a DataFrame) and return the result in the RESULT_SCHEMA form."""
+    return RUNNERS[spec.design](spec, frame)

@@ -10,8 +10,8 @@ from typing import Optional
 import dagster as dg
 from pydantic import Field
 
-from evaluations.did.plots import plot_event_study
-from evaluations.specs import EvaluationSpec, SpecError, load_specs, run_did_spec
+from evaluations.lines_of_action import coverage, data_gaps
+from evaluations.specs import EvaluationSpec, SpecError, load_specs, run_spec
 
 from ..resources import ProjectResource
 
@@ -56,6 +56,7 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
+    """One asset per spec, whatever its design: read the spec's table, run it, write result.json, CSVs, PNGs."""
     table_key = dg.AssetKey(spec.data["table"].split("."))
 
     @dg.asset(
@@ -64,38 +65,61 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         group_name=GROUP,
         description=f"{spec.title['en']} ({spec.design}; spec {spec.path.name}).",
         kinds={"python"},
-        tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="1",
+        tags={"goal": spec.goal, "line_of_action": spec.line_of_action, "design": spec.design},
+        code_version="2",
     )
     def _evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, project: ProjectResource) -> dg.MaterializeResult:
         try:
-            run_spec = spec.with_overrides(config.overrides())
+            run_spec_ = spec.with_overrides(config.overrides())
         except SpecError as error:
             raise dg.Failure(description=f"run config overrides: {error}") from None
         with project.connect(read_only=True) as con:
             frame = con.execute(f"select * from {spec.data['table']}").df()
-        evaluation = run_did_spec(run_spec, frame)
+        try:
+            output = run_spec(run_spec_, frame)
+        except (SpecError, ValueError) as error:
+            raise dg.Failure(description=f"{spec.path.name}: {error}") from None
         out_dir = project.settings.results_dir / "evaluations" / spec.name
-        payload = evaluation.to_dict()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, table in output.tables.items():
+            table.to_csv(out_dir / name, index=False)
+        metadata: dict = {"design": spec.design, "n_obs": output.result["data"]["n_obs"]}
+        for name, draw in output.figures.items():
+            figure = draw(out_dir / name)
+            metadata[name.replace(".png", "_plot")] = dg.MetadataValue.path(str(figure))
+        payload = dict(output.result)
         payload["quality"] = quality_status(project.settings.results_dir, spec.data["table"])
         write_json(out_dir / "result.json", payload)
-        metadata: dict = {"rows_in_window": evaluation.sample["rows_in_window"], "units": evaluation.sample["units"]}
-        if evaluation.event_study is not None:
-            evaluation.event_study.to_csv(out_dir / "event_study.csv", index=False)
-            figure = plot_event_study(
-                evaluation.event_study, out_dir / "event_study.png", title=spec.title["en"],
-                ylabel=f"Effect on {spec.data['outcome']}", source_note=f"Source: {spec.data.get('source', '')}",
-            )
-            metadata["event_study_plot"] = dg.MetadataValue.path(str(figure))
-        if "twfe" in evaluation.results:
-            att = evaluation.results["twfe"].att
-            metadata.update({"twfe_estimate": att.estimate, "twfe_std_error": att.std_error,
-                             "twfe_ci": f"[{att.ci_low:.4f}, {att.ci_high:.4f}]"})
-            context.log.info(f"{spec.name}: TWFE {att.estimate:.4f} (SE {att.std_error:.4f})")
+        head = payload.get("headline")
+        if head:
+            metadata.update({"headline_estimator": head.get("estimator"), "headline_estimate": head["estimate"],
+                             "headline_ci": f"[{head['ci_low']:.4f}, {head['ci_high']:.4f}]"})
+            context.log.info(f"{spec.name}: {head.get('estimator')} {head['estimate']:.4f} (SE {head['std_error']:.4f})")
+        for e in payload.get("estimates", []):
+            if e["id"] == "twfe":
+                metadata.update({"twfe_estimate": e["estimate"], "twfe_std_error": e["std_error"]})
         return dg.MaterializeResult(metadata=metadata)
 
     return _evaluation
 
 
+@dg.asset(
+    key=dg.AssetKey(["evaluations", "data_gaps"]),
+    group_name=GROUP,
+    description="Every line of action of the Framework with the evaluations that cover it, and the data gaps "
+                "(BUILD/results/data_gaps.json, BUILD/results/lines_of_action.json).",
+    kinds={"python"},
+    code_version="1",
+)
+def data_gaps_asset(project: ProjectResource) -> dg.MaterializeResult:
+    evaluated: dict[str, list[str]] = {}
+    for s in SPECS:
+        evaluated.setdefault(s.line_of_action, []).append(s.name)
+    gaps = data_gaps(evaluated)
+    write_json(project.settings.results_dir / "data_gaps.json", gaps)
+    write_json(project.settings.results_dir / "lines_of_action.json", coverage(evaluated))
+    return dg.MaterializeResult(metadata={"gaps": len(gaps), "no_data": sum(g["kind"] == "no_data" for g in gaps)})
+
+
 SPECS = load_specs()
-EVALUATION_ASSETS = [build_evaluation_asset(s) for s in SPECS if s.design == "staggered_did"]
+EVALUATION_ASSETS = [build_evaluation_asset(s) for s in SPECS] + [data_gaps_asset]

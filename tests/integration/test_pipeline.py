@@ -144,12 +144,16 @@ def test_site_pages_exist_and_carry_the_numbers(pipeline_build):
     goal1 = (site / "goal-1.html").read_text()
     result = json.loads((pipeline_build / "results/evaluations/joint_operations_homicides/result.json").read_text())
     att = result["results"]["twfe"]["att"]
-    assert f"{att['estimate']:,.3f}" in goal1 and f"standard error {att['std_error']:,.3f}" in goal1
+    assert f"{att['estimate']:,.3f}" in goal1 and f"{att['std_error']:,.3f}" in goal1
+    headline = result["headline"]   # the Callaway–Sant'Anna headline, with its standard error in the text
+    assert f"{headline['estimate']:,.3f}" in goal1 and f"standard error {headline['std_error']:,.3f}" in goal1
     images = re.findall(r'<img[^>]+src="([^"]+)"', goal1)
     assert any("event_study" in i for i in images) and any("change_map" in i for i in images)
     for image in images:
         assert (site / image).exists()
-    assert "Not yet evaluated" in (site / "goal-2.html").read_text()
+    # Goal II is evaluated now (issue 7): its page carries the CBP comparative ITS headline
+    cbp = json.loads((pipeline_build / "results/evaluations/cbp_fentanyl_comparative_its/result.json").read_text())
+    assert f"{cbp['headline']['estimate']:,.3f}" in (site / "goal-2.html").read_text()
     for page in site.glob("*.html"):
         assert not re.search(r'(src|href)="https?://', page.read_text()), f"{page.name} loads from the internet"
 

@@ -1,0 +1,195 @@
+"""Plain-language readings of results, in English and Spanish, written from the numbers by template.
+
+Rules the templates follow: an estimate whose confidence interval covers zero is reported as
+"no detectable change" (never as an increase or a decrease); a failed placebo or pre-trend
+check is said in the same paragraph; descriptive comparisons always carry their caveat.
+"""
+from __future__ import annotations
+
+import math
+
+
+def fmt(x: float | None, lang: str = "en", digits: int | None = None) -> str:
+    """A number for prose: thousands separators (en ",", es thin space), decimal point (en ".", es ",")."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a" if lang == "en" else "n/d"
+    if digits is None:
+        a = abs(x)
+        digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3
+    text = f"{x:,.{digits}f}"
+    if lang == "es":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text.replace("-", "\u2212")
+
+
+def covers_zero(est: dict) -> bool:
+    return est["ci_low"] <= 0 <= est["ci_high"]
+
+
+def direction(est: dict, lang: str) -> str:
+    """'no detectable change' when the CI covers zero, else 'an increase' / 'a decrease'."""
+    if covers_zero(est):
+        return "no detectable change" if lang == "en" else "ningún cambio detectable"
+    if est["estimate"] > 0:
+        return "an increase" if lang == "en" else "un aumento"
+    return "a decrease" if lang == "en" else "una disminución"
+
+
+def _ci(est: dict, lang: str, units: dict) -> str:
+    u = units[lang]
+    if lang == "en":
+        return f"{fmt(est['estimate'], 'en')} {u} (95% CI {fmt(est['ci_low'], 'en')} to {fmt(est['ci_high'], 'en')})"
+    return f"{fmt(est['estimate'], 'es')} {u} (IC 95 %: {fmt(est['ci_low'], 'es')} a {fmt(est['ci_high'], 'es')})"
+
+
+def effect_sentence(what: dict, est: dict, units: dict) -> dict:
+    """'<What>: an increase of X units (95% CI a to b).' / 'no detectable change (estimate X, CI ...)'."""
+    out = {}
+    for lang in ("en", "es"):
+        d = direction(est, lang)
+        if covers_zero(est):
+            body = (f"{d} (estimate {_ci(est, lang, units)})" if lang == "en"
+                    else f"{d} (estimación {_ci(est, lang, units)})")
+        else:
+            body = f"{d}, {_ci(est, lang, units)}"
+        out[lang] = f"{what[lang]}: {body}."
+    return out
+
+
+def placebo_sentence(placebo: dict | None, label: dict) -> dict:
+    if placebo is None:
+        return {"en": "", "es": ""}
+    if covers_zero(placebo):
+        return {"en": f"The placebo check ({label['en']}) shows no detectable change, as it should.",
+                "es": f"La prueba placebo ({label['es']}) no muestra ningún cambio detectable, como debe ser."}
+    return {"en": f"Caution: the placebo check ({label['en']}) also shows a change "
+                  f"({fmt(placebo['estimate'], 'en')}), so the design may be picking up something other than the Framework.",
+            "es": f"Precaución: la prueba placebo ({label['es']}) también muestra un cambio "
+                  f"({fmt(placebo['estimate'], 'es')}), por lo que el diseño podría estar captando algo distinto del Marco."}
+
+
+def pretrend_sentence(pretrend: dict | None) -> dict:
+    if pretrend and pretrend.get("p_value") is None and pretrend.get("pre_event_times"):
+        k, n = pretrend["pre_event_times_band_excludes_zero"], pretrend["pre_event_times"]
+        if k == 0:
+            return {"en": f"None of the {n} pre-treatment event-time effects differs from zero, as parallel trends require "
+                          f"(the joint test is not available with this few clusters).",
+                    "es": f"Ninguno de los {n} efectos previos al tratamiento difiere de cero, como exigen las tendencias "
+                          f"paralelas (la prueba conjunta no está disponible con tan pocos conglomerados)."}
+        return {"en": f"Caution: {k} of the {n} pre-treatment event-time effects differ from zero, which weakens the causal reading.",
+                "es": f"Precaución: {k} de los {n} efectos previos al tratamiento difieren de cero, lo que debilita la lectura causal."}
+    if not pretrend or pretrend.get("p_value") is None:
+        return {"en": "", "es": ""}
+    p = pretrend["p_value"]
+    if p >= 0.05:
+        return {"en": f"Before treatment, treated and comparison units moved alike (pre-trend test p = {fmt(p, 'en', 3)}).",
+                "es": f"Antes del tratamiento, las unidades tratadas y de comparación evolucionaron de forma parecida "
+                      f"(prueba de tendencias previas p = {fmt(p, 'es', 3)})."}
+    return {"en": f"Caution: treated and comparison units already diverged before treatment (pre-trend test "
+                  f"p = {fmt(p, 'en', 3)}), which weakens the causal reading.",
+            "es": f"Precaución: las unidades tratadas y de comparación ya divergían antes del tratamiento (prueba de "
+                  f"tendencias previas p = {fmt(p, 'es', 3)}), lo que debilita la lectura causal."}
+
+
+def join(*parts: dict) -> dict:
+    return {lang: " ".join(p[lang] for p in parts if p.get(lang)).strip() for lang in ("en", "es")}
+
+
+def its_reading(outcome: dict, break_label: dict, level: dict, slope: dict, units: dict,
+                placebo: dict | None = None, n_post: int | None = None) -> dict:
+    """Reading of an interrupted time series: level change, slope change (per year), placebo."""
+    lead = {"en": f"Interrupted time series of {outcome['en']} at {break_label['en']}.",
+            "es": f"Serie de tiempo interrumpida de {outcome['es']} en {break_label['es']}."}
+    per_year = {k: slope[k] * 12 for k in ("estimate", "ci_low", "ci_high")}
+    slope_units = {"en": f"{units['en']} per year", "es": f"{units['es']} por año"}
+    level_s = effect_sentence({"en": "Change in level", "es": "Cambio de nivel"}, level, units)
+    slope_s = effect_sentence({"en": "Change in trend", "es": "Cambio de tendencia"}, per_year, slope_units)
+    short = {"en": "", "es": ""}
+    if n_post is not None and n_post < 12:
+        short = {"en": f"Only {n_post} months after the break are observed, so the estimates are fragile.",
+                 "es": f"Solo se observan {n_post} meses después del corte, por lo que las estimaciones son frágiles."}
+    plac = placebo_sentence(placebo, {"en": "fake break 12 months earlier", "es": "corte ficticio 12 meses antes"})
+    tail = {"en": "A change at the break date is compatible with the Framework but also with anything else that changed then.",
+            "es": "Un cambio en la fecha de corte es compatible con el Marco, pero también con cualquier otra cosa que cambiara entonces."}
+    return join(lead, level_s, slope_s, short, plac, tail)
+
+
+def did_reading(outcome: dict, treatment: dict, headline: dict, units: dict, estimator: dict,
+                pretrend: dict | None = None, placebo: dict | None = None, twfe: dict | None = None,
+                placebo_label: dict | None = None, bacon_late_weight: float | None = None,
+                literature: dict | None = None) -> dict:
+    lead = {"en": f"Effect of {treatment['en']} on {outcome['en']} ({estimator['en']}).",
+            "es": f"Efecto de {treatment['es']} sobre {outcome['es']} ({estimator['es']})."}
+    main = effect_sentence({"en": "Average effect after treatment", "es": "Efecto promedio después del tratamiento"},
+                           headline, units)
+    extra = {"en": "", "es": ""}
+    if twfe is not None:
+        extra = {"en": f"The two-way fixed-effects regression gives {fmt(twfe['estimate'], 'en')}.",
+                 "es": f"La regresión de efectos fijos de dos vías da {fmt(twfe['estimate'], 'es')}."}
+        if bacon_late_weight is not None:
+            extra = join(extra, {
+                "en": f"In the Goodman-Bacon decomposition, {fmt(100 * bacon_late_weight, 'en', 1)}% of its weight comes from "
+                      f"comparisons that use already-treated units as controls, which can bias it when effects change over time.",
+                "es": f"En la descomposición de Goodman-Bacon, el {fmt(100 * bacon_late_weight, 'es', 1)} % de su peso viene de "
+                      f"comparaciones que usan unidades ya tratadas como control, lo que puede sesgarla si los efectos cambian con el tiempo."})
+    lit = {"en": "", "es": ""}
+    if literature:
+        expected = literature["sign"]
+        if covers_zero(headline):
+            verdict = {"en": f"the headline interval covers zero, so it neither confirms nor contradicts that {expected} sign.",
+                       "es": f"el intervalo principal incluye el cero, así que ni confirma ni contradice ese signo "
+                             f"{'positivo' if expected == 'positive' else 'negativo'}."}
+        elif (headline["estimate"] > 0) == (expected == "positive"):
+            verdict = {"en": "the headline agrees in sign.", "es": "el resultado principal coincide en el signo."}
+        else:
+            verdict = {"en": "the headline has the opposite sign.", "es": "el resultado principal tiene el signo opuesto."}
+        lit = {lang: f"{literature[lang]} {verdict[lang]}" for lang in ("en", "es")}
+    plac = placebo_sentence(placebo, placebo_label or {"en": "treatment dated earlier", "es": "tratamiento adelantado"})
+    return join(lead, main, extra, pretrend_sentence(pretrend), plac, lit)
+
+
+def dose_reading(outcome: dict, dose: dict, est: dict, units: dict, note: dict | None = None) -> dict:
+    lead = {"en": f"Dose–response of {outcome['en']} to {dose['en']} (state and month fixed effects).",
+            "es": f"Dosis–respuesta de {outcome['es']} a {dose['es']} (efectos fijos de estado y mes)."}
+    main = effect_sentence({"en": "Association", "es": "Asociación"}, est, units)
+    tail = {"en": "Deployments followed violence, so this is an association, not an effect.",
+            "es": "Los despliegues siguieron a la violencia, así que es una asociación, no un efecto."}
+    return join(lead, main, note or {}, tail)
+
+
+def event_reading(outcome: dict, event: dict, est: dict, units: dict, n_events: int, pretrend: dict | None = None) -> dict:
+    lead = {"en": f"Event study of {outcome['en']} around {event['en']} ({n_events} municipalities with an event).",
+            "es": f"Estudio de eventos de {outcome['es']} alrededor de {event['es']} ({n_events} municipios con evento)."}
+    main = effect_sentence({"en": "Average change after the event", "es": "Cambio promedio después del evento"}, est, units)
+    return join(lead, main, pretrend_sentence(pretrend))
+
+
+def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, note: dict | None = None) -> dict:
+    """Reading of a baseline-vs-post comparison; without a baseline, only the post level is described."""
+    b, p = comparison.get("baseline"), comparison.get("post")
+    if b is None or p is None:
+        window = p or b
+        if window is None:
+            return {"en": f"No data for {indicator['en']}.", "es": f"Sin datos de {indicator['es']}."}
+        out = {"en": f"{indicator['en'][:1].upper() + indicator['en'][1:]}: average {fmt(window['mean'], 'en')} {units['en']} "
+                     f"a month between {window['first_month_with_data']} and {window['end']}; the data start too late for a "
+                     f"pre-October-2021 baseline, so no before/after comparison is possible.",
+               "es": f"{indicator['es'][:1].upper() + indicator['es'][1:]}: promedio de {fmt(window['mean'], 'es')} {units['es']} "
+                     f"al mes entre {window['first_month_with_data']} y {window['end']}; los datos empiezan demasiado tarde para "
+                     f"una línea base anterior a octubre de 2021, así que no es posible comparar antes y después."}
+        return join(out, note or {}, caveat)
+    pct = comparison.get("percent_change")
+    est = comparison.get("change_estimate")
+    detect = {"en": "", "es": ""}
+    if est is not None and covers_zero(est):
+        detect = {"en": "Given month-to-month variation, the difference is not distinguishable from zero.",
+                  "es": "Dada la variación mensual, la diferencia no se distingue de cero."}
+    pct_en = f" ({'+' if pct > 0 else ''}{fmt(pct, 'en', 1)}%)" if pct is not None else ""
+    pct_es = f" ({'+' if pct > 0 else ''}{fmt(pct, 'es', 1)} %)" if pct is not None else ""
+    out = {"en": f"{indicator['en'][:1].upper() + indicator['en'][1:]}: {fmt(b['mean'], 'en')} {units['en']} a month on average "
+                 f"in the 36 months before October 2021 and {fmt(p['mean'], 'en')} since (through {p['end']}), a change of "
+                 f"{fmt(comparison['change'], 'en')}{pct_en}.",
+           "es": f"{indicator['es'][:1].upper() + indicator['es'][1:]}: {fmt(b['mean'], 'es')} {units['es']} al mes en promedio "
+                 f"en los 36 meses previos a octubre de 2021 y {fmt(p['mean'], 'es')} desde entonces (hasta {p['end']}), un cambio de "
+                 f"{fmt(comparison['change'], 'es')}{pct_es}."}
+    return join(out, detect, note or {}, caveat)

@@ -1,0 +1,98 @@
+"""Every spec's result in the pipeline output follows docs/RESULT_SCHEMA.md; every line of action is evaluated
+or listed as a gap; numbers re-derived from the warehouse for one ITS and one trend."""
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from evaluations.lines_of_action import LINES
+from evaluations.specs import load_specs
+
+SPECS = load_specs()
+TOP = {"schema", "name", "title", "goal", "line_of_action", "design", "simulated", "data", "headline", "estimates",
+       "diagnostics", "baseline_comparison", "reading", "figures", "tables", "quality"}
+
+
+@pytest.fixture(scope="module")
+def con(pipeline_build):
+    connection = duckdb.connect(str(pipeline_build / "warehouse.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+def _result(build, name):
+    return json.loads((build / "results/evaluations" / name / "result.json").read_text())
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_result_follows_the_schema(pipeline_build, spec):
+    r = _result(pipeline_build, spec.name)
+    assert TOP <= set(r) and r["schema"] == 1 and r["name"] == spec.name and r["design"] == spec.design
+    assert r["data"]["n_obs"] > 0 and r["data"]["sources"] and r["data"]["tables"] == [spec.data["table"]]
+    assert r["reading"]["en"] and r["reading"]["es"]
+    for e in r["estimates"] + ([r["headline"]] if r["headline"] else []):
+        if e["ci_low"] is not None:
+            assert e["ci_low"] <= e["estimate"] <= e["ci_high"]
+            if e["ci_low"] <= 0 <= e["ci_high"] and e is r["headline"]:
+                assert "no detectable change" in r["reading"]["en"]
+    for item in r["figures"] + r["tables"]:
+        assert (pipeline_build / "results/evaluations" / spec.name / item["file"]).stat().st_size > 0
+
+
+def test_every_line_of_action_has_a_result_or_a_gap(pipeline_build):
+    gaps = json.loads((pipeline_build / "results/data_gaps.json").read_text())
+    evaluated = {_result(pipeline_build, s.name)["line_of_action"] for s in SPECS}
+    no_data = {g["line_of_action"] for g in gaps if g["kind"] == "no_data"}
+    for line in LINES:
+        assert (line["id"] in evaluated) != (line["id"] in no_data), line["id"]
+    assert {g["line_of_action"] for g in gaps if g["kind"] == "partial"} <= evaluated
+
+
+def test_joint_operations_headline_is_callaway_santanna_with_twfe_beside(pipeline_build):
+    r = _result(pipeline_build, "joint_operations_homicides")
+    assert r["headline"]["estimator"] == "cs"
+    ids = {e["id"]: e for e in r["estimates"]}
+    assert ids["twfe"]["estimate"] == pytest.approx(r["results"]["twfe"]["att"]["estimate"])
+    assert ids["cs"]["estimate"] == pytest.approx(r["results"]["cs"]["att"]["estimate"])
+    # the Goodman-Bacon weighted sum reproduces the TWFE coefficient of the balanced panel
+    bacon = r["diagnostics"]["bacon"]
+    assert bacon["weighted_sum"] == pytest.approx(bacon["twfe_estimate"], rel=1e-8)
+    assert r["results"]["cs"]["bootstrap"]["draws"] == 999 and r["seed"] == 20211008
+    assert r["diagnostics"]["placebo"]["shift_periods"] == 12
+    pre = r["diagnostics"]["pretrend"]
+    assert pre["pre_event_times"] == len(pd.read_csv(pipeline_build / "results/evaluations/joint_operations_homicides/"
+                                                     "cs_event_study.csv").query("event_time < 0"))
+
+
+def test_national_homicide_its_reproduced_from_the_warehouse(pipeline_build, con):
+    panel = con.execute("select period, sum(sesnsp_homicide_victims) v, sum(case when sesnsp_homicide_victims is not null "
+                        "then population end) p from marts.state_month_panel where period >= date '2015-01-01' "
+                        "group by period having count(sesnsp_homicide_victims) > 0 order by period").df()
+    y = panel["v"] / panel["p"] * 1e5
+    months = pd.to_datetime(panel["period"])
+    t = (months.dt.year - 2015) * 12 + months.dt.month - 1
+    t0 = (2021 - 2015) * 12 + 9
+    post = (t >= t0).astype(float)
+    X = pd.DataFrame({"const": 1.0, "time": t.astype(float), "level": post, "slope": (t - t0) * post})
+    for m in range(2, 13):
+        X[f"m{m}"] = (months.dt.month == m).astype(float)
+    lags = int(np.floor(4 * (len(y) / 100) ** (2 / 9)))
+    ref = sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
+    r = _result(pipeline_build, "homicide_rate_its_sesnsp")
+    assert r["headline"]["estimate"] == pytest.approx(ref.params["level"], rel=1e-8)
+    assert r["headline"]["std_error"] == pytest.approx(ref.bse["level"], rel=1e-8)
+    by_unit = pd.read_csv(pipeline_build / "results/evaluations/homicide_rate_its_sesnsp/by_unit.csv")
+    assert len(by_unit) == 32
+
+
+def test_femicide_trend_means_by_hand(pipeline_build, con):
+    s = con.execute("select period, value from marts.indicators where indicator = 'Femicide victims'").df()
+    s["period"] = pd.to_datetime(s["period"])
+    base = s[(s.period >= "2018-10-01") & (s.period < "2021-10-01")]["value"].mean()
+    post = s[s.period >= "2021-10-01"]["value"].mean()
+    b = _result(pipeline_build, "femicide_trend")["baseline_comparison"]
+    assert (b["baseline"]["mean"], b["post"]["mean"]) == (pytest.approx(base), pytest.approx(post))
+    assert b["percent_change"] == pytest.approx(100 * (post - base) / base)

@@ -1,0 +1,39 @@
+"""Readings are written from the numbers: no direction claimed when the CI covers zero."""
+from evaluations.reading import effect_sentence, fmt, its_reading, trend_reading
+
+UNITS = {"en": "victims", "es": "víctimas"}
+
+
+def test_ci_covering_zero_is_no_detectable_change():
+    s = effect_sentence({"en": "Change", "es": "Cambio"}, {"estimate": 2.5, "ci_low": -0.1, "ci_high": 5.1}, UNITS)
+    assert "no detectable change" in s["en"] and "increase" not in s["en"]
+    assert "ningún cambio detectable" in s["es"] and "aumento" not in s["es"]
+
+
+def test_direction_when_the_ci_excludes_zero():
+    down = effect_sentence({"en": "Change", "es": "Cambio"}, {"estimate": -2.0, "ci_low": -3.0, "ci_high": -1.0}, UNITS)
+    assert down["en"] == "Change: a decrease, −2.00 victims (95% CI −3.00 to −1.00)."
+    assert down["es"] == "Cambio: una disminución, −2,00 víctimas (IC 95 %: −3,00 a −1,00)."
+
+
+def test_number_formats():
+    assert fmt(12345.678, "en") == "12,346" and fmt(12345.678, "es") == "12\u202f346"
+    assert fmt(0.1234, "es") == "0,123" and fmt(None) == "n/a"
+
+
+def test_its_reading_flags_a_failed_placebo_and_a_short_post_period():
+    r = its_reading({"en": "homicides", "es": "homicidios"}, {"en": "October 2021", "es": "octubre de 2021"},
+                    {"estimate": -5.0, "ci_low": -8.0, "ci_high": -2.0}, {"estimate": 0.1, "ci_low": -0.1, "ci_high": 0.3},
+                    UNITS, placebo={"estimate": -4.0, "ci_low": -6.0, "ci_high": -2.0}, n_post=3)
+    assert "a decrease" in r["en"] and "Change in trend: no detectable change" in r["en"]
+    assert "Caution: the placebo check" in r["en"] and "Only 3 months" in r["en"]
+    assert "Precaución" in r["es"] and "Solo se observan 3 meses" in r["es"]
+
+
+def test_trend_reading_numbers():
+    comp = {"baseline": {"mean": 10.0, "end": "2021-09-30"}, "post": {"mean": 13.0, "end": "2022-09-30"},
+            "change": 3.0, "percent_change": 30.0, "change_estimate": {"estimate": 3.0, "ci_low": -1.0, "ci_high": 7.0}}
+    r = trend_reading({"en": "femicides", "es": "feminicidios"}, comp, UNITS, {"en": "Descriptive.", "es": "Descriptivo."})
+    assert "Femicides: 10.0 victims a month" in r["en"] and "change of 3.00 (+30.0%)" in r["en"]
+    assert "not distinguishable from zero" in r["en"] and r["en"].endswith("Descriptive.")
+    assert "(+30,0 %)" in r["es"]
