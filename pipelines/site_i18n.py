@@ -24,7 +24,7 @@ MONTHS = {
     "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
            "octubre", "noviembre", "diciembre"],
 }
-MINUS = "−"  # U+2212, typographic minus: readable and unambiguous in both locales
+MINUS = "-"  # CLDR en-US and es-MX minusSign: U+002D hyphen-minus
 
 
 def fmt_number(value, lang: str, digits: int = 2) -> str:

@@ -130,10 +130,10 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     es = (published.path / "es" / "goal-2.html").read_text()
     # The headline, its CI and the comparison, formatted for each locale (es-MX groups like en-US).
     assert "<strong>1,234.568</strong> pounds per month" in en and "<strong>1,234.568</strong> libras al mes" in es
-    assert "standard error 400.000; 95% CI −50.250 to 2,519.386; p = 0.060" in en
-    assert "error estándar 400.000; IC 95% −50.250 a 2,519.386; p = 0.060" in es
+    assert "standard error 400.000; 95% CI -50.250 to 2,519.386; p = 0.060" in en
+    assert "error estándar 400.000; IC 95% -50.250 a 2,519.386; p = 0.060" in es
     assert "October 2018 – September 2021" in en and "octubre de 2018 – septiembre de 2021" in es
-    assert "▼ decrease: −0.30 (−13.0%)" in en and "▼ disminución: −0.30 (−13.0%)" in es
+    assert "▼ decrease: -0.30 (-13.0%)" in en and "▼ disminución: -0.30 (-13.0%)" in es
     assert "Slope change" in en and "Cambio de pendiente" in es  # the other estimates
     assert "Pre-trend test: statistic 12.10 (11 df), p = 0.350" in en
     # Strings from data are text, not markup.
@@ -229,7 +229,7 @@ def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monk
     published = build(tmp_path, results_dir)
     es = (published.path / "es" / "goal-2.html").read_text()
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", es.split("Serie mensual")[1])
-    assert cells[:8] == ["2021-09-01", "1,234.500", "24,083", "&lt;b&gt;x&lt;/b&gt;", "2021-10-01", "−0.250", "7", ""]
+    assert cells[:8] == ["2021-09-01", "1,234.500", "24,083", "&lt;b&gt;x&lt;/b&gt;", "2021-10-01", "-0.250", "7", ""]
     assert "Primeras 2 de 3 filas." in es and 'href="figures/cbp_fentanyl_its_series.csv" download' in es
     assert (published.path / "es" / "figures" / "cbp_fentanyl_its_series.csv").read_text().startswith("month,pounds")
 

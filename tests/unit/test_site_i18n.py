@@ -19,14 +19,15 @@ def test_mexican_spanish_uses_decimal_point_and_comma_grouping():
     assert format_decimal(1234.5, locale="es") == "1.234,5"  # the convention deliberately not used
 
 
-@pytest.mark.parametrize("value", [0.61, 1234.5, 2469.0, 177624.25, 0.003, 98765.4321])
+@pytest.mark.parametrize("value", [0.61, 1234.5, 2469.0, 177624.25, 0.003, 98765.4321, -640.1178, -0.443])
 @pytest.mark.parametrize("lang,locale", [("en", "en_US"), ("es", "es_MX")])
 def test_numbers_agree_with_cldr(value, lang, locale):
     assert fmt_number(value, lang, 3) == format_decimal(value, format="#,##0.000", locale=locale)
 
 
-def test_negative_numbers_use_a_true_minus_and_never_show_minus_zero():
-    assert fmt_number(-0.5807, "es", 3) == MINUS + "0.581"
+def test_negative_numbers_use_the_cldr_minus_and_never_show_minus_zero():
+    assert fmt_number(-0.5807, "es", 3) == MINUS + "0.581" == format_decimal(-0.5807, format="#,##0.000", locale="es_MX")
+    assert fmt_number(-1234.5, "en", 1) == "-1,234.5" == format_decimal(-1234.5, format="#,##0.0", locale="en_US")
     assert fmt_number(-0.0001, "en", 2) == "0.00"
 
 
