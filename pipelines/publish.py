@@ -623,8 +623,10 @@ def reproducibility_section(run_info: dict, results_dir: Path, landing_files: li
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         out.append(("## Result manifest\n\n" if en else "## Manifiesto de resultados\n\n")
-                   + ("Every published number and the hashes of everything that produced it (`results/manifest.json`):\n\n" if en else
-                      "Cada número publicado y los hashes de todo lo que lo produjo (`results/manifest.json`):\n\n")
+                   + ("Every published number and the hashes of everything that produced it "
+                      "([manifest.json](../manifest.json), which `bicentennial reproduce` compares a rerun with):\n\n" if en else
+                      "Cada número publicado y los hashes de todo lo que lo produjo "
+                      "([manifest.json](../manifest.json), con el que `bicentennial reproduce` compara una nueva ejecución):\n\n")
                    + table_md(["key" if en else "clave", "value" if en else "valor"], _flatten_rows(manifest)))
     else:
         out.append(("## Input files\n\n" if en else "## Archivos de entrada\n\n")
@@ -960,6 +962,8 @@ def publish(site_source: Path, root: Path, inputs: SiteInputs, version: str = "d
         fill_missing_partials(stage)
         rendered = work / "site"
         renderer = render(stage, rendered, version)
+        if (inputs.results_dir / "manifest.json").exists():  # published as /<version>/manifest.json (bicentennial reproduce)
+            shutil.copy2(inputs.results_dir / "manifest.json", rendered / "manifest.json")
         (rendered / "version.json").write_text(json.dumps(
             {"version": version, "commit": inputs.run_info.get("commit", "unknown"),
              "lock_sha256": inputs.run_info.get("lock_sha256", ""), "renderer": renderer}, indent=2, sort_keys=True) + "\n")

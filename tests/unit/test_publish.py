@@ -206,6 +206,8 @@ def test_reproducibility_page_renders_the_manifest_when_present(tmp_path, result
     published = build(tmp_path / "b", results_dir, version="v9.9.9")
     html = (published.path / "es" / "reproducibility.html").read_text()
     assert "Manifiesto de resultados" in html and "git checkout v9.9.9" in html
+    assert 'href="../manifest.json"' in html
+    assert (published.path / "manifest.json").read_bytes() == (results_dir / "manifest.json").read_bytes()
     for text in ("marts.marts.indicators", "12" * 32, "estimates[0].estimate", "1234.5678", "ef" * 32):
         assert text in html
 
