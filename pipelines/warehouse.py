@@ -3,7 +3,7 @@
 Every file is first put in the content-addressed landing store (pipelines/landing.py) and
 screened (size caps, decompression bombs); the parser reads the stored copy. A file that cannot
 be parsed does not stop the code here with a traceback: the error (file, line, column, what was
-expected) is recorded in raw._load_errors and the table is left out, so the table's blocking
+expected) is recorded in raw._load_errors and the table is left as it was, so the table's blocking
 `file_parses` check reports it in the Dagster UI, the run log and the CLI, and nothing downstream
 runs on it.
 """
@@ -123,12 +123,12 @@ def write_raw_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec, frame: pd.
 
 
 def record_load_error(con: duckdb.DuckDBPyConnection, spec: SourceSpec, error: SourceFormatError) -> None:
-    """Drop raw.<name> (nothing stale may flow on) and record why it could not be loaded."""
+    """Record why raw.<name> could not be loaded. The table and its raw._landing_files rows are left as
+    they were (a run started from the Dagster UI writes the live warehouse: a bad file must not erase the
+    last good data); the blocking `file_parses` check stops anything from being built on them."""
     ensure_bookkeeping(con)
     con.execute("begin transaction")
     try:
-        con.execute(f'drop table if exists raw."{spec.name}"')
-        con.execute("delete from raw._landing_files where table_name = ?", [spec.name])
         con.execute("delete from raw._load_errors where table_name = ?", [spec.name])
         con.execute("insert into raw._load_errors values (?, ?, ?, ?, ?, ?)",
                     [spec.name, Path(error.file).name, error.line, error.column, error.expected, str(error)])

@@ -111,6 +111,8 @@ def test_load_error_is_the_file_parses_check(gargiulo_con):
     assert first.examples == [{"file": "g.csv.gz", "line": 7, "column_name": "homicides",
                                "expected": "expected a whole number, found 'tres'"}]
     assert all(not o.evaluated for o in run.outcomes[1:]) and run.blocked
+    # The last good rows stay (a UI-launched run writes the live warehouse); nothing downstream is built on them.
+    assert gargiulo_con.execute("select count(*) from raw.gargiulo_homicides").fetchone()[0] == 6
     # Not-evaluated expectations add no noise: the one message is the load error.
     assert run.messages() == ["raw.gargiulo_homicides: g.csv.gz, line 7, column 'homicides': expected a whole number, found 'tres' [ERROR]"]
 
