@@ -17,6 +17,7 @@ from dagster_dbt import DbtCliResource
 
 from .assets.evaluations import EVALUATION_ASSETS
 from .assets.ingest import RAW_ASSETS
+from .assets.manifest import after_manifest, result_manifest
 from .assets.models import dbt_models
 from .assets.quality import SUITE_CHECKS, quality_report
 from .assets.site import website
@@ -140,7 +141,7 @@ def build_result_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
 
 
 ASSETS = dg.map_asset_specs(
-    organise, [*RAW_ASSETS, dbt_models, quality_report, *EVALUATION_ASSETS, *MAP_ASSETS, *SPATIAL_ASSETS, website])
+    organise, [*RAW_ASSETS, dbt_models, quality_report, *EVALUATION_ASSETS, *MAP_ASSETS, *SPATIAL_ASSETS, result_manifest, *dg.map_asset_specs(after_manifest, [website])])
 GOAL_GROUPS = sorted({spec.group_name for a in ASSETS for spec in a.specs if spec.group_name in GOALS})
 RESULT_CHECKS = [build_result_check(spec.key) for a in ASSETS for spec in a.specs
                  if spec.key.path[0] == "evaluations" and spec.tags.get("goal")]

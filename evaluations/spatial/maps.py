@@ -26,6 +26,7 @@ Typical use::
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import warnings
@@ -414,6 +415,7 @@ def _html_page(fig: dict, *, title: str, subtitle: str, footer: str) -> str:
         include_plotlyjs=True,
         include_mathjax=False,
         validate=False,
+        div_id="map-" + hashlib.sha256(f"{title}\n{subtitle}".encode()).hexdigest()[:16],  # not a random id: reproducible files
         config={"displaylogo": False, "responsive": True, "topojsonURL": "./"},
     )
     e = html.escape
