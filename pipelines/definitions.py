@@ -7,6 +7,7 @@ the hash of its spec and of the evaluations library, so an edited spec or estima
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -135,9 +136,22 @@ def build_result_check(key: dg.AssetKey) -> dg.AssetChecksDefinition:
             metadata["headline_estimate"] = headline["estimate"]
             if _finite(headline.get("ci_low")) and _finite(headline.get("ci_high")):
                 metadata["headline_ci"] = f"[{headline['ci_low']:.4f}, {headline['ci_high']:.4f}]"
+        for figure in figure_previews(path.parent, json.loads(path.read_text()).get("figures") or []):
+            metadata[f"preview_{figure.stem}"] = dg.MetadataValue.md(
+                f"![{figure.name}](data:image/png;base64,{base64.b64encode(figure.read_bytes()).decode()})")
         return dg.AssetCheckResult(passed=not problems, metadata=metadata)
 
     return _check
+
+
+def figure_previews(folder: Path, figures: list, limit: int = 2, max_bytes: int = 400_000) -> list[Path]:
+    """The first PNG figures of a result (small enough to embed in the UI as previews)."""
+    out = []
+    for figure in figures:
+        path = folder / str((figure or {}).get("file", "")) if isinstance(figure, dict) else None
+        if path and path.suffix == ".png" and path.is_file() and path.stat().st_size <= max_bytes:
+            out.append(path)
+    return out[:limit]
 
 
 ASSETS = dg.map_asset_specs(

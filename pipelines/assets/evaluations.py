@@ -40,7 +40,7 @@ def quality_status(results_dir: Path, table: str) -> dict:
     status = {"table": table, "suites": []}
     for path in sorted((results_dir / "quality").glob("*.json")):
         suite = json.loads(path.read_text())
-        if suite["table"] == table:
+        if suite.get("table") == table:  # skips report.json (all suites in one file)
             status["suites"].append({
                 "suite": suite["suite"],
                 "passed": [e["name"] for e in suite["expectations"] if e["success"]],

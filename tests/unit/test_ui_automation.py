@@ -98,3 +98,13 @@ def test_review_result_accepts_a_well_formed_result_and_a_descriptive_one():
 def test_review_result_names_each_problem(change, expected):
     problems, _, _ = review_result(json.loads(json.dumps(payload(**change), allow_nan=True)))
     assert any(expected in p for p in problems), problems
+
+
+def test_figure_previews_embed_only_existing_small_pngs(tmp_path):
+    from pipelines.definitions import figure_previews
+
+    (tmp_path / "a.png").write_bytes(b"\x89PNG" + b"0" * 100)
+    (tmp_path / "big.png").write_bytes(b"\x89PNG" + b"0" * 500_000)
+    (tmp_path / "map.html").write_text("<html></html>")
+    figures = [{"file": "missing.png"}, {"file": "big.png"}, {"file": "map.html"}, {"file": "a.png"}, "junk"]
+    assert [p.name for p in figure_previews(tmp_path, figures)] == ["a.png"]
