@@ -108,7 +108,9 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     selected = [c for c in columns if c in read] or columns[:1]
     extra = "".join(f", ({sql}) as {name}" for name, sql in suite.derived.items())
     row_id = "rowid as _rowid, " if quarantining else ""
-    frame = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} from {suite.table}").df()
+    # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
+    # table's row order is not part of its contract); raw tables keep their file order (rowid first).
+    frame = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} from {suite.table} order by all").df()
     if quarantining:
         frame = frame.set_index("_rowid")
 
