@@ -39,8 +39,10 @@ def main() -> None:
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
                 frame = con.execute(f"select * from {spec.data['table']}").df()
+                geo_table = (spec.neighbours or {}).get("geography")
+                geography = con.execute(f"select * from {geo_table}").df() if geo_table else None
                 t1 = time.perf_counter()
-                out = run_spec(spec, frame)
+                out = run_spec(spec, frame, geography)
                 for name, draw in out.figures.items():
                     draw(Path(tmp) / f"{spec.name}_{name}")
                 t2 = time.perf_counter()

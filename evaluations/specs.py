@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from scipy import stats
@@ -55,6 +56,7 @@ class EvaluationSpec:
     units: dict | None = None         # {"en", "es"} units of the outcome
     notes: dict | None = None         # {"en", "es"} caveat added to the reading
     literature: dict | None = None    # {"sign": positive|negative, "en", "es"}: published findings to compare with
+    neighbours: dict | None = None    # {"geography": table, "unit": id column, "geometry": WKB column}: spillover estimate
     map: dict | None = None
     spatial: dict | None = None
     path: Path | None = None
@@ -119,6 +121,7 @@ def load_spec(path: Path) -> EvaluationSpec:
             name=raw["name"], title=raw["title"], goal=raw["goal"], line_of_action=raw["line_of_action"],
             design=raw["design"], data=raw["data"], estimators=raw.get("estimators") or {},
             outcome=raw.get("outcome"), units=raw.get("units"), notes=raw.get("notes"), literature=raw.get("literature"),
+            neighbours=raw.get("neighbours"),
             map=raw.get("map"), spatial=raw.get("spatial"), path=Path(path),
         )
     except KeyError as missing:
@@ -325,14 +328,28 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         result["results"].setdefault("trend", {})["post_mean"] = post_mean
     reading_input = dict(block, change_estimate=change)
     result["reading"] = trend_reading(spec.outcome, reading_input, spec.units, CAVEAT, spec.notes)
-    table = series.rename("value").rename_axis("period").reset_index()
+    tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
+    if spec.data.get("by"):
+        from .trends import baseline_comparison
+
+        rows = []
+        for key, part in monthly_series(spec, frame, by=spec.data["by"]).dropna().groupby(level=1):
+            c = baseline_comparison(part.droplevel(1), name=f"{spec.name} {key}")
+            rows.append({spec.data["by"]: key, "baseline_mean": c.baseline["mean"] if c.baseline else None,
+                         "post_mean": c.post["mean"] if c.post else None, "change": c.change,
+                         "percent_change": c.percent_change, "trend_per_year": c.trend_per_year,
+                         **({f"change_{k}": v for k, v in c.change_estimate.items()} if c.change_estimate else {})})
+        tables["by_unit.csv"] = pd.DataFrame(rows)
+        result["tables"].append({"file": "by_unit.csv", "caption": {
+            "en": f"The same comparison for each {spec.data['by']} (descriptive)",
+            "es": f"La misma comparación para cada {spec.data['by']} (descriptiva)"}})
     result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {spec.outcome['en']}",
                                                                "es": f"Serie mensual: {spec.outcome['es']}"}})
     result["figures"].append({"file": "trend.png", "kind": "trend", "alt": {
         "en": f"Monthly {spec.outcome['en']} with the baseline and post-October-2021 means",
         "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} mensual con los promedios de la línea base y posteriores a octubre de 2021"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return EvaluationOutput(result, {"series.csv": table},
+    return EvaluationOutput(result, tables,
                             {"trend.png": lambda path: plot_trend(series, block, path, spec.title["en"], spec.units["en"], spec.data.get("source", ""))})
 
 
@@ -382,7 +399,7 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         unit = d.get("unit_label", "group")
         n_units = 2
     else:
-        series = monthly_series(spec, frame).dropna()
+        series = monthly_series(spec, frame, d.get("series_query")).dropna()
         unit, n_units = d.get("unit_label", "national"), 1
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {d['table']} after the filter")
@@ -425,7 +442,7 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                                                                "es": "Serie observada, ajustada y contrafactual"}})
     if d.get("by"):
         rows = []
-        by_series = monthly_series(spec, frame, by=d["by"]).dropna()
+        by_series = monthly_series(spec, frame, d.get("by_query"), by=d["by"]).dropna()
         for key, part in by_series.groupby(level=1):
             try:
                 f = fit_its(part.droplevel(1), opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
@@ -499,7 +516,27 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     return EvaluationOutput(result)
 
 
-def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+def neighbour_cohorts(geography: pd.DataFrame, unit: str, geometry: str, cohorts: pd.Series) -> pd.Series:
+    """For each unit never treated in `cohorts` (unit -> first treated period, 0 = never), the first period in
+    which a queen-contiguous neighbour was treated (0 if none); treated units get NaN (they are not neighbours)."""
+    from .spatial.geometry import polygons_from_wkb
+    from .spatial.hotspots import build_weights
+
+    geo = geography.dropna(subset=[geometry]).drop_duplicates(unit)
+    gdf = polygons_from_wkb(geo[[unit, geometry]], geometry_col=geometry)
+    w = build_weights(gdf, kind="queen", transform="b", ids=geo[unit].tolist(), attach_islands=False)
+    out = {}
+    for u, g in cohorts.items():
+        if g > 0:
+            out[u] = np.nan
+            continue
+        first = [cohorts.get(n, 0) for n in w.neighbors.get(u, [])]
+        first = [f for f in first if f > 0]
+        out[u] = min(first) if first else 0
+    return pd.Series(out, name="neighbour_cohort")
+
+
+def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame | None = None) -> EvaluationOutput:
     """Callaway–Sant'Anna headline, TWFE and its event study beside it, Goodman-Bacon decomposition of
     the TWFE estimate, CS pre-trend test and a placebo with the treatment dated earlier."""
     from .did import aggregate  # noqa: F401  (CSResult.aggregate imports it lazily)
@@ -580,8 +617,30 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
         "by_type": [{"type": r["type"], "weight": float(r["weight"]), "estimate": _clean_num(r["estimate"])} for r in by_type.to_dict("records")],
         "label": {"en": "Goodman-Bacon decomposition of the TWFE estimate into 2x2 comparisons",
                   "es": "Descomposición de Goodman-Bacon del estimador TWFE en comparaciones 2x2"}}
+    if spec.neighbours and geography is not None:
+        nb = spec.neighbours
+        cohorts = balanced.groupby(d["unit"])["_g"].first()
+        nb_g = neighbour_cohorts(geography, nb.get("unit", d["unit"]), nb.get("geometry", "geometry_wkb"), cohorts)
+        ring = balanced[balanced[d["unit"]].map(nb_g).notna()].copy()
+        ring["_g_nb"] = ring[d["unit"]].map(nb_g).astype("int64")
+        cs_nb = att_gt(ring, d["outcome"], d["unit"], "_t", "_g_nb", control=control, cluster=cluster,
+                       bootstrap=draws, seed=seed)
+        nb_simple = cs_nb.aggregate("simple").overall
+        result["estimates"].append(_est(nb_simple, "cs_neighbours", {
+            "en": "Average effect on untreated neighbouring units after a neighbour is first treated (Callaway–Sant'Anna)",
+            "es": "Efecto promedio en unidades vecinas no tratadas después del primer tratamiento de una vecina (Callaway–Sant'Anna)"},
+            units, "cs"))
+        result["results"]["cs_neighbours"] = {k: v for k, v in cs_nb.to_dict().items() if k != "att_gt"}
+        result.setdefault("sample", {})["neighbour_units_treated"] = int((nb_g > 0).sum())
+        from .reading import effect_sentence
+
+        neighbour_sentence = effect_sentence(
+            {"en": f"In the {int((nb_g > 0).sum())} bordering units", "es": f"En las {int((nb_g > 0).sum())} unidades colindantes"},
+            nb_simple, units)
+    else:
+        neighbour_sentence = None
     result["seed"] = seed
-    result["sample"] = evaluation.sample
+    result["sample"] = {**evaluation.sample, **result.get("sample", {})}
     result["sample"]["units_dropped_missing_outcome"] = int(len(missing_units))
     result["results"] = {k: r.to_dict() for k, r in evaluation.results.items()}
     cs_dict = cs.to_dict()
@@ -598,6 +657,8 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
                                     float(by_type.loc[by_type["type"].isin(["later vs earlier treated", "later vs always treated"]),
                                                       "weight"].sum()),
                                     spec.literature)
+    if neighbour_sentence:
+        result["reading"] = join_reading(result["reading"], neighbour_sentence)
     if spec.notes:
         result["reading"] = {k: f"{result['reading'][k]} {spec.notes[k]}" for k in ("en", "es")}
     tables = {"att_gt.csv": cs.tidy(), "cs_event_study.csv": dynamic.by, "bacon.csv": bacon.comparisons}
@@ -627,12 +688,19 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
     return EvaluationOutput(result, tables, figures)
 
 
+def join_reading(reading: dict, extra: dict) -> dict:
+    return {k: f"{reading[k]} {extra[k]}".strip() for k in ("en", "es")}
+
+
 RUNNERS = {
     "staggered_did": run_staggered, "event_study": run_staggered, "its": run_its, "comparative_its": run_its,
     "indicator_trend": run_trend, "dose_response": run_dose_response,
 }
 
 
-def run_spec(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
-    """Run any spec on its table (a DataFrame) and return the result in the RESULT_SCHEMA form."""
+def run_spec(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame | None = None) -> EvaluationOutput:
+    """Run any spec on its table (a DataFrame) and return the result in the RESULT_SCHEMA form; `geography`
+    (polygons) is used by DiD specs with a `neighbours` block."""
+    if geography is not None and spec.design in ("staggered_did", "event_study"):
+        return RUNNERS[spec.design](spec, frame, geography)
     return RUNNERS[spec.design](spec, frame)

@@ -58,10 +58,12 @@ def write_json(path: Path, payload: dict) -> None:
 def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
     """One asset per spec, whatever its design: read the spec's table, run it, write result.json, CSVs, PNGs."""
     table_key = dg.AssetKey(spec.data["table"].split("."))
+    geography_table = (spec.neighbours or {}).get("geography")
+    extra_deps = [dg.AssetKey(geography_table.split("."))] if geography_table else []
 
     @dg.asset(
         key=dg.AssetKey(["evaluations", spec.name]),
-        deps=[table_key],
+        deps=[table_key, *extra_deps],
         group_name=GROUP,
         description=f"{spec.title['en']} ({spec.design}; spec {spec.path.name}).",
         kinds={"python"},
@@ -75,8 +77,9 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             raise dg.Failure(description=f"run config overrides: {error}") from None
         with project.connect(read_only=True) as con:
             frame = con.execute(f"select * from {spec.data['table']}").df()
+            geography = con.execute(f"select * from {geography_table}").df() if geography_table else None
         try:
-            output = run_spec(run_spec_, frame)
+            output = run_spec(run_spec_, frame, geography)
         except (SpecError, ValueError) as error:
             raise dg.Failure(description=f"{spec.path.name}: {error}") from None
         out_dir = project.settings.results_dir / "evaluations" / spec.name

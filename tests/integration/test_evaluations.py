@@ -96,3 +96,31 @@ def test_femicide_trend_means_by_hand(pipeline_build, con):
     b = _result(pipeline_build, "femicide_trend")["baseline_comparison"]
     assert (b["baseline"]["mean"], b["post"]["mean"]) == (pytest.approx(base), pytest.approx(post))
     assert b["percent_change"] == pytest.approx(100 * (post - base) / base)
+
+
+def test_per_state_tables(pipeline_build, con):
+    states = con.execute("select count(distinct state_abbr) from marts.overdose_deaths_month where geography_level = 'state'").fetchone()[0]
+    overdose = pd.read_csv(pipeline_build / "results/evaluations/overdose_its/by_unit.csv")
+    assert len(overdose) == states == 50
+    # a state fitted on its own: Ohio's level change equals a direct fit of its series
+    from evaluations.its import fit_its
+
+    ohio = con.execute("select period, deaths_12mo_ending from marts.overdose_deaths_month where state_abbr = 'OH' "
+                       "and deaths_12mo_ending is not null order by period").df()
+    fit = fit_its(pd.Series(ohio["deaths_12mo_ending"].to_numpy(float), index=pd.to_datetime(ohio["period"])),
+                  seasonality=False, placebo_shift=None)
+    assert overdose.set_index("state_abbr").loc["OH", "level_estimate"] == pytest.approx(fit.level.estimate, rel=1e-9)
+    firearms = pd.read_csv(pipeline_build / "results/evaluations/federal_firearms_trend/by_unit.csv")
+    assert len(firearms) == 32
+
+
+def test_arrests_event_study_has_the_bordering_municipalities(pipeline_build, con):
+    r = _result(pipeline_build, "arrests_homicides_event_study")
+    arrested = con.execute("select count(distinct cvegeo) from marts.municipal_homicides_arrests_month "
+                           "where first_arrest_period is not null").fetchone()[0]
+    assert r["sample"]["treated_units"] == arrested
+    ids = {e["id"] for e in r["estimates"]}
+    assert {"cs", "twfe", "cs_neighbours"} <= ids
+    assert 0 < r["sample"]["neighbour_units_treated"] < r["sample"]["units"] - arrested
+    assert "bordering units" in r["reading"]["en"] and "colindantes" in r["reading"]["es"]
+

@@ -87,3 +87,18 @@ def test_overrides_are_validated():
     assert joint.with_overrides({"event_study": {"window": [-6, 12]}}).estimators["event_study"]["window"] == [-6, 12]
     with pytest.raises(SpecError, match="unknown option"):
         joint.with_overrides({"cs": {"draws": 5}})
+
+
+def test_neighbour_cohorts_on_a_row_of_squares():
+    import shapely
+
+    from evaluations.specs import neighbour_cohorts
+
+    # A | B | C | D in a row; A first treated in period 5, D in period 9: B borders A (5), C borders D (9)
+    # and B (untreated), so C takes 9; treated units are not neighbours (NaN)
+    squares = [shapely.box(i, 0, i + 1, 1) for i in range(4)]
+    geo = pd.DataFrame({"id": list("ABCD"), "wkb": shapely.to_wkb(squares)})
+    out = neighbour_cohorts(geo, "id", "wkb", pd.Series({"A": 5, "B": 0, "C": 0, "D": 9}))
+    assert np.isnan(out["A"]) and np.isnan(out["D"])
+    assert (out["B"], out["C"]) == (5, 9)
+
