@@ -124,3 +124,12 @@ def test_arrests_event_study_has_the_bordering_municipalities(pipeline_build, co
     assert 0 < r["sample"]["neighbour_units_treated"] < r["sample"]["units"] - arrested
     assert "bordering units" in r["reading"]["en"] and "colindantes" in r["reading"]["es"]
 
+
+def test_women_homicide_trend_from_the_staging_victims(pipeline_build, con):
+    s = con.execute("select period, sum(victims) v from staging.stg_sesnsp__victims_state where crime_subtype = "
+                    "'Homicidio doloso' and sex = 'female' group by period").df()
+    s["period"] = pd.to_datetime(s["period"])
+    base = s[(s.period >= "2018-10-01") & (s.period < "2021-10-01")]["v"].mean()
+    b = _result(pipeline_build, "women_homicide_trend")["baseline_comparison"]
+    assert b["baseline"]["mean"] == pytest.approx(base) and b["baseline"]["months"] == 36
+
