@@ -269,3 +269,42 @@ def test_permutation_results_are_exact_and_analytic_ses_keep_the_tolerance(tmp_p
     other["estimates"]["evaluations/x/result.json#results.twfe.att"]["std_error"] = 0.3066 * (1 + 1e-15)
     report = compare_manifests(published, other)
     assert [(d.section, d.item) for d in report.differences] == [("values", "spatial/x/hotspots.json#moran_post.p_sim")]
+
+
+def test_release_step_checks_the_checkout_and_publishes_the_manifest(tmp_path):
+    from pipelines.commands.release import ReleaseError, check_checkout, publish_manifest
+    from pipelines.manifest import write_manifest
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (repo / "a.txt").write_text("a")
+    git("add", "a.txt")
+    git("commit", "-q", "-m", "a")
+    with pytest.raises(ReleaseError, match="v1.0.0: no such tag"):
+        check_checkout(repo, "v1.0.0")
+    git("tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    commit = check_checkout(repo, "v1.0.0")
+    assert commit == git("rev-parse", "HEAD")
+    (repo / "b.txt").write_text("untracked")
+    with pytest.raises(ReleaseError, match="not clean"):
+        check_checkout(repo, "v1.0.0")
+    (repo / "b.txt").unlink()
+
+    build = tmp_path / "build"
+    (build / "site" / "v1.0.0").mkdir(parents=True)
+    manifest = _manifest(tmp_path / "run")
+    manifest["code"] = {"commit": commit, "tag": "v1.0.0", "dirty": True}
+    write_manifest(build / "results" / "manifest.json", manifest)
+    with pytest.raises(ReleaseError, match="expected .* v1.0.0, clean"):
+        publish_manifest(repo, "v1.0.0", commit, build)
+    manifest["code"]["dirty"] = False
+    write_manifest(build / "results" / "manifest.json", manifest)
+    written = publish_manifest(repo, "v1.0.0", commit, build)
+    assert written == [repo / "releases/v1.0.0/manifest.json", build / "site/v1.0.0/manifest.json"]
+    assert all(p.read_bytes() == (build / "results" / "manifest.json").read_bytes() for p in written)
