@@ -90,6 +90,7 @@ def browser():
 def page(browser, tmp_path):
     """A page whose every request is checked: anything not addressed to 127.0.0.1 is recorded and aborted."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(90_000)  # generous: the 2-core CI machine may be busy with other tests
     outside: list[str] = []
 
     def guard(route):
