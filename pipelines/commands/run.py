@@ -30,12 +30,15 @@ def _apply_paths(args: argparse.Namespace) -> None:
 
 
 class _NoTracebacks(io.TextIOBase):
-    """Passes Dagster's console log to the terminal without stack traces; everything goes to the log file."""
+    """Passes Dagster's console log to the terminal as progress, without stack traces and without its
+    ERROR/WARNING lines (the summary after the run states each failure once); everything goes to the log file."""
+
+    _QUIET = re.compile(r"^\d{4}-\d\d-\d\d [\d:]+ [+-]\d{4} - dagster - (ERROR|WARNING|CRITICAL) - ")
 
     _START = re.compile(r"^(Traceback \(most recent call last\)|Stack Trace:|The above exception|\s+File \")")
 
     def __init__(self, terminal, log):
-        self.terminal, self.log, self.skipping, self.buffer_ = terminal, log, False, ""
+        self.terminal, self.log, self.skipping, self.quiet, self.buffer_ = terminal, log, False, False, ""
 
     def write(self, text: str) -> int:
         self.log.write(text)
@@ -46,7 +49,9 @@ class _NoTracebacks(io.TextIOBase):
                 self.skipping = True
             elif self.skipping and (not line.strip() or re.match(r"^\d{4}-\d\d-\d\d |^\S", line) and not line.startswith(" ")):
                 self.skipping = bool(re.match(r"^\w+(\.\w+)*(Error|Exception|Failure)\b", line))
-            if not self.skipping:
+            if re.match(r"^\d{4}-\d\d-\d\d [\d:]+ [+-]\d{4} - ", line):
+                self.quiet = bool(self._QUIET.match(line))  # an ERROR/WARNING event and its body lines
+            if not self.skipping and not self.quiet:
                 self.terminal.write(line + "\n")
         return len(text)
 

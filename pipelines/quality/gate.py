@@ -8,16 +8,17 @@ For a raw table:
 1. If its landing file could not be parsed (raw._load_errors, written by pipelines/warehouse.py),
    the reserved check `file_parses` fails with the parser's message (file, line, column, what was
    expected) and the other expectations are reported as not evaluated.
-2. Otherwise every expectation runs on the table as loaded (all incoming rows). Rows failing an
-   expectation marked `quarantine: true` are written to quarantine.rows with the reason, the source
-   file and line. If every `error` expectation holds (`mostly` lets a stated share of rows fail),
-   the quarantined rows are removed from the table and the rest flows on; if not, nothing is
-   removed and the blocking check stops everything downstream.
+2. Otherwise the expectations marked `quarantine: true` (row-level) and the row counts run on every
+   incoming row; the rows failing the former are written to quarantine.rows with the reason, the source file and line. The
+   other expectations then run on the rest (so completeness, row counts and jumps are judged without
+   the quarantined rows). If every `error` expectation holds (`mostly` lets a stated share of rows
+   fail a row-level one), the quarantined rows are removed from the table and the rest flows on; if
+   not, nothing is removed and the blocking check stops everything downstream.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -108,29 +109,55 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     selected = [c for c in columns if c in read] or columns[:1]
     extra = "".join(f", ({sql}) as {name}" for name, sql in suite.derived.items())
     row_id = "rowid as _rowid, " if quarantining else ""
-    # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
-    # table's row order is not part of its contract); raw tables keep their file order (rowid first).
-    frame = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} from {suite.table} order by all").df()
-    if quarantining:
-        frame = frame.set_index("_rowid")
+
+    def read_frame(excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+        # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
+        # table's row order is not part of its contract); raw tables keep their file order (rowid first).
+        # Derived columns (window functions) are computed after `excluded` rows are left out.
+        where = ""
+        if excluded is not None:
+            con.register("quarantined_ids", excluded)
+            where = " where rowid not in (select _rowid from quarantined_ids)"
+        try:
+            data = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} "
+                               f"from {suite.table}{where} order by all").df()
+        finally:
+            if excluded is not None:
+                con.unregister("quarantined_ids")
+        return data.set_index("_rowid") if quarantining else data
 
     def lookup(table: str, column: str) -> list:
         if not _table_exists(con, table):
             raise LookupError(f"{table} is not in the warehouse")
         return [r[0] for r in con.execute(f"select distinct {column} from {table}").fetchall()]
 
-    outcomes += validate(suite, frame, lookup, table_columns=columns)
-    run = SuiteRun(suite, len(frame), outcomes)
-    if quarantining:
-        run.quarantined = quarantine_rows(suite, frame, outcomes)
-        if apply_quarantine:
-            write_quarantine(con, suite, run.quarantined)
-            if not run.blocked and len(run.quarantined):
-                ids = pd.DataFrame({"_rowid": sorted(set(run.quarantined["_rowid"]))})
-                con.register("quarantined_ids", ids)
-                con.execute(f"delete from {suite.table} where rowid in (select _rowid from quarantined_ids)")
-                con.unregister("quarantined_ids")
-                run.removed = len(ids)
+    frame = read_frame()
+    if not quarantining:
+        outcomes += validate(suite, frame, lookup, table_columns=columns)
+        return SuiteRun(suite, len(frame), outcomes)
+
+    # 1. Row-level quarantine expectations on every incoming row (their `mostly` is judged on all of them).
+    # Row counts describe the file as received (a truncated file), so they are judged here too.
+    on_incoming = [e for e in suite.expectations if e.quarantine or e.type.startswith("expect_table_row_count")]
+    gate = replace(suite, expectations=tuple(on_incoming))
+    rest = replace(suite, expectations=tuple(e for e in suite.expectations if e not in on_incoming))
+    first = validate(gate, frame, lookup, table_columns=columns)
+    quarantined = quarantine_rows(suite, frame, first)
+    ids = pd.DataFrame({"_rowid": sorted(set(quarantined["_rowid"]))}, dtype="int64")
+    # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the quarantined rows).
+    gate_blocked = any(o.blocking_failure for o in first)
+    remaining = read_frame(ids) if len(ids) and not gate_blocked else frame
+    second = validate(rest, remaining, lookup, table_columns=columns)
+    by_name = {o.name: o for o in first + second}
+    outcomes += [by_name[e.name] for e in suite.expectations]
+    run = SuiteRun(suite, len(frame), outcomes, quarantined)
+    if apply_quarantine:
+        write_quarantine(con, suite, quarantined)
+        if not run.blocked and len(ids):
+            con.register("quarantined_ids", ids)
+            con.execute(f"delete from {suite.table} where rowid in (select _rowid from quarantined_ids)")
+            con.unregister("quarantined_ids")
+            run.removed = len(ids)
     return run
 
 

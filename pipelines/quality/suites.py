@@ -6,6 +6,8 @@ those records as Dagster asset checks. No Dagster imports here.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -149,11 +151,9 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
     frame = _with_datetime_columns(frame)
     derived = [c for c in suite.derived if c in frame.columns]
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_pandas("bicentennial")
+    source = _pandas_source()
 
-    definition = source.add_dataframe_asset(name=suite.name).add_batch_definition_whole_dataframe("all_rows")
+    definition = source.add_dataframe_asset(name=f"{suite.name}_{next(_ASSET_IDS)}").add_batch_definition_whole_dataframe("all_rows")
     base_columns = [c for c in frame.columns if c not in derived]
 
     def batch_for(expectation: Expectation):
@@ -209,6 +209,19 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
             outcome.message = describe(outcome, expectation)
         outcomes.append(outcome)
     return outcomes
+
+
+_ASSET_IDS = itertools.count()
+
+
+@functools.lru_cache(maxsize=1)
+def _pandas_source():
+    """One ephemeral GE context per process (creating one costs about a second)."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    return context.data_sources.add_pandas("bicentennial")
 
 
 def _with_datetime_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -109,36 +109,35 @@ def test_cli_prints_one_line_per_failure_and_no_traceback(name, expected, last_g
 
 
 def test_a_good_file_is_ingested_and_a_few_bad_rows_are_quarantined(last_good, tmp_path):
-    """The other side of the gate: the real Gargiulo file with 3 rows dated in the future loads; those rows
-    go to quarantine.rows with file and line (its coverage check tolerates 0.01% of rows), the rest is in."""
-    import gzip
-
+    """The other side of the gate: the real Security Cabinet arrests file with 2 announcements dated in the
+    future loads; those 2 rows go to quarantine.rows with file and row (the date check tolerates 1% of rows,
+    stated in its suite), the other 504 are in raw.gabinete_arrests."""
     import duckdb
+    import pandas as pd
 
-    from tests.bad_inputs.corpus import GARGIULO
-
-    with gzip.open(GARGIULO, "rt", encoding="utf-8") as handle:
-        rows = handle.readlines()
-    for line in (10, 20, 30):  # 1-based file lines
-        fields = rows[line - 1].split("|")
-        fields[1] = "2031"
-        rows[line - 1] = "|".join(fields)
-    incoming = tmp_path / GARGIULO.name
-    incoming.write_bytes(gzip.compress("".join(rows).encode("utf-8")))
+    source = DATA_DIR / "enforcement/gabinete_seguridad_detenidos_2024_2025/gabinete_detenidos_final.csv"
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    assert len(frame) == 506
+    frame.loc[[3, 4], "conference_date"] = "2031-01-05"
+    incoming = tmp_path / source.name
+    frame.to_csv(incoming, index=False)
     build = tmp_path / "build"
     build.mkdir()
     shutil.copy(last_good / "warehouse.duckdb", build / "warehouse.duckdb")
 
-    result = ingest_file("gargiulo_homicides", incoming, build / "warehouse.duckdb", build, DATA_DIR)
+    result = ingest_file("gabinete_arrests", incoming, build / "warehouse.duckdb", build, DATA_DIR)
 
     assert result.loaded, result.lines
-    assert result.suite_run.removed == 3
+    assert result.suite_run.removed == 2
     with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.gargiulo_homicides").fetchone()[0] == 651_288 - 3
-        quarantined = con.execute("select expectation, source_file, source_line, value from quarantine.rows "
-                                  "order by source_line").fetchall()
-        sha = con.execute("select sha256 from raw._landing_files where table_name = 'gargiulo_homicides'").fetchone()[0]
-    assert quarantined == [("year_inside_coverage_2000_2021", GARGIULO.name, n, "year=2031") for n in (10, 20, 30)]
+        assert con.execute("select count(*) from raw.gabinete_arrests").fetchone()[0] == 504
+        assert con.execute("select count(*) from raw.gabinete_arrests where conference_date = '2031-01-05'").fetchone()[0] == 0
+        quarantined = con.execute("select expectation, severity, source_file, source_row, value from quarantine.rows "
+                                  "where table_name = 'raw.gabinete_arrests' order by source_row").fetchall()
+        sha = con.execute("select sha256 from raw._landing_files where table_name = 'gabinete_arrests'").fetchone()[0]
+    # Parsed rows 4 and 5 (0-based 3 and 4) of the file.
+    assert quarantined == [("conference_date_inside_coverage", "error", source.name, n, "conference_date_as_date=Timestamp('2031-01-05 00:00:00')")
+                           for n in (4, 5)]
     assert sha == hashlib.sha256(incoming.read_bytes()).hexdigest()
 
 
@@ -169,3 +168,30 @@ def test_whole_pipeline_with_a_bad_file_keeps_the_last_good_run(pipeline_build, 
     assert outcome["expectations"][0]["name"] == "file_parses" and outcome["expectations"][0]["message"] == message
     assert (file_digest(build / "warehouse.duckdb"), tree_digest(build / "site")) == before
     assert (build / "landing" / hashlib.sha256(bad).hexdigest() / LVS.name).read_bytes() == bad
+
+
+def test_data_quality_page_and_check_status_next_to_the_estimate(pipeline_build):
+    """The site's Data quality page is built from the same outcome files as the checks, loads nothing
+    from the internet, and the Goal I estimate states the checks its input table passed."""
+    import re
+
+    suites = [json.loads(p.read_text()) for p in sorted((pipeline_build / "results/quality").glob("*.json"))
+              if p.name != "report.json"]
+    outcomes = [e for s in suites for e in s["expectations"]]
+    passed = sum(e["success"] for e in outcomes)
+    errors = sum(not e["success"] and e["severity"] == "error" for e in outcomes)
+    warnings = sum(not e["success"] and e["severity"] == "warn" for e in outcomes)
+    assert errors == 0 and warnings > 0 and len(suites) >= 30
+    pages = sorted(pipeline_build.glob("site/**/en/quality.html"))
+    assert pages, "no Data quality page in the site"
+    page = pages[0].read_text(encoding="utf-8")
+    assert (f"{len(suites)} suites, {len(outcomes)} expectations: {passed} passed, 0 blocking failures, "
+            f"{warnings} warnings.") in page
+    # San Felipe (02007, created after the 2020 geography): the warning and its example value are listed.
+    assert "02007" in page and "cvegeo_in_geography" in page
+    assert not re.search(r'(src|href)="https?://', page)
+    assert 'href="quality.html"' in (pages[0].parent / "index.html").read_text(encoding="utf-8")
+    mart = next(s for s in suites if s["table"] == "marts.homicide_panel_mun_month")
+    mart_passed = sum(e["success"] for e in mart["expectations"])
+    goal1 = (pages[0].parent / "goal-1.html").read_text(encoding="utf-8")
+    assert f"{mart_passed} of {len(mart['expectations'])} checks passed on marts.homicide_panel_mun_month" in goal1
