@@ -666,6 +666,13 @@ def run_section(run_info: dict, lang: str = "en") -> str:
             f'{md_text(run_info.get("version", "dev"))}.</p>\n')
 
 
+def quality_section(results_dir: Path, lang: str) -> str:
+    """The Data quality page: every suite's outcomes and quarantined rows (pipelines/quality/page.py)."""
+    from .quality.page import quality_page
+
+    return quality_page(results_dir, lang)
+
+
 def write_generated(stage: Path, inputs: SiteInputs) -> None:
     generated, figures = stage / "_generated", stage / "figures"
     generated.mkdir(exist_ok=True)
@@ -685,6 +692,7 @@ def write_generated(stage: Path, inputs: SiteInputs) -> None:
         (folder / "reproducibility.md").write_text(
             reproducibility_section(inputs.run_info, inputs.results_dir, inputs.landing_files, lang), encoding="utf-8")
         (folder / "run.md").write_text(run_section(inputs.run_info, lang), encoding="utf-8")
+        (folder / "quality.md").write_text(quality_section(inputs.results_dir, lang), encoding="utf-8")
 
 
 def fill_missing_partials(stage: Path) -> list[Path]:
