@@ -21,9 +21,16 @@ def test_two_runs_at_once_serialize_and_leave_a_consistent_warehouse(tmp_path):
     env = {**os.environ}
     env.pop("BICENTENNIAL_WAREHOUSE", None)
     command = [sys.executable, "-m", "pipelines.cli", "run", "--build-dir", str(build)]
-    runs = [subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
-    outputs = [run.communicate(timeout=1800) for run in runs]
+    # Output goes to files, not pipes: a run blocked on a full pipe while holding the lock would
+    # deadlock the other, which waits for that lock before anyone reads its pipe.
+    logs = [(tmp_path / f"run{i}.out", tmp_path / f"run{i}.err") for i in range(2)]
+    runs = []
+    for out_path, err_path in logs:
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            runs.append(subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=err, text=True))
+    for run in runs:
+        run.wait(timeout=1800)
+    outputs = [(o.read_text(), e.read_text()) for o, e in logs]
     for run, (out, err) in zip(runs, outputs):
         assert "Could not set lock" not in out + err
         assert run.returncode == 0, (out[-2000:], err[-2000:])
