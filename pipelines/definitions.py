@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from .assets.evaluations import EVALUATION_ASSETS
 from .assets.ingest import RAW_ASSETS
@@ -23,7 +22,7 @@ from .assets.models import dbt_models
 from .assets.quality import SUITE_CHECKS, quality_report
 from .assets.site import website
 from .assets.spatial import MAP_ASSETS, SPATIAL_ASSETS
-from .dbt_project import DBT_EXECUTABLE, DBT_PROJECT
+from .dbt_project import DBT_EXECUTABLE, DBT_PROJECT, WarehouseDbtResource
 from .jobs import GOALS, build_jobs, executor_from_env
 from .resources import ProjectResource
 from .schedules import monthly_refresh
@@ -168,7 +167,7 @@ defs = dg.Definitions(
     sensors=[landing_files],
     resources={
         "project": ProjectResource.from_env(),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        "dbt": WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
     },
     executor=executor_from_env(),
 )

@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,6 +247,15 @@ def table_md(header: list[str], rows: list[list[str]], align: str | None = None)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def table_html(header: list[str], rows: list[list[str]]) -> str:
+    """A long table as a raw HTML block, passed through by pandoc and Quarto untouched. The result manifest
+    has thousands of rows: as a pipe table pandoc needs ≈3.5 s a language to parse it, as raw HTML nothing.
+    Cells must already be safe HTML (html.escape, <code>)."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "\n".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"```{{=html}}\n<table>\n<thead>\n<tr>{head}</tr>\n</thead>\n<tbody>\n{body}\n</tbody>\n</table>\n```\n"
 
 
 def figure_md(src: str, alt: str, caption: str) -> str:
@@ -627,7 +637,7 @@ def reproducibility_section(run_info: dict, results_dir: Path, landing_files: li
                       "([manifest.json](../manifest.json), which `bicentennial reproduce` compares a rerun with):\n\n" if en else
                       "Cada número publicado y los hashes de todo lo que lo produjo "
                       "([manifest.json](../manifest.json), con el que `bicentennial reproduce` compara una nueva ejecución):\n\n")
-                   + table_md(["key" if en else "clave", "value" if en else "valor"], _flatten_rows(manifest)))
+                   + table_html(["key" if en else "clave", "value" if en else "valor"], _flatten_rows(manifest)))
     else:
         out.append(("## Input files\n\n" if en else "## Archivos de entrada\n\n")
                    + table_md(["file" if en else "archivo", "SHA-256"],
@@ -656,7 +666,7 @@ def _flatten_rows(value, prefix: str = "") -> list[list[str]]:
             rows += _flatten_rows(item, f"{prefix}[{i}]")
     else:
         text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
-        rows.append([f"<code>{md_text(prefix)}</code>", md_text(text)])
+        rows.append([f"<code>{html.escape(prefix)}</code>", html.escape(text)])
     return rows
 
 
@@ -787,43 +797,51 @@ def site_config(stage: Path, lang: str) -> dict:
     return config
 
 
+def _pandoc_html(markdown: str) -> str:
+    return subprocess.run(
+        [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--section-divs=false"],
+        input=markdown, capture_output=True, text=True, check=True,
+    ).stdout
+
+
 def render_with_pandoc(stage: Path, out: Path, version: str = "dev") -> list[Path]:
     """Every page of the project in every language: out/<lang>/<page>.html (+ assets/, figures/ beside them)."""
     template = jinja2.Environment(autoescape=True).from_string((stage / "_pandoc" / "template.html").read_text(encoding="utf-8"))
-    written = []
+    pages: list[tuple[str, str, str, str, dict, list[dict]]] = []  # lang, page, body, fallback title, website, navbar
     for lang in LANGS:
         config = site_config(stage, lang)
         website = config["website"]
-        pages = [p for p in config["project"]["render"] if (stage / p).exists()]
-        lang_out = out / lang
-        lang_out.mkdir(parents=True, exist_ok=True)
         navbar_items = [i for i in website["navbar"]["left"] if (stage / i["href"]).exists()]
-        for page in pages:
+        for page in [p for p in config["project"]["render"] if (stage / p).exists()]:
             front, body = split_front_matter((stage / page).read_text(encoding="utf-8"))
             body = select_language(body, lang)
             body = QMD_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", expand_includes(body, stage))
-            fragment = subprocess.run(
-                [pandoc_path(), "--from=markdown", "--to=html5", "--wrap=none", "--section-divs=false"],
-                input=body, capture_output=True, text=True, check=True,
-            ).stdout
-            fragment = IMG_FIG_ALT.sub(lambda m: f'<img{m.group(1)}{m.group(3)} alt="{m.group(2)}"', fragment)
-            fragment = fragment.replace('<figcaption aria-hidden="true">', "<figcaption>")
-            heading = HEADING.search(body)
-            title = re.sub(r"\\(.)", r"\1", html.unescape(heading.group(1))) if heading else front.get("title", page)
-            page_html = Path(page).with_suffix(".html").name
-            target = lang_out / page_html
-            navbar = [{"href": Path(i["href"]).with_suffix(".html").name, "text": i["text"], "current": i["href"] == page}
-                      for i in navbar_items]
-            others = [{"lang": other, "name": i18n.LANG_NAMES[other], "href": f"../{other}/{page_html}"} for other in LANGS if other != lang]
-            target.write_text(template.render(
-                lang=i18n.LOCALE_TAGS[lang], title=title, site_title=website["title"], navbar=navbar, body=fragment,
-                footer=t("footer", lang), version=version, languages=others, text={k: v[lang] for k, v in i18n.TEXT.items()},
-                page=page_html, page_lang=lang,
-            ), encoding="utf-8")
-            written.append(target)
+            pages.append((lang, page, body, front.get("title", page), website, navbar_items))
+    # One pandoc process per page, as many at a time as there are cores (pandoc is the site stage's cost).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        fragments = list(pool.map(_pandoc_html, [page[2] for page in pages]))
+    written = []
+    for (lang, page, body, fallback_title, website, navbar_items), fragment in zip(pages, fragments):
+        fragment = IMG_FIG_ALT.sub(lambda m: f'<img{m.group(1)}{m.group(3)} alt="{m.group(2)}"', fragment)
+        fragment = fragment.replace('<figcaption aria-hidden="true">', "<figcaption>")
+        heading = HEADING.search(body)
+        title = re.sub(r"\\(.)", r"\1", html.unescape(heading.group(1))) if heading else fallback_title
+        page_html = Path(page).with_suffix(".html").name
+        target = out / lang / page_html
+        target.parent.mkdir(parents=True, exist_ok=True)
+        navbar = [{"href": Path(i["href"]).with_suffix(".html").name, "text": i["text"], "current": i["href"] == page}
+                  for i in navbar_items]
+        others = [{"lang": other, "name": i18n.LANG_NAMES[other], "href": f"../{other}/{page_html}"} for other in LANGS if other != lang]
+        target.write_text(template.render(
+            lang=i18n.LOCALE_TAGS[lang], title=title, site_title=website["title"], navbar=navbar, body=fragment,
+            footer=t("footer", lang), version=version, languages=others, text={k: v[lang] for k, v in i18n.TEXT.items()},
+            page=page_html, page_lang=lang,
+        ), encoding="utf-8")
+        written.append(target)
+    for lang in LANGS:
         for folder in ("assets", "figures"):
             if (stage / folder).exists():
-                _copy_or_link(stage / folder, lang_out / folder, link_from=out / LANGS[0] / folder if lang != LANGS[0] else None)
+                _copy_or_link(stage / folder, out / lang / folder, link_from=out / LANGS[0] / folder if lang != LANGS[0] else None)
     return written
 
 
