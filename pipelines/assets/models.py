@@ -1,6 +1,8 @@
 """dbt models as Dagster assets (staging, intermediate, marts); dbt data tests become asset checks."""
 import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -35,4 +37,16 @@ class Translator(DagsterDbtTranslator):
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: ProjectResource):
     # dbt reads the warehouse path from this variable (dbt_project/profiles.yml).
     os.environ["BICENTENNIAL_WAREHOUSE"] = project.warehouse_path
-    yield from dbt.cli(["build", "--exclude", "test_type:unit"], context=context).stream()
+    invocation = dbt.cli(["build", "--exclude", "test_type:unit"], context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path / "partial_parse.msgpack", Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path)
+
+
+def keep_partial_parse(fresh: Path, target: Path) -> None:
+    """Each build gets its own target folder, seeded by dagster-dbt with target/partial_parse.msgpack. Putting
+    this build's file back (by rename, so a concurrent run reads the old file or the new, never half) lets the
+    next run on the same warehouse skip dbt's full re-parse; dbt itself checks the file is still valid."""
+    if fresh.is_file():
+        staged = target / f".partial_parse.{os.getpid()}.tmp"
+        shutil.copyfile(fresh, staged)
+        os.replace(staged, target / "partial_parse.msgpack")
