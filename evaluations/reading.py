@@ -10,16 +10,14 @@ import math
 
 
 def fmt(x: float | None, lang: str = "en", digits: int | None = None) -> str:
-    """A number for prose: thousands separators (en ",", es thin space), decimal point (en ".", es ",")."""
+    """A number for prose, as the site writes numbers in both its locales (en-US and es-MX, CLDR): comma
+    thousands separator, decimal point, true minus sign."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a" if lang == "en" else "n/d"
     if digits is None:
         a = abs(x)
         digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3
-    text = f"{x:,.{digits}f}"
-    if lang == "es":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text.replace("-", "\u2212")
+    return f"{x:,.{digits}f}".replace("-", "\u2212")
 
 
 def covers_zero(est: dict) -> bool:
@@ -39,7 +37,7 @@ def _ci(est: dict, lang: str, units: dict) -> str:
     u = units[lang]
     if lang == "en":
         return f"{fmt(est['estimate'], 'en')} {u} (95% CI {fmt(est['ci_low'], 'en')} to {fmt(est['ci_high'], 'en')})"
-    return f"{fmt(est['estimate'], 'es')} {u} (IC 95 %: {fmt(est['ci_low'], 'es')} a {fmt(est['ci_high'], 'es')})"
+    return f"{fmt(est['estimate'], 'es')} {u} (IC 95%: {fmt(est['ci_low'], 'es')} a {fmt(est['ci_high'], 'es')})"
 
 
 def effect_sentence(what: dict, est: dict, units: dict) -> dict:
@@ -130,7 +128,7 @@ def did_reading(outcome: dict, treatment: dict, headline: dict, units: dict, est
             extra = join(extra, {
                 "en": f"In the Goodman-Bacon decomposition, {fmt(100 * bacon_late_weight, 'en', 1)}% of its weight comes from "
                       f"comparisons that use already-treated units as controls, which can bias it when effects change over time.",
-                "es": f"En la descomposición de Goodman-Bacon, el {fmt(100 * bacon_late_weight, 'es', 1)} % de su peso viene de "
+                "es": f"En la descomposición de Goodman-Bacon, el {fmt(100 * bacon_late_weight, 'es', 1)}% de su peso viene de "
                       f"comparaciones que usan unidades ya tratadas como control, lo que puede sesgarla si los efectos cambian con el tiempo."})
     lit = {"en": "", "es": ""}
     if literature:
@@ -185,7 +183,7 @@ def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, 
         detect = {"en": "Given month-to-month variation, the difference is not distinguishable from zero.",
                   "es": "Dada la variación mensual, la diferencia no se distingue de cero."}
     pct_en = f" ({'+' if pct > 0 else ''}{fmt(pct, 'en', 1)}%)" if pct is not None else ""
-    pct_es = f" ({'+' if pct > 0 else ''}{fmt(pct, 'es', 1)} %)" if pct is not None else ""
+    pct_es = f" ({'+' if pct > 0 else ''}{fmt(pct, 'es', 1)}%)" if pct is not None else ""
     out = {"en": f"{indicator['en'][:1].upper() + indicator['en'][1:]}: {fmt(b['mean'], 'en')} {units['en']} a month on average "
                  f"in the 36 months before October 2021 and {fmt(p['mean'], 'en')} since (through {p['end']}), a change of "
                  f"{fmt(comparison['change'], 'en')}{pct_en}.",

@@ -13,12 +13,14 @@ def test_ci_covering_zero_is_no_detectable_change():
 def test_direction_when_the_ci_excludes_zero():
     down = effect_sentence({"en": "Change", "es": "Cambio"}, {"estimate": -2.0, "ci_low": -3.0, "ci_high": -1.0}, UNITS)
     assert down["en"] == "Change: a decrease, −2.00 victims (95% CI −3.00 to −1.00)."
-    assert down["es"] == "Cambio: una disminución, −2,00 víctimas (IC 95 %: −3,00 a −1,00)."
+    assert down["es"] == "Cambio: una disminución, −2.00 víctimas (IC 95%: −3.00 a −1.00)."
 
 
-def test_number_formats():
-    assert fmt(12345.678, "en") == "12,346" and fmt(12345.678, "es") == "12\u202f346"
-    assert fmt(0.1234, "es") == "0,123" and fmt(None) == "n/a"
+def test_number_formats_follow_the_site_locales():
+    # en-US and es-MX (CLDR) both write 12,346 and 0.123: the readings match the site's tables.
+    assert fmt(12345.678, "en") == "12,346" and fmt(12345.678, "es") == "12,346"
+    assert fmt(0.1234, "es") == "0.123" and fmt(-1.5, "es") == "\u22121.50"
+    assert fmt(None) == "n/a" and fmt(None, "es") == "n/d"
 
 
 def test_its_reading_flags_a_failed_placebo_and_a_short_post_period():
@@ -36,4 +38,4 @@ def test_trend_reading_numbers():
     r = trend_reading({"en": "femicides", "es": "feminicidios"}, comp, UNITS, {"en": "Descriptive.", "es": "Descriptivo."})
     assert "Femicides: 10.0 victims a month" in r["en"] and "change of 3.00 (+30.0%)" in r["en"]
     assert "not distinguishable from zero" in r["en"] and r["en"].endswith("Descriptive.")
-    assert "(+30,0 %)" in r["es"]
+    assert "(+30.0%)" in r["es"]
