@@ -1,4 +1,4 @@
-"""The Framework's strategic goals and lines of action (as in DESIGN.md), and the data gaps.
+"""The Framework's strategic goals and lines of action (as in docs/LINES_OF_ACTION.md), and the data gaps.
 
 Every line of action is either evaluated by at least one spec in evaluations/specs/ or listed
 in DATA_GAPS with kind "no_data". Lines that are evaluated but miss an indicator the Framework
@@ -12,7 +12,7 @@ GOALS = {
     "goal_3_criminal_networks": {"en": "III. Pursue criminal networks", "es": "III. Perseguir a las redes delictivas"},
 }
 
-# (goal, id, English name exactly as in DESIGN.md, Spanish name)
+# (goal, id, English name exactly as in docs/LINES_OF_ACTION.md, Spanish name)
 LINES_OF_ACTION = [
     ("goal_1_protect_people", "public_health", "Public health", "Salud pública"),
     ("goal_1_protect_people", "safe_communities", "Safe communities", "Comunidades seguras"),

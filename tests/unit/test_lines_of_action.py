@@ -7,18 +7,24 @@ import pytest
 from evaluations.lines_of_action import DATA_GAPS, GOALS, LINE_IDS, LINES, data_gaps
 from evaluations.specs import load_specs
 
+REPO_COPY = Path(__file__).resolve().parents[2] / "docs" / "LINES_OF_ACTION.md"
 DESIGN = Path(__file__).resolve().parents[3] / "shared" / "DESIGN.md"
 
 
-def _design_lines() -> list[str]:
-    rows = [r for r in DESIGN.read_text().splitlines() if r.startswith("|") and "---" not in r]
+def _table_lines(path: Path) -> list[str]:
+    """The 'Line of action' column of the goals table (the first Markdown table of the file)."""
+    rows = [r for r in path.read_text(encoding="utf-8").splitlines() if r.startswith("|") and "---" not in r]
     names = [cells[2].strip() for cells in (r.split("|") for r in rows[1:])]
     return [n for n in names if n]
 
 
+def test_lines_match_the_table_in_the_repository():
+    assert [line["name"]["en"] for line in LINES] == _table_lines(REPO_COPY)
+
+
 @pytest.mark.skipif(not DESIGN.is_file(), reason="../shared/DESIGN.md is not next to this checkout")
-def test_lines_match_design_md():
-    assert [line["name"]["en"] for line in LINES] == _design_lines()
+def test_repository_copy_matches_design_md():
+    assert _table_lines(REPO_COPY) == _table_lines(DESIGN)
 
 
 def test_every_line_is_evaluated_or_a_declared_gap():
