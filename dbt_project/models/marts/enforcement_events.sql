@@ -33,13 +33,16 @@ sdn as (
     left join snapshot as s on s.ent_num = f.ent_num
 ),
 
-designations as (
+{#- Designations are dated by the first scrape snapshot that lists an entry, delistings by the last one. -#}
+{% for kind, date_column, not_in_snapshot in [('designation', 'first_seen_date', 'present_in_first_snapshot'),
+                                              ('delisting', 'last_seen_date', 'present_in_last_snapshot')] %}
+sdn_{{ kind }}s as (
     select
-        'sdn-designation-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
-        'sanction_designation' as event_type,
-        first_seen_date as event_date,
-        'first_seen_snapshot' as date_basis,
-        first_seen_date as announced_date,
+        'sdn-{{ kind }}-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
+        'sanction_{{ kind }}' as event_type,
+        {{ date_column }} as event_date,
+        '{{ date_column.replace('_date', '') }}_snapshot' as date_basis,
+        {{ date_column }} as announced_date,
         'US' as country,
         cast(null as {{ dbt.type_string() }}) as cve_ent,
         cast(null as {{ dbt.type_string() }}) as cvegeo,
@@ -53,38 +56,16 @@ designations as (
         cast(null as {{ dbt.type_string() }}) as us_extradition_request,
         'OFAC SDN list (scrape history)' as source
     from sdn
-    where not present_in_first_snapshot
+    where not {{ not_in_snapshot }}
 ),
 
-delistings as (
-    select
-        'sdn-delisting-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
-        'sanction_delisting' as event_type,
-        last_seen_date as event_date,
-        'last_seen_snapshot' as date_basis,
-        last_seen_date as announced_date,
-        'US' as country,
-        cast(null as {{ dbt.type_string() }}) as cve_ent,
-        cast(null as {{ dbt.type_string() }}) as cvegeo,
-        cast(null as {{ dbt.type_string() }}) as place_match_status,
-        sdn_name as subject_name,
-        sdn_type as subject_type,
-        programs as organisation_or_program,
-        narcotics_program as narcotics_related,
-        cast(null as boolean) as mentions_fentanyl,
-        mexico_nexus,
-        cast(null as {{ dbt.type_string() }}) as us_extradition_request,
-        'OFAC SDN list (scrape history)' as source
-    from sdn
-    where not present_in_last_snapshot
-),
-
+{% endfor %}
 events as (
     select * from arrests
     union all
-    select * from designations
+    select * from sdn_designations
     union all
-    select * from delistings
+    select * from sdn_delistings
 )
 
 select

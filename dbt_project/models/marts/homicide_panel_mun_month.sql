@@ -22,7 +22,7 @@ joined as (
         h.month,
         h.period,
         h.homicides,
-        coalesce(cast(p.population as double), h.pop_est) as population,
+        coalesce(cast(p.population as double precision), h.pop_est) as population,
         case
             when p.population is not null then 'CONAPO'
             when h.pop_est is not null then 'Gargiulo interpolation'

@@ -5,6 +5,40 @@
 {% set g1 = "I. Protect our people" %}
 {% set g2 = "II. Prevent transborder crime" %}
 {% set g3 = "III. Pursue criminal networks" %}
+{#- Series read straight from one CTE column: (goal, line of action, indicator, unit, CTE, column, grain, geography, source).
+    grain "month": the CTE has `period`; grain "year": it has `year` (the row is dated January 1). -#}
+{% set series = [
+    (g1, 'Homicide and high-impact crime reduction', 'Intentional-homicide victims', 'victims', 'victims', 'homicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (month of occurrence)', 'victims', 'inegi', 'homicides', 'month', 'MX', 'INEGI death records (Gargiulo et al.)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (year of registration)', 'victims', 'inegi_registration', 'homicides', 'year', 'MX', 'INEGI death records (OLAP exports)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Intentional-homicide investigation files (sum of municipalities)', 'investigation files', 'idm_lethal', 'files', 'month', 'MX', 'SESNSP incidencia delictiva municipal (third-party aggregate)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims in the preliminary daily report', 'victims', 'sspc', 'homicides', 'month', 'MX', 'SSPC daily report (fuentes abiertas, PADeCI transcription)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Femicide victims', 'victims', 'victims', 'femicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Kidnapping victims', 'victims', 'victims', 'kidnapping', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g1, 'Homicide and high-impact crime reduction', 'Extortion victims', 'victims', 'victims', 'extortion', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g1, 'Safe communities', 'Intentional-homicide victims aged 0–17', 'victims', 'victims', 'homicide_minors', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g1, 'Public health', 'Synthetic-opioid (T40.4) overdose deaths, 12 months ending', 'deaths', 'vsrr', 'deaths_12mo_ending', 'month', 'US', 'CDC VSRR provisional drug overdose death counts'),
+    (g1, 'Public health', 'Drug-induced deaths', 'deaths', 'wonder', 'deaths', 'year', 'US', 'CDC WONDER underlying cause of death'),
+    (g2, 'Secure modes of travel and commerce', 'Fentanyl seized at the southwest border (ports and between ports)', 'pounds', 'cbp', 'fentanyl_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    (g2, 'Secure modes of travel and commerce', 'Fentanyl seizure events at the southwest border', 'events', 'cbp', 'fentanyl_events', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    (g2, 'Secure modes of travel and commerce', 'Methamphetamine seized at the southwest border', 'pounds', 'cbp', 'meth_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    (g2, 'Secure modes of travel and commerce', 'Cocaine seized at the southwest border', 'pounds', 'cbp', 'cocaine_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    (g2, 'Reduce arms trafficking', 'Federal firearms-law investigations (LFAFE)', 'investigation files', 'federal', 'firearms', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    (g2, 'Disrupt TCO supply chains', 'Federal narcotics investigations (contra la salud, CPF)', 'investigation files', 'federal', 'narcotics', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    (g2, 'Human smuggling and trafficking', 'Federal migration-law investigations', 'investigation files', 'federal', 'migration', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    (g2, 'Human smuggling and trafficking', 'Human-trafficking victims (trata de personas)', 'victims', 'victims', 'trafficking', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    (g2, 'Human smuggling and trafficking', 'Migrants detained in INM migration stations', 'persons', 'migrants', 'migrants', 'month', 'MX', 'INM (via National Guard deployment republication)'),
+    (g3, 'Capacity to investigate and prosecute', 'Federal organized-crime investigations (LFCDO)', 'investigation files', 'federal', 'organized_crime', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+] %}
+{#- Counts of dated events, zero-filled over the months the source covers: (goal, line, indicator, unit, CTE, column, window CTE,
+    window bounds (open: the first and last months are partial and left out; closed: kept), geography, source). -#}
+{% set event_series = [
+    (g3, 'Disrupt illicit financiers', 'New OFAC SDN designations under counter-narcotics programs', 'entries', 'sdn_new', 'narcotics', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen in scrape history)'),
+    (g3, 'Disrupt illicit financiers', 'New OFAC SDN counter-narcotics designations with a Mexico nexus', 'entries', 'sdn_new', 'narcotics_mexico', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen; remarks of 2024-05-03)'),
+    (g3, 'Capacity to investigate and prosecute', 'High-profile arrests announced by the Security Cabinet', 'detainees', 'arrests', 'arrests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
+    (g3, 'Extraditions', 'Announced arrests with a U.S. extradition request', 'detainees', 'arrests', 'extradition_requests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
+] %}
+
 
 with calendar as (
     -- every month from Jan 2012 to the last IDEFF month (Jul 2025)
@@ -140,13 +174,22 @@ wonder as (
 ),
 
 rows_ as (
-    -- Goal I: Protect our people
-    select '{{ g1 }}' as goal, 'Homicide and high-impact crime reduction' as line_of_action,
-           'Intentional-homicide victims' as indicator, 'victims' as unit,
-           period, 'month' as period_grain, 'MX' as geography, cast(homicide as double) as value,
-           'SESNSP víctimas (fuero común)' as source
-    from victims
+    {%- for goal, line, indicator, unit, cte, column, grain, geography, source in series %}
+    select '{{ goal }}' as goal, '{{ line }}' as line_of_action, '{{ indicator }}' as indicator, '{{ unit }}' as unit,
+           {{ 'period' if grain == 'month' else month_start('year', '1') }} as period, '{{ grain }}' as period_grain,
+           '{{ geography }}' as geography, cast({{ column }} as double precision) as value, '{{ source }}' as source
+    from {{ cte }}
     union all
+    {%- endfor %}
+    {%- for goal, line, indicator, unit, cte, column, window, bounds, geography, source in event_series %}
+    select '{{ goal }}', '{{ line }}', '{{ indicator }}', '{{ unit }}', c.period, 'month', '{{ geography }}',
+           cast(coalesce(e.{{ column }}, 0) as double precision), '{{ source }}'
+    from calendar as c
+    cross join {{ window }} as w
+    left join {{ cte }} as e on e.period = c.period
+    where {{ 'c.period > w.first_period and c.period < w.last_period' if bounds == 'open' else 'c.period between w.first_period and w.last_period' }}
+    union all
+    {%- endfor %}
     select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Intentional-homicide victims per 100,000 inhabitants',
            'victims per 100,000 per year', {{ month_start('v.year', '1') }}, 'year', 'MX',
            v.homicide * 100000.0 / p.population, 'SESNSP víctimas; CONAPO population'
@@ -154,124 +197,12 @@ rows_ as (
     inner join population as p on p.year = v.year
     where v.months = 12
     union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (month of occurrence)',
-           'victims', period, 'month', 'MX', cast(homicides as double), 'INEGI death records (Gargiulo et al.)'
-    from inegi
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (year of registration)',
-           'victims', {{ month_start('year', '1') }}, 'year', 'MX', cast(homicides as double), 'INEGI death records (OLAP exports)'
-    from inegi_registration
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Intentional-homicide investigation files (sum of municipalities)',
-           'investigation files', period, 'month', 'MX', cast(files as double), 'SESNSP incidencia delictiva municipal (third-party aggregate)'
-    from idm_lethal
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Homicide victims in the preliminary daily report',
-           'victims', period, 'month', 'MX', cast(homicides as double), 'SSPC daily report (fuentes abiertas, PADeCI transcription)'
-    from sspc
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Femicide victims', 'victims', period, 'month', 'MX',
-           cast(femicide as double), 'SESNSP víctimas (fuero común)'
-    from victims
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Kidnapping victims', 'victims', period, 'month', 'MX',
-           cast(kidnapping as double), 'SESNSP víctimas (fuero común)'
-    from victims
-    union all
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Extortion victims', 'victims', period, 'month', 'MX',
-           cast(extortion as double), 'SESNSP víctimas (fuero común)'
-    from victims
-    union all
-    select '{{ g1 }}', 'Safe communities', 'Intentional-homicide victims aged 0–17', 'victims', period, 'month', 'MX',
-           cast(homicide_minors as double), 'SESNSP víctimas (fuero común)'
-    from victims
-    union all
-    select '{{ g1 }}', 'Public health', 'Synthetic-opioid (T40.4) overdose deaths, 12 months ending', 'deaths',
-           period, 'month', 'US', cast(deaths_12mo_ending as double), 'CDC VSRR provisional drug overdose death counts'
-    from vsrr
-    union all
-    select '{{ g1 }}', 'Public health', 'Drug-induced deaths', 'deaths', {{ month_start('year', '1') }}, 'year', 'US',
-           cast(deaths as double), 'CDC WONDER underlying cause of death'
-    from wonder
-
-    -- Goal II: Prevent transborder crime
-    union all
-    select '{{ g2 }}', 'Secure modes of travel and commerce', 'Fentanyl seized at the southwest border (ports and between ports)',
-           'pounds', period, 'month', 'US-MX border', fentanyl_lbs, 'CBP nationwide drug seizures (OFO + USBP)'
-    from cbp
-    union all
-    select '{{ g2 }}', 'Secure modes of travel and commerce', 'Fentanyl seizure events at the southwest border',
-           'events', period, 'month', 'US-MX border', cast(fentanyl_events as double), 'CBP nationwide drug seizures (OFO + USBP)'
-    from cbp
-    union all
-    select '{{ g2 }}', 'Secure modes of travel and commerce', 'Methamphetamine seized at the southwest border',
-           'pounds', period, 'month', 'US-MX border', meth_lbs, 'CBP nationwide drug seizures (OFO + USBP)'
-    from cbp
-    union all
-    select '{{ g2 }}', 'Secure modes of travel and commerce', 'Cocaine seized at the southwest border',
-           'pounds', period, 'month', 'US-MX border', cocaine_lbs, 'CBP nationwide drug seizures (OFO + USBP)'
-    from cbp
-    union all
-    select '{{ g2 }}', 'Reduce arms trafficking', 'Federal firearms-law investigations (LFAFE)', 'investigation files',
-           period, 'month', 'MX', cast(firearms as double), 'SESNSP incidencia delictiva del fuero federal'
-    from federal
-    union all
-    select '{{ g2 }}', 'Disrupt TCO supply chains', 'Federal narcotics investigations (contra la salud, CPF)', 'investigation files',
-           period, 'month', 'MX', cast(narcotics as double), 'SESNSP incidencia delictiva del fuero federal'
-    from federal
-    union all
-    select '{{ g2 }}', 'Human smuggling and trafficking', 'Federal migration-law investigations', 'investigation files',
-           period, 'month', 'MX', cast(migration as double), 'SESNSP incidencia delictiva del fuero federal'
-    from federal
-    union all
-    select '{{ g2 }}', 'Human smuggling and trafficking', 'Human-trafficking victims (trata de personas)', 'victims',
-           period, 'month', 'MX', cast(trafficking as double), 'SESNSP víctimas (fuero común)'
-    from victims
-    union all
-    select '{{ g2 }}', 'Human smuggling and trafficking', 'Migrants detained in INM migration stations', 'persons',
-           period, 'month', 'MX', cast(migrants as double), 'INM (via National Guard deployment republication)'
-    from migrants
-    union all
     -- an input rather than an outcome: the deployment whose effect the evaluations estimate
     select '{{ g1 }}', 'Safe communities', 'National Guard personnel assigned to the states (input)', 'personnel',
-           period, 'month', 'MX', cast(personnel as double),
+           period, 'month', 'MX', cast(personnel as double precision),
            case when flagged_cells > 0 then 'Guardia Nacional, request 2800100091921 (includes a flagged outlier)'
                 else 'Guardia Nacional, request 2800100091921' end
     from guardia
-
-    -- Goal III: Pursue criminal networks
-    union all
-    select '{{ g3 }}', 'Disrupt illicit financiers', 'New OFAC SDN designations under counter-narcotics programs', 'entries',
-           c.period, 'month', 'US', cast(coalesce(n.narcotics, 0) as double), 'OFAC SDN list (first seen in scrape history)'
-    from calendar as c
-    cross join sdn_window as w
-    left join sdn_new as n on n.period = c.period
-    where c.period > w.first_period and c.period < w.last_period
-    union all
-    select '{{ g3 }}', 'Disrupt illicit financiers', 'New OFAC SDN counter-narcotics designations with a Mexico nexus', 'entries',
-           c.period, 'month', 'US', cast(coalesce(n.narcotics_mexico, 0) as double), 'OFAC SDN list (first seen; remarks of 2024-05-03)'
-    from calendar as c
-    cross join sdn_window as w
-    left join sdn_new as n on n.period = c.period
-    where c.period > w.first_period and c.period < w.last_period
-    union all
-    select '{{ g3 }}', 'Capacity to investigate and prosecute', 'Federal organized-crime investigations (LFCDO)', 'investigation files',
-           period, 'month', 'MX', cast(organized_crime as double), 'SESNSP incidencia delictiva del fuero federal'
-    from federal
-    union all
-    select '{{ g3 }}', 'Capacity to investigate and prosecute', 'High-profile arrests announced by the Security Cabinet', 'detainees',
-           c.period, 'month', 'MX', cast(coalesce(a.arrests, 0) as double), 'Gabinete de Seguridad press conferences (third-party compilation)'
-    from calendar as c
-    cross join arrests_window as w
-    left join arrests as a on a.period = c.period
-    where c.period between w.first_period and w.last_period
-    union all
-    select '{{ g3 }}', 'Extraditions', 'Announced arrests with a U.S. extradition request', 'detainees',
-           c.period, 'month', 'MX', cast(coalesce(a.extradition_requests, 0) as double), 'Gabinete de Seguridad press conferences (third-party compilation)'
-    from calendar as c
-    cross join arrests_window as w
-    left join arrests as a on a.period = c.period
-    where c.period between w.first_period and w.last_period
 )
 
 select

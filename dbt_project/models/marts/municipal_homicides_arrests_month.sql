@@ -29,7 +29,7 @@ select
     f.period,
     cast(extract(year from f.period) as integer) as year,
     f.homicide_files,
-    cast(p.population as double) as population,
+    cast(p.population as double precision) as population,
     case when p.population > 0 then f.homicide_files * 100000.0 / p.population end as homicide_files_per_100k,
     -- an arrest after the last month of the panel cannot be studied: such municipalities count as not treated
     case when a.first_arrest_period <= w.last_period then a.first_arrest_period end as first_arrest_period,

@@ -8,6 +8,6 @@ select
     drug_indicator,
     cast(deaths_12mo_ending as integer) as deaths_12mo_ending,
     value_type,
-    cast(percent_complete as double) as percent_complete,
-    cast(percent_pending_investigation as double) as percent_pending_investigation
+    cast(percent_complete as double precision) as percent_complete,
+    cast(percent_pending_investigation as double precision) as percent_pending_investigation
 from {{ source('raw', 'cdc_vsrr_synthetic_opioid_deaths_state') }}

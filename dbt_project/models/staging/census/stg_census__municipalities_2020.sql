@@ -11,6 +11,6 @@ select
     cast(population_male_2020 as bigint) as population_male_2020,
     cast(population_female_2020 as bigint) as population_female_2020,
     metro_area,
-    cast(seat_longitude as double) as seat_longitude,
-    cast(seat_latitude as double) as seat_latitude
+    cast(seat_longitude as double precision) as seat_longitude,
+    cast(seat_latitude as double precision) as seat_latitude
 from {{ source('raw', 'census_municipal_catalogue_2020') }}

@@ -5,6 +5,6 @@ select
     cast(month as integer) as month,
     {{ month_start('year', 'month') }} as period,
     cast(homicides as integer) as homicides,
-    cast(pop_est as double) as pop_est,
+    cast(pop_est as double precision) as pop_est,
     'INEGI/Gargiulo' as source
 from {{ source('raw', 'gargiulo_homicides') }}

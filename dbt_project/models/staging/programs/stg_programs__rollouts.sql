@@ -5,6 +5,6 @@ select
     unit_code,
     cast(start_date as date) as start_date,
     cast(end_date as date) as end_date,
-    cast(intensity as double) as intensity,
+    cast(intensity as double precision) as intensity,
     source
 from {{ source('raw', 'program_rollouts') }}
