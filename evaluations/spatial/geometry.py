@@ -253,8 +253,10 @@ def remap_to_parent(
     ``state_codes``: rows whose accent-stripped name matches a post-2020 municipality in that state are
     mapped to the parent even when ``codes`` is missing.
     """
-    norm = normalise_cvegeo(codes)
-    out = norm.map(lambda c: parent_code(c) if isinstance(c, str) else c)
+    # Long panels repeat each code once per period: normalise and look up each distinct code once.
+    positions, distinct = pd.factorize(codes, use_na_sentinel=False)
+    parents = normalise_cvegeo(pd.Series(distinct)).map(lambda c: parent_code(c) if isinstance(c, str) else c)
+    out = pd.Series(parents.to_numpy()[positions], index=codes.index, name=codes.name)
     if names is not None:
         if state_codes is None:
             raise ValueError("names need state_codes to be unambiguous")

@@ -61,6 +61,7 @@ import pandas as pd
 import shapely
 from libpysal import weights as lpw
 
+from ..did.twfe import demean_in_one_sweep
 from .geometry import to_projected
 from .hotspots import build_weights
 
@@ -272,9 +273,10 @@ def _fit(df: pd.DataFrame, outcome: str, regressors: list[str], clusters: pd.Ser
 
     mod = PanelOLS(df[outcome], df[regressors], entity_effects=True, time_effects=True,
                    weights=weights, drop_absorbed=True, check_rank=True)
+    options = {"low_memory": True} if demean_in_one_sweep(df.index, weighted=weights is not None) else {}
     if clusters is None:
-        return mod.fit(cov_type="clustered", cluster_entity=True)
-    return mod.fit(cov_type="clustered", clusters=clusters.to_frame("cluster"))
+        return mod.fit(cov_type="clustered", cluster_entity=True, **options)
+    return mod.fit(cov_type="clustered", clusters=clusters.to_frame("cluster"), **options)
 
 
 def _table(res, terms: Sequence[str], level: float) -> pd.DataFrame:
