@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import landing
@@ -75,10 +76,19 @@ def parse_files(spec: SourceSpec, data_dir: Path, files: tuple[str, ...] | None 
             raise SourceFormatError(path, "a file that does not change while it is being loaded (it changed; run again)")
         if frame.empty:
             raise SourceFormatError(path, "at least one data row (the file has none)")
-        frame.insert(len(frame.columns), "source_file", stored.name)
         frames.append(frame)
         landed.append(LandingFile(stored.name, stored.size_bytes, stored.sha256, len(frame), str(stored.path)))
-    return pd.concat(frames, ignore_index=True), tuple(landed)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["source_file"] = _file_of_each_row(landed)
+    return frame, tuple(landed)
+
+
+def _file_of_each_row(landed: list[LandingFile]) -> pd.Categorical:
+    """The `source_file` column: each file's name repeated over its rows (as a categorical: one string per
+    file instead of one per row)."""
+    names = pd.Index(pd.unique(pd.Series([f.file for f in landed])))
+    codes = np.repeat(names.get_indexer([f.file for f in landed]), [f.rows for f in landed])
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def published_header(source: str) -> dict | None:
@@ -107,7 +117,7 @@ def write_raw_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec, frame: pd.
     con.execute("begin transaction")
     try:
         con.register("incoming", frame)
-        con.execute(f'create or replace table raw."{spec.name}" as select * from incoming')
+        con.execute(f'create or replace table raw."{spec.name}" as select {_as_stored(frame)} from incoming')
         con.unregister("incoming")
         con.execute("delete from raw._landing_files where table_name = ?", [spec.name])
         con.execute("delete from raw._load_errors where table_name = ?", [spec.name])
@@ -120,6 +130,13 @@ def write_raw_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec, frame: pd.
         con.execute("rollback")
         raise
     return LoadReport(spec.name, len(frame), files)
+
+
+def _as_stored(frame: pd.DataFrame) -> str:
+    """The select list that stores `frame` as it is: parsers keep repetitive text columns as pandas
+    categoricals (fast to check and to hand to DuckDB, which reads them as ENUM); they are stored as text."""
+    return ", ".join(f'cast("{c}" as varchar) as "{c}"' if isinstance(frame[c].dtype, pd.CategoricalDtype) else f'"{c}"'
+                     for c in frame.columns)
 
 
 def record_load_error(con: duckdb.DuckDBPyConnection, spec: SourceSpec, error: SourceFormatError) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import SourceFormatError, SourceSpec, read_text_csv, refuse_first, require_columns
 
 FAMILY = "cdc"
 VSRR = "cdc/cdc_vsrr_overdose_synthetic_opioids_state_2015_2025"
@@ -25,22 +25,8 @@ T404 = "Synthetic opioids, excl. methadone (T40.4)"
 VALUE_TYPES = ("data_value", "predicted_value", "missing")
 
 
-def _fail(path: Path, df: pd.DataFrame, mask: pd.Series, column: str, expected: str):
-    i = int(mask.to_numpy().nonzero()[0][0])
-    raise SourceFormatError(path, f"{expected}, found {df[column].iloc[i]!r}", i + 2, column)
-
-
-def _read(path: Path, **kw) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, **kw)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a CSV file: {exc}") from None
-
-
 def _month_start(df: pd.DataFrame, path: Path, column: str) -> pd.Series:
-    ok = df[column].str.fullmatch(r"\d{4}-\d{2}-01")
-    if not ok.all():
-        _fail(path, df, ~ok, column, "expected a month date YYYY-MM-01")
+    refuse_first(path, ~df[column].str.fullmatch(r"\d{4}-\d{2}-01"), column, "expected a month date YYYY-MM-01", df[column])
     return df[column]
 
 
@@ -52,29 +38,27 @@ def _deaths(df: pd.DataFrame, path: Path, column: str, allow_empty: pd.Series | 
         bad |= empty & ~allow_empty
     else:
         bad |= empty
-    if bad.any():
-        _fail(path, df, bad, column, "expected a non-negative whole number of deaths")
+    refuse_first(path, bad, column, "expected a non-negative whole number of deaths", df[column])
     return num.round().astype("Int64")
 
 
 def parse_vsrr_state(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = _read(path, encoding="utf-8")
+    df = read_text_csv(path, "expected a CSV file", encoding="utf-8")
     require_columns(df, ["state_abbr", "state_name", "variable", "date", "year", "month_num", "rolling_12mo_count",
                          "source_value_type", "period", "percent_complete", "percent_pending_investigation"], path)
-    if not df["period"].eq("12 month-ending").all():
-        _fail(path, df, ~df["period"].eq("12 month-ending"), "period", "expected '12 month-ending' counts only")
-    if not df["variable"].eq(T404).all():
-        _fail(path, df, ~df["variable"].eq(T404), "variable", f"expected {T404!r}")
-    if not df["source_value_type"].isin(VALUE_TYPES).all():
-        _fail(path, df, ~df["source_value_type"].isin(VALUE_TYPES), "source_value_type", f"expected one of {VALUE_TYPES}")
-    if not df["state_abbr"].str.fullmatch(r"[A-Z]{2}").all():
-        _fail(path, df, ~df["state_abbr"].str.fullmatch(r"[A-Z]{2}"), "state_abbr", "expected a 2-letter state code")
+    for column, good, expected in (
+        ("period", df["period"].eq("12 month-ending"), "expected '12 month-ending' counts only"),
+        ("variable", df["variable"].eq(T404), f"expected {T404!r}"),
+        ("source_value_type", df["source_value_type"].isin(VALUE_TYPES), f"expected one of {VALUE_TYPES}"),
+        ("state_abbr", df["state_abbr"].str.fullmatch(r"[A-Z]{2}"), "expected a 2-letter state code"),
+    ):
+        refuse_first(path, ~good, column, expected, df[column])
     date = _month_start(df, path, "date")
-    deaths = _deaths(df, path, "rolling_12mo_count", allow_empty=df["source_value_type"].eq("missing"))
-    if deaths[df["source_value_type"].eq("missing")].notna().any():
-        _fail(path, df, df["source_value_type"].eq("missing") & deaths.notna(), "rolling_12mo_count",
-              "expected an empty value where source_value_type is 'missing'")
+    missing = df["source_value_type"].eq("missing")
+    deaths = _deaths(df, path, "rolling_12mo_count", allow_empty=missing)
+    refuse_first(path, missing & deaths.notna(), "rolling_12mo_count",
+                 "expected an empty value where source_value_type is 'missing'", df["rolling_12mo_count"])
     out = pd.DataFrame({
         "state_abbr": df["state_abbr"], "state_name": df["state_name"], "period_end_month": date,
         "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
@@ -90,11 +74,10 @@ def parse_vsrr_state(path: Path) -> pd.DataFrame:
 
 def parse_vsrr_national(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = _read(path, encoding="utf-8")
+    df = read_text_csv(path, "expected a CSV file", encoding="utf-8")
     require_columns(df, ["variable", "date", "count"], path)
-    if not df["variable"].eq("Synthetic opioid overdose deaths").all():
-        _fail(path, df, ~df["variable"].eq("Synthetic opioid overdose deaths"), "variable",
-              "expected 'Synthetic opioid overdose deaths'")
+    refuse_first(path, ~df["variable"].eq("Synthetic opioid overdose deaths"), "variable",
+                 "expected 'Synthetic opioid overdose deaths'", df["variable"])
     date = _month_start(df, path, "date")
     return pd.DataFrame({
         "period_end_month": date, "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
@@ -110,19 +93,16 @@ WONDER_COLUMNS = ["State", "Year", "Deaths", "Population", "Crude Rate", "Crude 
 def parse_wonder(path: Path) -> pd.DataFrame:
     path = Path(path)
     raw = path.read_bytes()
-    if b"\r" in raw and b"\n" not in raw:
-        pass  # CR-only line endings, as published; pandas reads them with lineterminator
-    df = _read(path, encoding="utf-8-sig", lineterminator="\r" if b"\n" not in raw else None)
+    # CR-only line endings, as published: pandas reads them with lineterminator="\r"
+    df = read_text_csv(path, "expected a CSV file", encoding="utf-8-sig", lineterminator="\r" if b"\n" not in raw else None)
     require_columns(df, WONDER_COLUMNS, path)
     deaths = _deaths(df, path, "Deaths").astype("int64")
     population = _deaths(df, path, "Population").astype("int64")
     unreliable = df["Crude Rate"].str.strip().eq("Unreliable")
     rate = pd.to_numeric(df["Crude Rate"], errors="coerce")
-    if (rate.isna() & ~unreliable).any():
-        _fail(path, df, rate.isna() & ~unreliable, "Crude Rate", "expected a rate or 'Unreliable'")
+    refuse_first(path, rate.isna() & ~unreliable, "Crude Rate", "expected a rate or 'Unreliable'", df["Crude Rate"])
     year = pd.to_numeric(df["Year"], errors="coerce")
-    if year.isna().any():
-        _fail(path, df, year.isna(), "Year", "expected a year")
+    refuse_first(path, year.isna(), "Year", "expected a year", df["Year"])
     return pd.DataFrame({
         "state_name": df["State"].str.strip(), "year": year.astype("int64"), "deaths": deaths,
         "population": population, "crude_rate_per_100k": rate, "crude_rate_reliable": ~unreliable,

@@ -15,12 +15,14 @@ Cabinet arrests): `normalise_name`, `load_catalogue`, `match_municipalities`.
 from __future__ import annotations
 
 import unicodedata
+import weakref
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns, to_count
+from .base import SourceFormatError, SourceSpec, first_row, read_text_csv, refuse_first, require_columns, to_count
 from .inegi import read_olap
 
 FAMILY = "census"
@@ -31,6 +33,7 @@ STATE_FILE = f"{FOLDER}/df_mxstate_2020.csv"
 
 
 # ---------------------------------------------------------------- name matching
+@lru_cache(maxsize=1 << 16, typed=True)  # names repeat across files and rows
 def normalise_name(text: object) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces: 'Cosío ' -> 'cosio'."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
@@ -113,6 +116,45 @@ def state_code_lookup(catalogue: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
+@dataclass(frozen=True)
+class _NameIndex:
+    """The catalogue's lookups used by `match_municipalities` (keys are normalised names)."""
+
+    states: dict[str, str]                       # state name -> cve_ent
+    by_name: dict[tuple[str, str], str]          # (cve_ent, municipality) -> cvegeo
+    ambiguous: set[tuple[str, str]]              # names that occur twice within a state
+    by_squeezed: dict[tuple[str, str], str]      # (cve_ent, municipality without spaces) -> cvegeo, if unique
+    aliases: dict[tuple[str, str], str]          # MUNICIPALITY_ALIASES resolved to cvegeo
+
+
+_NAME_INDEXES: dict[int, tuple[weakref.ref, _NameIndex]] = {}
+
+
+def _name_index(catalogue: pd.DataFrame) -> _NameIndex:
+    """The lookups of a catalogue, built once per catalogue object (`load_catalogue` hands out one shared
+    frame per data folder; the SSPC source alone matches 27 files against it)."""
+    identity = id(catalogue)
+    cached = _NAME_INDEXES.get(identity)
+    if cached is not None and cached[0]() is catalogue:
+        return cached[1]
+    by_name = {(r.cve_ent, r.municipality_key): r.cvegeo for r in catalogue.itertuples()}
+    dup = catalogue.groupby(["cve_ent", "municipality_key"]).size()
+    squeezed = catalogue.assign(k=catalogue["municipality_key"].str.replace(" ", "", regex=False))
+    counts = squeezed.groupby(["cve_ent", "k"])["cvegeo"].transform("size")
+    aliases = {}
+    for (ent, key), target in MUNICIPALITY_ALIASES.items():
+        code = by_name.get((ent, normalise_name(target)))
+        if code is None:
+            raise ValueError(f"alias target {target!r} (state {ent}) is not in the 2020 municipal catalogue")
+        aliases[(ent, key)] = code
+    index = _NameIndex(
+        states=state_code_lookup(catalogue), by_name=by_name, ambiguous=set(dup[dup > 1].index),
+        by_squeezed={(r.cve_ent, r.k): r.cvegeo for r in squeezed[counts == 1].itertuples()}, aliases=aliases,
+    )
+    _NAME_INDEXES[identity] = (weakref.ref(catalogue, lambda _: _NAME_INDEXES.pop(identity, None)), index)
+    return index
+
+
 def match_municipalities(frame: pd.DataFrame, state_col: str, municipality_col: str,
                          catalogue: pd.DataFrame) -> pd.DataFrame:
     """Add cve_ent, cvegeo and match_status to `frame` by matching names within state.
@@ -125,20 +167,9 @@ def match_municipalities(frame: pd.DataFrame, state_col: str, municipality_col: 
     Oaxaca district splits, municipalities created after 2020, misspellings) or
     'unmatched_state'. Unmatched rows are kept with cvegeo empty.
     """
-    states = state_code_lookup(catalogue)
-    by_name = {(r.cve_ent, r.municipality_key): r.cvegeo for r in catalogue.itertuples()}
-    # names that occur twice within a state cannot be matched by name alone
-    dup = catalogue.groupby(["cve_ent", "municipality_key"]).size()
-    ambiguous = set(dup[dup > 1].index)
-    squeezed = catalogue.assign(k=catalogue["municipality_key"].str.replace(" ", "", regex=False))
-    counts = squeezed.groupby(["cve_ent", "k"])["cvegeo"].transform("size")
-    by_squeezed = {(r.cve_ent, r.k): r.cvegeo for r in squeezed[counts == 1].itertuples()}
-    aliases = {}
-    for (ent, key), target in MUNICIPALITY_ALIASES.items():
-        code = by_name.get((ent, normalise_name(target)))
-        if code is None:
-            raise ValueError(f"alias target {target!r} (state {ent}) is not in the 2020 municipal catalogue")
-        aliases[(ent, key)] = code
+    index = _name_index(catalogue)
+    states, by_name, ambiguous = index.states, index.by_name, index.ambiguous
+    by_squeezed, aliases = index.by_squeezed, index.aliases
     pairs = frame[[state_col, municipality_col]].drop_duplicates()
     result = {}
     for s_name, m_name in pairs.itertuples(index=False):
@@ -186,7 +217,7 @@ def parse_census(path: Path) -> pd.DataFrame:
         "population_female": det["Mujeres"].astype("int64"),
     })
     if out["cvegeo"].duplicated().any():
-        i = int(out["cvegeo"].duplicated().to_numpy().nonzero()[0][0])
+        i = first_row(out["cvegeo"].duplicated())
         raise SourceFormatError(path, f"municipality {out['cvegeo'].iloc[i]} listed twice", int(det["line"].iloc[i]))
     return out
 
@@ -198,16 +229,11 @@ CATALOGUE_COLUMNS = ["state_code", "municipio_code", "region", "state_name", "st
 
 def parse_municipal_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
     require_columns(df, CATALOGUE_COLUMNS, path)
     for col, width in (("state_code", 2), ("municipio_code", 3), ("region", 5)):
-        bad = ~df[col].str.fullmatch(rf"\d{{{width}}}")
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise SourceFormatError(path, f"expected a {width}-digit code with leading zeros, found {df[col].iloc[i]!r}", i + 2, col)
+        refuse_first(path, ~df[col].str.fullmatch(rf"\d{{{width}}}"), col,
+                     f"expected a {width}-digit code with leading zeros", df[col])
     if not (df["state_code"] + df["municipio_code"] == df["region"]).all():
         raise SourceFormatError(path, "expected region = state_code + municipio_code", None, "region")
     out = pd.DataFrame({
@@ -228,10 +254,7 @@ def parse_municipal_catalogue(path: Path) -> pd.DataFrame:
 
 def parse_state_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
     require_columns(df, ["region", "state_name", "state_name_official", "state_abbr", "state_abbr_official",
                          "year", "pop", "pop_male", "pop_female"], path)
     if not df["region"].str.fullmatch(r"\d{2}").all():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import SourceFormatError, SourceSpec, read_text_csv, refuse_first, require_columns
 from .census import find_data_root, load_catalogue, match_municipalities, normalise_name
 
 FAMILY = "enforcement"
@@ -39,14 +39,9 @@ def _iso_date(df: pd.DataFrame, path: Path, column: str, required: bool) -> pd.S
     """ISO dates; a range 'YYYY-MM-DD a YYYY-MM-DD' (one row) gives its first day."""
     text = df[column].str.strip().str.replace(r"^(\d{4}-\d{2}-\d{2}) a \d{4}-\d{2}-\d{2}$", r"\1", regex=True)
     ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | (not required and text.eq(""))
-    if not ok.all():
-        i = int((~ok).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a date YYYY-MM-DD, found {text.iloc[i]!r}", None, column)
+    refuse_first(path, ~ok, column, "expected a date YYYY-MM-DD", text, first_line=None)
     parsed = pd.to_datetime(text.replace("", None), format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna() & text.ne("")
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a valid calendar date, found {text.iloc[i]!r}", None, column)
+    refuse_first(path, parsed.isna() & text.ne(""), column, "expected a valid calendar date", text, first_line=None)
     return text.replace("", None)
 
 
@@ -79,16 +74,11 @@ def _match_free_text_places(frame: pd.DataFrame, catalogue: pd.DataFrame) -> pd.
 
 def parse_arrests(path: Path) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV with quoted multi-line fields: {exc}") from None
+    df = read_text_csv(path, "expected a UTF-8 CSV with quoted multi-line fields", encoding="utf-8")
     require_columns(df, GAB_COLUMNS, path)
     ext = df["US_request_extradition"].str.strip()
-    bad = ~ext.isin(list(EXTRADITION))
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected Sí / No / blank, found {ext.iloc[i]!r}", None, "US_request_extradition")
+    refuse_first(path, ~ext.isin(list(EXTRADITION)), "US_request_extradition", "expected Sí / No / blank", ext,
+                 first_line=None)
     age = pd.to_numeric(df["detainee_age"].str.extract(r"^\s*(\d{1,3})(?:\.0)?\s*(?:años)?\s*$")[0], errors="coerce")
     out = pd.DataFrame({
         "arrest_id": range(1, len(df) + 1),
@@ -139,24 +129,15 @@ def _sdn_type(t: pd.Series) -> pd.Series:
 
 def parse_first_last_seen(path: Path) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
     require_columns(df, FLS_COLUMNS, path)
     ent = pd.to_numeric(df["ent_num"], errors="coerce")
-    if ent.isna().any():
-        i = int(ent.isna().to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected an integer ent_num, found {df['ent_num'].iloc[i]!r}", i + 2, "ent_num")
+    refuse_first(path, ent.isna(), "ent_num", "expected an integer ent_num", df["ent_num"])
     first = pd.to_datetime(df["first_seen_snapshot_utc"], utc=True, errors="coerce", format="ISO8601")
     last = pd.to_datetime(df["last_seen_snapshot_utc"], utc=True, errors="coerce", format="ISO8601")
     for col, parsed in (("first_seen_snapshot_utc", first), ("last_seen_snapshot_utc", last)):
-        if parsed.isna().any():
-            i = int(parsed.isna().to_numpy().nonzero()[0][0])
-            raise SourceFormatError(path, f"expected an ISO timestamp, found {df[col].iloc[i]!r}", i + 2, col)
-    if (last < first).any():
-        i = int((last < first).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "last_seen is before first_seen", i + 2, "last_seen_snapshot_utc")
+        refuse_first(path, parsed.isna(), col, "expected an ISO timestamp", df[col])
+    refuse_first(path, last < first, "last_seen_snapshot_utc", "last_seen is before first_seen")
     for col in ("present_in_first_snapshot", "present_in_last_snapshot"):
         if not df[col].isin(["True", "False"]).all():
             raise SourceFormatError(path, "expected True/False", None, col)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns, to_count
+from .base import SourceFormatError, SourceSpec, first_row, per_distinct, refuse_first, require_columns
 from .census import find_data_root, load_catalogue, match_municipalities
 
 FAMILY = "sesnsp"
@@ -47,10 +47,10 @@ def _read_csv(path: Path, encoding: str, **kw) -> pd.DataFrame:
 
 def _whole(values: pd.Series, path: Path, column: str, lines: pd.Series) -> pd.Series:
     """Counts written as '3' or '3.0' -> int64; anything fractional, negative or text is an error."""
-    num = pd.to_numeric(values, errors="coerce")
+    num = per_distinct(values, lambda v: pd.to_numeric(v, errors="coerce"))
     bad = num.isna() | (num < 0) | (num != num.round())
     if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
+        i = first_row(bad)
         raise SourceFormatError(path, f"expected a non-negative whole count, found {values.iloc[i]!r}",
                                 int(lines.iloc[i]), column)
     return num.astype("int64")
@@ -65,7 +65,7 @@ def _wide_months_to_long(df: pd.DataFrame, path: Path, id_cols: list[str], month
     long["month"] = long["_month"].map({c: i + 1 for i, c in enumerate(month_cols)}).astype("int64")
     long["year"] = pd.to_numeric(long[year_col], errors="coerce")
     if long["year"].isna().any():
-        i = int(long["year"].isna().to_numpy().nonzero()[0][0])
+        i = first_row(long["year"].isna())
         raise SourceFormatError(path, f"expected a year, found {long[year_col].iloc[i]!r}", int(long["_line"].iloc[i]), year_col)
     long["year"] = long["year"].astype("int64")
     empty = long["_value"].str.strip() == ""
@@ -75,7 +75,7 @@ def _wide_months_to_long(df: pd.DataFrame, path: Path, id_cols: list[str], month
         last = int((filled["year"] * 100 + filled["month"]).max())
         bad = empty & ((long["year"] * 100 + long["month"]) <= last)
         if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
+            i = first_row(bad)
             raise SourceFormatError(path, "expected a count (empty cells are allowed only for months after the "
                                           f"last published month {last // 100}-{last % 100:02d})",
                                     int(long["_line"].iloc[i]), str(long["_month"].iloc[i]))
@@ -94,15 +94,11 @@ def parse_idm_municipal(path: Path) -> pd.DataFrame:
     df = _read_csv(path, "utf-8")
     require_columns(df, GTO_COLUMNS, path)
     code = df["Cve. Municipio"].str.strip()
-    if not code.str.fullmatch(r"\d{4,5}").all():
-        i = int((~code.str.fullmatch(r"\d{4,5}")).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected an INEGI municipal code, found {code.iloc[i]!r}", i + 2, "Cve. Municipio")
+    refuse_first(path, ~code.str.fullmatch(r"\d{4,5}"), "Cve. Municipio", "expected an INEGI municipal code", code)
     df["cvegeo"] = code.str.zfill(5)
     df["cve_ent"] = df["Clave_Ent"].str.strip().str.zfill(2)
-    mismatch = df["cvegeo"].str[:2] != df["cve_ent"]
-    if mismatch.any():
-        i = int(mismatch.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "municipal code does not start with the state code", i + 2, "Cve. Municipio")
+    refuse_first(path, df["cvegeo"].str[:2] != df["cve_ent"], "Cve. Municipio",
+                 "municipal code does not start with the state code")
     long = _wide_months_to_long(df, path, ["Año", "cve_ent", "cvegeo", "Municipio", "Bien jurídico afectado",
                                            "Tipo de delito", "Subtipo de delito", "Modalidad"],
                                 list(MONTHS_ES), "Año", "crimes")
@@ -124,9 +120,7 @@ SUBTYPES = {"Feminicidio": "femicide", "Homicidio culposo": "homicide_negligent"
 
 def _month_from_name(df: pd.DataFrame, path: Path, col: str) -> pd.Series:
     month = df[col].str.strip().str.capitalize().map(MONTH_NUMBER)
-    if month.isna().any():
-        i = int(month.isna().to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a Spanish month name, found {df[col].iloc[i]!r}", i + 2, col)
+    refuse_first(path, month.isna(), col, "expected a Spanish month name", df[col])
     return month.astype("int64")
 
 
@@ -144,21 +138,17 @@ def parse_lethal_violence_municipal(path: Path) -> pd.DataFrame:
     for src, dst in SUBTYPES.items():
         out[dst] = _whole(df[src], path, src, lines)
     total = _whole(df["Total"], path, "Total", lines)
-    diff = total != out[list(SUBTYPES.values())].sum(axis=1)
-    if diff.any():
-        i = int(diff.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "expected Total = Feminicidio + Homicidio culposo + Homicidio doloso + Otros",
-                                i + 2, "Total")
+    refuse_first(path, total != out[list(SUBTYPES.values())].sum(axis=1), "Total",
+                 "expected Total = Feminicidio + Homicidio culposo + Homicidio doloso + Otros")
     out["total"] = total
     catalogue = load_catalogue(find_data_root(path))
     out = match_municipalities(out, "state_name", "municipality_name", catalogue)
-    if out["match_status"].eq("unmatched_state").any():
-        i = int(out["match_status"].eq("unmatched_state").to_numpy().nonzero()[0][0])
+    unknown = out["match_status"].eq("unmatched_state")
+    if unknown.any():
+        i = first_row(unknown)
         raise SourceFormatError(path, f"unknown state name {out['state_name'].iloc[i]!r}", i + 2, "Entidad")
-    dup = out.duplicated(["year", "month", "state_name", "municipality_name"])
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "municipality-month listed twice", i + 2, "Municipio")
+    refuse_first(path, out.duplicated(["year", "month", "state_name", "municipality_name"]), "Municipio",
+                 "municipality-month listed twice")
     cols = ["year", "month", "cve_ent", "state_name", "municipality_name", "cvegeo", "match_status",
             *SUBTYPES.values(), "total"]
     return out[cols]
@@ -186,7 +176,7 @@ def parse_lethal_violence_state(path: Path) -> pd.DataFrame:
     states = state_code_lookup(catalogue)
     out["cve_ent"] = out["state_name"].map(lambda s: states.get(normalise_name(s)))
     if out["cve_ent"].isna().any():
-        i = int(out["cve_ent"].isna().to_numpy().nonzero()[0][0])
+        i = first_row(out["cve_ent"].isna())
         raise SourceFormatError(path, f"unknown state name {out['state_name'].iloc[i]!r}", i + 2, "Estado")
     return out[["year", "month", "cve_ent", "state_name", *SUBTYPES.values(), "total", "total_equals_subtypes"]]
 
@@ -204,25 +194,26 @@ def parse_victims(path: Path) -> pd.DataFrame:
     if path.suffix != ".bz2":
         raise SourceFormatError(path, "expected the bzip2-compressed file as published (.csv.bz2)")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression="bz2")
+        # 927,360 rows but at most a few hundred distinct values per column: read as categories, so each
+        # check below runs once per distinct value (base.per_distinct) and DuckDB stores them quickly.
+        df = pd.read_csv(path, dtype="category", keep_default_na=False, encoding="utf-8", compression="bz2")
     except (OSError, EOFError) as exc:
         raise SourceFormatError(path, f"expected a bzip2 stream: {exc}") from None
     require_columns(df, VICT_COLUMNS, path)
     lines = pd.Series(range(2, len(df) + 2), index=df.index)
-    if not df["cve_ent"].str.fullmatch(r"\d{2}").all():
-        i = int((~df["cve_ent"].str.fullmatch(r"\d{2}")).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a 2-digit state code, found {df['cve_ent'].iloc[i]!r}", i + 2, "cve_ent")
+    state_code = per_distinct(df["cve_ent"], lambda v: v.str.fullmatch(r"\d{2}")).astype(bool)
+    refuse_first(path, ~state_code, "cve_ent", "expected a 2-digit state code", df["cve_ent"])
     for col, allowed in (("genero", SEXES), ("rango_de_edad", AGE_GROUPS)):
-        bad = ~df[col].isin(list(allowed))
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise SourceFormatError(path, f"expected one of {list(allowed)}, found {df[col].iloc[i]!r}", i + 2, col)
+        refuse_first(path, ~df[col].isin(list(allowed)), col, f"expected one of {list(allowed)}", df[col])
     year = _whole(df["n_year"], path, "n_year", lines)
     month = _whole(df["n_month"], path, "n_month", lines)
-    stamp = year.astype(str) + "-" + month.astype(str).str.zfill(2) + "-15"
-    if (stamp != df["date_year_month"]).any():
-        i = int((stamp != df["date_year_month"]).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "date_year_month disagrees with n_year/n_month", i + 2, "date_year_month")
+    # date_year_month must read <year>-<month, 2 digits>-15; checked once per distinct (year, month, date)
+    # (the first row of a failing combination is the first failing row).
+    dates = pd.DataFrame({"year": year, "month": month, "date": df["date_year_month"].astype(object)}).drop_duplicates()
+    stamp = dates["year"].astype(str) + "-" + dates["month"].astype(str).str.zfill(2) + "-15"
+    disagree = dates.index[stamp != dates["date"]]
+    if len(disagree):
+        raise SourceFormatError(path, "date_year_month disagrees with n_year/n_month", int(disagree.min()) + 2, "date_year_month")
     return pd.DataFrame({
         "year": year, "month": month, "cve_ent": df["cve_ent"], "state_name": df["nombre_estado"],
         "legal_good": df["bien_juridico_afectado"], "crime_type": df["tipo_de_delito"],
@@ -258,10 +249,7 @@ def parse_ideff(path: Path) -> pd.DataFrame:
     require_columns(df, IDEFF_COLUMNS, path)
     code = df["INEGI"].str.strip()
     abroad = df["ENTIDAD"].str.strip() == "EXTRANJERO"
-    bad = ~abroad & ~code.str.fullmatch(r"\d{1,2}")
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a state code 1–32, found {code.iloc[i]!r}", i + 2, "INEGI")
+    refuse_first(path, ~abroad & ~code.str.fullmatch(r"\d{1,2}"), "INEGI", "expected a state code 1–32", code)
     df["cve_ent"] = code.where(abroad | (code == ""), code.str.zfill(2)).replace("", None)
     long = _wide_months_to_long(df, path, ["AÑO", "cve_ent", "ENTIDAD", "LEY", "CONCEPTO", "TIPO"],
                                 IDEFF_MONTHS, "AÑO", "crimes")
