@@ -302,6 +302,14 @@ def _footer(source: str, date: str, n_missing: int, scheme: str | None) -> str:
     return " · ".join(parts)
 
 
+class _RenderOnSave(FigureCanvasAgg):
+    """Agg canvas that renders only in savefig: geopandas' plot() requests a redraw after each layer, which
+    on Agg is a full render of every polygon drawn so far (two wasted renders per map)."""
+
+    def draw_idle(self, *args, **kwargs):
+        pass
+
+
 def _draw_png(
     gdf: gpd.GeoDataFrame,
     colours: list[str],
@@ -319,7 +327,7 @@ def _draw_png(
     highlight: gpd.GeoDataFrame | None = None,
 ) -> None:
     fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
+    _RenderOnSave(fig)
     ax = fig.add_axes((0.01, 0.07, 0.98, 0.84))
     proj = to_projected(gdf, PROJECTED_CRS)
     proj.plot(ax=ax, color=colours, edgecolor="white", linewidth=linewidth)
@@ -388,8 +396,29 @@ _GEO_ASSET_SEED = (
 )
 
 
+# FeatureCollections already built, by a digest of their inputs (geometry, ids, CRS, tolerance): the hot-spot
+# asset draws three maps of the same polygons. Keyed on the content, an entry cannot go stale; the few
+# most recent are kept. The dicts are shared, so callers only read them.
+_WEB_GEOJSON: dict[str, dict] = {}
+_WEB_GEOJSON_KEEP = 2
+
+
 def _geojson_for_web(gdf: gpd.GeoDataFrame, id_col: str, tolerance_m: float) -> dict:
     """FeatureCollection (WGS84, 4 decimals ≈ 10 m) with ``properties.id``; simplified in metres first."""
+    digest = hashlib.sha256()
+    for part in (str(gdf.crs), repr(float(tolerance_m)), "\n".join(gdf[id_col].astype(str))):
+        digest.update(part.encode() + b"\0")
+    for wkb in shapely.to_wkb(gdf.geometry.values):
+        digest.update(wkb)
+    key = digest.hexdigest()
+    if key not in _WEB_GEOJSON:
+        while len(_WEB_GEOJSON) >= _WEB_GEOJSON_KEEP:
+            del _WEB_GEOJSON[next(iter(_WEB_GEOJSON))]
+        _WEB_GEOJSON[key] = _build_geojson_for_web(gdf, id_col, tolerance_m)
+    return _WEB_GEOJSON[key]
+
+
+def _build_geojson_for_web(gdf: gpd.GeoDataFrame, id_col: str, tolerance_m: float) -> dict:
     proj = to_projected(gdf[[id_col, gdf.geometry.name]], PROJECTED_CRS)
     geoms = proj.geometry.values
     if tolerance_m > 0:
