@@ -88,6 +88,7 @@ def exposure_rings(
     order: int = 1,
     bands_km: Sequence[float] = (25.0,),
     w: lpw.W | None = None,
+    dist_to_treated_km: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Classify every unit of ``gdf`` relative to the set ``treated`` (ids from ``id_col``).
 
@@ -99,6 +100,7 @@ def exposure_rings(
     for r ≤ ``order`` (queen contiguity, islands attached to their nearest polygon; or pass ``w`` built on
     the same rows, binary or row-standardised).  ``"distance"``: ring r = untreated units whose distance
     to the nearest treated polygon lies in (bands_km[r-1], bands_km[r]] with bands_km[-1] ≡ 0 lower edge.
+    ``dist_to_treated_km``: those distances if already known (rows of ``gdf``), else they are computed.
     """
     ids = gdf[id_col].astype(str).to_numpy()
     treated = {str(t) for t in treated}
@@ -112,13 +114,10 @@ def exposure_rings(
     nbrs = [np.asarray(w.neighbors[k], dtype=int) for k in range(n)] if _positional(w, n) else _positional_neighbours(w)
     n_t_nb = np.array([int(is_t[nb].sum()) if len(nb) else 0 for nb in nbrs])
 
-    proj = to_projected(gdf).geometry.values
-    dist = np.full(n, np.inf)
-    if is_t.any():
-        tree = shapely.STRtree(proj[is_t])
-        i_src, i_t = tree.query_nearest(proj, return_distance=False, all_matches=False)
-        tgeom = proj[is_t][i_t]
-        dist[i_src] = shapely.distance(proj[i_src], tgeom) / 1000.0
+    if dist_to_treated_km is None:
+        dist = _distance_to_nearest_km(to_projected(gdf).geometry.values, is_t)
+    else:
+        dist = np.asarray(dist_to_treated_km, dtype=float).copy()
     dist[is_t] = 0.0
 
     ring = np.array(["far"] * n, dtype=object)
@@ -147,6 +146,16 @@ def exposure_rings(
     return pd.DataFrame(
         {id_col: ids, "ring": ring, "dist_to_treated_km": dist, "n_treated_neighbours": n_t_nb}, index=gdf.index
     )
+
+
+def _distance_to_nearest_km(proj: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Distance (km) from each projected polygon to the nearest polygon flagged in ``targets`` (inf if none)."""
+    dist = np.full(len(proj), np.inf)
+    if targets.any():
+        tree = shapely.STRtree(proj[targets])
+        i_src, i_t = tree.query_nearest(proj, return_distance=False, all_matches=False)
+        dist[i_src] = shapely.distance(proj[i_src], proj[targets][i_t]) / 1000.0
+    return dist
 
 
 def _positional(w: lpw.W, n: int) -> bool:
@@ -196,32 +205,29 @@ def build_exposure_panel(
     spill_cols = [f"spill_{r}" for r in _ring_labels(n_rings)]
 
     adoption = sorted(set(ft.values))
-    # Rings depend only on which cohorts have adopted by t: compute them once per adoption state.
-    cache: dict = {}
-    parts = []
-    for t, sub in df.groupby(time_col, sort=True):
-        key = tuple(a for a in adoption if a <= t)
-        if key not in cache:
-            treated_ids = ft.index[ft.isin(key)].tolist() if key else []
-            cache[key] = (
-                exposure_rings(gdf, treated_ids, id_col=id_col, method=method, order=order, bands_km=bands_km,
-                               w=w).set_index(id_col)
-                if treated_ids
-                else None
-            )
-        st = cache[key]
-        sub = sub.copy()
-        if st is None:
-            sub["ring"] = "far"
-            sub["dist_to_treated_km"] = np.inf
-            sub["n_treated_neighbours"] = 0
-        else:
-            s = st.reindex(sub[unit_col])
-            sub["ring"] = s["ring"].to_numpy()
-            sub["dist_to_treated_km"] = s["dist_to_treated_km"].to_numpy()
-            sub["n_treated_neighbours"] = s["n_treated_neighbours"].to_numpy()
-        parts.append(sub)
-    out = pd.concat(parts).loc[df.index]
+    # Rings depend only on which cohorts have adopted by t (the first k of `adoption`): computed once per k.
+    # The distance to the nearest treated polygon is the smallest of the distances to each adopted cohort,
+    # so each cohort's distances are computed once (shapely's nearest-polygon query is the costly step).
+    proj = to_projected(gdf).geometry.values
+    ids = gdf[id_col].astype(str).to_numpy()
+    adopted_by = {t: sum(a <= t for a in adoption) for t in df[time_col].unique()}
+    state = df[time_col].map(adopted_by).to_numpy()
+    out = df.copy()
+    out["ring"] = "far"
+    out["dist_to_treated_km"] = np.inf
+    out["n_treated_neighbours"] = 0
+    cohort_dist: list[np.ndarray] = []
+    for k in range(1, len(adoption) + 1):
+        cohort_dist.append(_distance_to_nearest_km(proj, np.isin(ids, ft.index[ft == adoption[k - 1]])))
+        rows = state == k
+        if not rows.any():
+            continue
+        rings = exposure_rings(gdf, ft.index[ft.isin(adoption[:k])].tolist(), id_col=id_col, method=method,
+                               order=order, bands_km=bands_km, w=w,
+                               dist_to_treated_km=np.minimum.reduce(cohort_dist)).set_index(id_col)
+        at_rows = rings.reindex(out.loc[rows, unit_col])
+        for col in ("ring", "dist_to_treated_km", "n_treated_neighbours"):
+            out.loc[rows, col] = at_rows[col].to_numpy()
     out["direct"] = (out["ring"] == "treated").astype(int)
     for r, c in zip(_ring_labels(n_rings), spill_cols):
         out[c] = (out["ring"] == r).astype(int)

@@ -58,6 +58,13 @@ def test_staggered_exposure_panel_by_hand():
     assert ep["direct"].sum() == 3 + 1
     assert ep.attrs["spill_cols"] == ["spill_ring1"]
     assert ep.loc[(ep.CVEGEO == "00004") & (ep.t == 3), "n_treated_neighbours"].item() == 2
+    # distance to the nearest treated cell, by hand: before t = 3 only cell 0 is treated (cell 8 is
+    # √(10² + 10²) km away diagonally, cell 2 10 km); from t = 3 cell 8 is treated and cell 2 touches cell 5,
+    # which touches 8: 10 km to either
+    dist = ep.pivot(index="CVEGEO", columns="t", values="dist_to_treated_km")
+    assert np.isinf(dist[0]).all()
+    assert dist[1].tolist() == pytest.approx([0, 0, 10, 0, 0, 10, 10, 10, np.hypot(10, 10)])
+    assert dist[3].tolist() == pytest.approx([0, 0, 10, 0, 0, 0, 10, 0, 0])
 
 
 # ---------------------------------------------------------------- simulation on the real geometry
