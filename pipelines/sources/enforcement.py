@@ -142,11 +142,12 @@ def parse_first_last_seen(path: Path) -> pd.DataFrame:
         if not df[col].isin(["True", "False"]).all():
             raise SourceFormatError(path, "expected True/False", None, col)
     programs = programs_list(df["program"])
+    first_utc, last_utc = first.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), last.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = pd.DataFrame({
         "ent_num": ent.astype("int64"), "sdn_name": df["sdn_name"].str.strip(), "sdn_type": _sdn_type(df["sdn_type"]),
         "programs": programs, "narcotics_program": is_narcotics(programs),
-        "first_seen_utc": first.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "last_seen_utc": last.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "first_seen_date": first.dt.strftime("%Y-%m-%d"), "last_seen_date": last.dt.strftime("%Y-%m-%d"),
+        "first_seen_utc": first_utc, "last_seen_utc": last_utc,
+        "first_seen_date": first_utc.str[:10], "last_seen_date": last_utc.str[:10],  # the %Y-%m-%d part
         "present_in_first_snapshot": df["present_in_first_snapshot"].eq("True"),
         "present_in_last_snapshot": df["present_in_last_snapshot"].eq("True"),
     })

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .base import SourceFormatError, SourceSpec
@@ -140,14 +141,14 @@ def _check_arithmetic(path: Path, det: pd.DataFrame, st: pd.DataFrame, national:
     # A state block holds the municipality rows that follow its subtotal row; the
     # "Extranjero" block (33) also holds the other-countries rows (34, 35).
     by_state = det.groupby("block")[list(value_columns)].sum()
-    for _, r in st.iterrows():
-        if r["cve_ent"] not in by_state.index:
-            continue
-        got = by_state.loc[r["cve_ent"]]
-        for c in value_columns:
-            if int(got[c]) != int(r[c]):
-                raise SourceFormatError(path, f"state subtotal {r[c]} differs from the sum of its municipalities {int(got[c])}",
-                                        int(r["line"]), c)
+    checked = st[st["cve_ent"].isin(by_state.index)]
+    got = by_state.loc[checked["cve_ent"]].to_numpy()
+    stated = checked[list(value_columns)].to_numpy()
+    if (got != stated).any():
+        # the first differing cell in file order: state row by state row, column by column
+        i, j = divmod(int(np.flatnonzero(got != stated)[0]), len(value_columns))
+        raise SourceFormatError(path, f"state subtotal {stated[i, j]} differs from the sum of its municipalities {int(got[i, j])}",
+                                int(checked["line"].iloc[i]), value_columns[j])
     sums = det[list(value_columns)].sum()
     for c in value_columns:
         if int(sums[c]) != national[c]:
