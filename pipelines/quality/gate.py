@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -104,15 +105,16 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     schema, name = suite.table.split(".", 1)
     columns = [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = ? "
                                          "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
-    # Only the columns the expectations read (and, for quarantine, the row's file and line) are read.
-    read = {c for e in suite.expectations for c in e.columns} | {"source_file", "source_line"}
+    # Only the columns the expectations read; a quarantined row's file and line are looked up afterwards
+    # (source_file as Python strings costs a second on the 927k-row SESNSP victims table).
+    read = {c for e in suite.expectations for c in e.columns}
     selected = [c for c in columns if c in read] or columns[:1]
     extra = "".join(f", ({sql}) as {name}" for name, sql in suite.derived.items())
     row_id = "rowid as _rowid, " if quarantining else ""
 
     def read_frame(excluded: pd.DataFrame | None = None) -> pd.DataFrame:
         # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
-        # table's row order is not part of its contract); raw tables keep their file order (rowid first).
+        # table's row order is not part of its contract); raw tables keep their file order (rowid, unique).
         # Derived columns (window functions) are computed after `excluded` rows are left out.
         where = ""
         if excluded is not None:
@@ -120,7 +122,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
             where = " where rowid not in (select _rowid from quarantined_ids)"
         try:
             data = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} "
-                               f"from {suite.table}{where} order by all").df()
+                               f"from {suite.table}{where} order by {'rowid' if quarantining else 'all'}").df()
         finally:
             if excluded is not None:
                 con.unregister("quarantined_ids")
@@ -142,7 +144,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     gate = replace(suite, expectations=tuple(on_incoming))
     rest = replace(suite, expectations=tuple(e for e in suite.expectations if e not in on_incoming))
     first = validate(gate, frame, lookup, table_columns=columns)
-    quarantined = quarantine_rows(suite, frame, first)
+    quarantined = quarantine_rows(suite, frame, first, lambda ids: _source_lines(con, suite.table, columns, ids))
     ids = pd.DataFrame({"_rowid": sorted(set(quarantined["_rowid"]))}, dtype="int64")
     # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the quarantined rows).
     gate_blocked = any(o.blocking_failure for o in first)
@@ -169,31 +171,49 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def quarantine_rows(suite: Suite, frame: pd.DataFrame, outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
-    """One row per (failing row, quarantining expectation), with the row's source file and line."""
+def _source_lines(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], ids: list) -> pd.DataFrame:
+    """source_file, source_line and source_row (the row's ordinal in its file, counted over every row of
+    the table in file order) of the rows `ids`, indexed by rowid."""
+    file = "source_file" if "source_file" in columns else "null"
+    line = "source_line" if "source_line" in columns else "null"
+    con.register("quarantined_ids", pd.DataFrame({"_rowid": ids}, dtype="int64"))
+    try:
+        return con.execute(
+            f"select * from (select rowid as _rowid, {file} as source_file, {line} as source_line, "
+            f"row_number() over (partition by {file} order by rowid) as source_row from {table}) "
+            f"where _rowid in (select _rowid from quarantined_ids)").df().set_index("_rowid")
+    finally:
+        con.unregister("quarantined_ids")
+
+
+def quarantine_rows(suite: Suite, frame: pd.DataFrame, outcomes: list[ExpectationOutcome],
+                    source_lines: Callable[[list], pd.DataFrame]) -> pd.DataFrame:
+    """One row per (failing row, quarantining expectation), with the row's source file and line
+    (`source_lines(rowids)`, see _source_lines)."""
     by_name = {e.name: e for e in suite.expectations}
-    ordinal = frame.groupby("source_file", sort=False).cumcount() + 1 if "source_file" in frame else pd.Series(
-        range(1, len(frame) + 1), index=frame.index)
-    records = []
+    failing = []
     for outcome in outcomes:
         expectation = by_name.get(outcome.name)
         if expectation is None or not expectation.quarantine or outcome.success and not outcome.unexpected_index:
             continue
         for index in outcome.unexpected_index:
             row_id = index if not isinstance(index, dict) else index.get("_rowid", index.get("index"))
-            if row_id not in frame.index:
-                continue
-            row = frame.loc[row_id]
-            value = "; ".join(f"{c}={_plain(row[c])!r}" for c in expectation.columns if c in frame.columns)
-            records.append({
-                "_rowid": row_id, "table_name": suite.table, "suite": suite.name, "expectation": expectation.name,
-                "severity": expectation.severity, "column_name": ", ".join(expectation.columns), "value": value,
-                "reason": expectation.description or f"{expectation.type} {json.dumps(expectation.kwargs, default=str)}",
-                "source_file": row.get("source_file"),
-                "source_line": int(row["source_line"]) if "source_line" in frame and pd.notna(row["source_line"]) else None,
-                "source_row": int(ordinal.loc[row_id]),
-            })
+            if row_id in frame.index:
+                failing.append((expectation, row_id))
         outcome.quarantined = len(outcome.unexpected_index)
+    sources = source_lines(sorted({row_id for _, row_id in failing})) if failing else None
+    records = []
+    for expectation, row_id in failing:
+        row, source = frame.loc[row_id], sources.loc[row_id]
+        value = "; ".join(f"{c}={_plain(row[c])!r}" for c in expectation.columns if c in frame.columns)
+        records.append({
+            "_rowid": row_id, "table_name": suite.table, "suite": suite.name, "expectation": expectation.name,
+            "severity": expectation.severity, "column_name": ", ".join(expectation.columns), "value": value,
+            "reason": expectation.description or f"{expectation.type} {json.dumps(expectation.kwargs, default=str)}",
+            "source_file": source["source_file"] if pd.notna(source["source_file"]) else None,
+            "source_line": int(source["source_line"]) if pd.notna(source["source_line"]) else None,
+            "source_row": int(source["source_row"]),
+        })
     return pd.DataFrame.from_records(records, columns=[
         "_rowid", "table_name", "suite", "expectation", "severity", "column_name", "value", "reason",
         "source_file", "source_line", "source_row"])
