@@ -134,8 +134,12 @@ def write_raw_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec, frame: pd.
 
 def _as_stored(frame: pd.DataFrame) -> str:
     """The select list that stores `frame` as it is: parsers keep repetitive text columns as pandas
-    categoricals (fast to check and to hand to DuckDB, which reads them as ENUM); they are stored as text."""
-    return ", ".join(f'cast("{c}" as varchar) as "{c}"' if isinstance(frame[c].dtype, pd.CategoricalDtype) else f'"{c}"'
+    categoricals (fast to check and to hand over), which DuckDB reads as ENUM; they are stored as VARCHAR,
+    like the text columns they stand for."""
+    def is_text_categorical(dtype) -> bool:
+        return isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == object
+
+    return ", ".join(f'cast("{c}" as varchar) as "{c}"' if is_text_categorical(frame[c].dtype) else f'"{c}"'
                      for c in frame.columns)
 
 
