@@ -71,8 +71,10 @@ def demean_in_one_sweep(index: pd.MultiIndex, weighted: bool) -> bool:
     within transform (every unit has every period, so the period means of unit-demeaned data are the
     period means minus the grand mean), so linearmodels' iteration stops at its first convergence check and
     the estimates equal those of its default dummy-variable path to rounding, at a fraction of the cost
-    (on the 177k-row municipal panel: 0.6 s instead of 11 s of CPU). Otherwise (missing unit-periods, or
-    weights) the iteration would only converge to a tolerance, so linearmodels' default, exact path is kept.
+    (a TWFE fit on the 177k-row municipal panel: 0.6 s instead of 11 s of CPU with OpenBLAS threads on the
+    loaded development machine; 1.2 s instead of 3.5 s for the event study on one thread). Otherwise
+    (missing unit-periods, or weights) the iteration would only converge to a tolerance, so linearmodels'
+    default, exact path is kept.
     """
     n_units, n_periods = (index.get_level_values(level).nunique() for level in (0, 1))
     return not weighted and index.is_unique and len(index) == n_units * n_periods

@@ -218,10 +218,12 @@ def build_exposure_panel(
     out["n_treated_neighbours"] = 0
     cohort_dist: list[np.ndarray] = []
     for k in range(1, len(adoption) + 1):
-        cohort_dist.append(_distance_to_nearest_km(proj, np.isin(ids, ft.index[ft == adoption[k - 1]])))
         rows = state == k
         if not rows.any():
             continue
+        while len(cohort_dist) < k:
+            cohort = adoption[len(cohort_dist)]
+            cohort_dist.append(_distance_to_nearest_km(proj, np.isin(ids, ft.index[ft == cohort])))
         rings = exposure_rings(gdf, ft.index[ft.isin(adoption[:k])].tolist(), id_col=id_col, method=method,
                                order=order, bands_km=bands_km, w=w,
                                dist_to_treated_km=np.minimum.reduce(cohort_dist)).set_index(id_col)
