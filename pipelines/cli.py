@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
-from . import commands
+# One BLAS/OpenMP thread, set before numpy is imported (an explicit setting in the environment wins).
+# Results then do not depend on the machine's core count (a threaded BLAS splits sums differently), and on
+# the 2-core machines we target, where Dagster runs the steps one after another, the fits are faster:
+# the event study of the joint operations took 2.0 s with one thread against 3.6 s with two (busy 2-core machine).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+from . import commands  # noqa: E402 — after the thread settings above
 
 
 def build_parser() -> argparse.ArgumentParser:
