@@ -57,7 +57,6 @@ from .maps import (
     choropleth_png,
     classify,
     municipal_choropleth,
-    period_change,
     rate_per_100k,
     state_choropleth,
 )

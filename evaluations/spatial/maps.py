@@ -52,7 +52,6 @@ __all__ = [
     "MapOutput",
     "classify",
     "rate_per_100k",
-    "period_change",
     "choropleth_png",
     "choropleth_html",
     "choropleth",
@@ -91,53 +90,6 @@ def rate_per_100k(counts, population) -> pd.Series:
     p = pd.Series(population, dtype=float) if not isinstance(population, pd.Series) else population.astype(float)
     p = p.where(p > 0)
     return (c / p * 1e5).rename("rate_per_100k")
-
-
-def period_change(
-    df: pd.DataFrame,
-    *,
-    id_col: str,
-    period_col: str,
-    baseline,
-    later,
-    value_col: str | None = None,
-    count_col: str | None = None,
-    population_col: str | None = None,
-    how: str = "difference",
-) -> pd.DataFrame:
-    """Change of a value between a baseline and a later period, one row per unit.
-
-    ``baseline`` / ``later`` are a period or a collection of periods (e.g. ``range(2016, 2019)``).
-    Either give ``value_col`` (averaged over the periods of each window) or ``count_col`` +
-    ``population_col`` (summed over the window, then turned into a rate per 100k — the right way for
-    rates, since averaging yearly rates over-weights small years).
-    ``how``: ``"difference"`` (later − baseline), ``"percent"`` (100 × (later/baseline − 1); NaN when the
-    baseline is 0) or ``"ratio"``.  Columns: ``id_col, baseline, later, change``.
-    """
-    def window(p):
-        return list(p) if isinstance(p, (list, tuple, set, range, np.ndarray, pd.Index)) else [p]
-
-    frames = {}
-    for name, periods in (("baseline", window(baseline)), ("later", window(later))):
-        sub = df[df[period_col].isin(periods)]
-        if value_col is not None:
-            frames[name] = sub.groupby(id_col)[value_col].mean()
-        elif count_col and population_col:
-            g = sub.groupby(id_col)[[count_col, population_col]].sum(min_count=1)
-            frames[name] = rate_per_100k(g[count_col], g[population_col])
-        else:
-            raise ValueError("give value_col, or count_col and population_col")
-    out = pd.concat(frames, axis=1).reset_index()
-    b, l = out["baseline"], out["later"]
-    if how == "difference":
-        out["change"] = l - b
-    elif how == "percent":
-        out["change"] = 100.0 * (l / b.where(b != 0) - 1.0)
-    elif how == "ratio":
-        out["change"] = l / b.where(b != 0)
-    else:
-        raise ValueError("how must be difference, percent or ratio")
-    return out
 
 
 # --------------------------------------------------------------------------- classification
@@ -685,7 +637,7 @@ def change_map(
     k: int = 6,
     **kw,
 ) -> MapOutput:
-    """Map the output of :func:`period_change` with a diverging classification centred on 0
+    """Map the output of :func:`evaluations.indicators.period_change` with a diverging classification centred on 0
     (blue = decrease, red = increase)."""
     kw.setdefault("scheme", "diverging")
     fn = municipal_choropleth if level == "municipal" else state_choropleth

@@ -36,26 +36,6 @@ def test_rate_per_100k_by_hand():
     assert np.isnan(r.iloc[2]) and np.isnan(r.iloc[3])
 
 
-def test_period_change_pools_counts_before_dividing():
-    df = pd.DataFrame(
-        {
-            "id": ["a"] * 4 + ["b"] * 4,
-            "year": [2017, 2018, 2021, 2022] * 2,
-            "hom": [10, 30, 20, 20, 0, 0, 4, 6],
-            "pop": [100_000, 100_000, 100_000, 100_000, 50_000, 50_000, 50_000, 50_000],
-        }
-    )
-    out = maps.period_change(df, id_col="id", period_col="year", baseline=[2017, 2018], later=[2021, 2022],
-                             count_col="hom", population_col="pop").set_index("id")
-    # a: baseline 40 / 200,000 → 20 per 100k; later 40 / 200,000 → 20; change 0
-    assert out.loc["a", "baseline"] == pytest.approx(20.0) and out.loc["a", "change"] == pytest.approx(0.0)
-    # b: baseline 0; later 10 / 100,000 → 10 per 100k
-    assert out.loc["b", "change"] == pytest.approx(10.0)
-    pct = maps.period_change(df, id_col="id", period_col="year", baseline=[2017, 2018], later=[2021, 2022],
-                             count_col="hom", population_col="pop", how="percent").set_index("id")
-    assert np.isnan(pct.loc["b", "change"])  # no percent change from a zero baseline
-
-
 def test_fisher_jenks_gives_an_extreme_value_its_own_class():
     rng = np.random.default_rng(0)
     y = np.concatenate([rng.uniform(0, 50, 300), [900.0]])
