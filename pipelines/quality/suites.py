@@ -167,7 +167,7 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
             return "schema", schema
         needed = expectation.columns
         if needed and all(c in frame.columns for c in needed):
-            return "columns", None
+            return "columns " + ", ".join(sorted(set(needed))), None
         # A column the frame lacks (or none named): alone on every column, so GE reports its own error.
         return f"missing {expectation.name}", frame[base_columns]
 
@@ -201,25 +201,30 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
     # One GE suite per batch: GE then builds one metric graph and computes each metric once for all
     # the expectations on the same columns, instead of once per expectation.
     for (kind, complete), (data, members) in groups.items():
+        as_float = set()
         if data is None:
-            data = _fast_comparable(frame, members)
+            data, as_float = _fast_comparable(frame, members)
         gx_suite = gx.ExpectationSuite(name=f"{suite.name}_{kind}", expectations=[config for _, config in members])
         result_format = {"result_format": "COMPLETE" if complete else "SUMMARY", "partial_unexpected_count": 5}
         results = definition.get_batch(batch_parameters={"dataframe": data}).validate(gx_suite, result_format=result_format)
         by_name = {r.expectation_config.meta["name"]: r for r in results.results}
         for expectation, _ in members:
-            outcomes[expectation.name] = _outcome(suite, expectation, by_name[expectation.name])
+            whole = expectation.kwargs.get("column") in as_float
+            outcomes[expectation.name] = _outcome(suite, expectation, by_name[expectation.name], whole)
     return [outcomes[e.name] for e in suite.expectations]
 
 
-def _outcome(suite: Suite, expectation: Expectation, result) -> ExpectationOutcome:
+def _outcome(suite: Suite, expectation: Expectation, result, whole_numbers: bool = False) -> ExpectationOutcome:
+    """`whole_numbers`: the column was a nullable integer one compared as float64 (_fast_comparable);
+    its failing values are reported as the whole numbers they are."""
     details = result.result or {}
+    examples = list(details.get("partial_unexpected_list") or [])[:5]
     outcome = ExpectationOutcome(
         suite=suite.name, name=expectation.name, type=expectation.type, severity=expectation.severity,
         success=bool(result.success),
         unexpected_count=_jsonable(details.get("unexpected_count")),
         unexpected_percent=_jsonable(details.get("unexpected_percent")),
-        examples=_jsonable(list(details.get("partial_unexpected_list") or [])[:5]),
+        examples=[int(v) for v in examples] if whole_numbers else _jsonable(examples),
         observed=_jsonable(details.get("observed_value")),
         unexpected_index=list(details.get("unexpected_index_list") or []) if expectation.quarantine else [],
     )
@@ -232,29 +237,48 @@ def _outcome(suite: Suite, expectation: Expectation, result) -> ExpectationOutco
 
 
 # GE's column_values_between compares whole columns only for int64, float64 and datetime64[ns]; any other
-# dtype (DuckDB's int32, datetime64[us]) goes value by value through Series.map, 20-100x slower.
+# dtype (DuckDB's int32, datetime64[us], nullable Int64) goes value by value through Series.map, 20-100x slower.
 _VECTORIZED_BETWEEN = {"i": "int64", "u": "int64", "M": "datetime64[ns]"}
 # Expectations whose outcome does not depend on the width of a column's dtype, only on its values.
 _DTYPE_BLIND = ("expect_column_values_to_be_between", "expect_column_values_to_not_be_null")
+_EXACT_IN_FLOAT = 2**53
 
 
-def _fast_comparable(frame: pd.DataFrame, members: list) -> pd.DataFrame:
-    """The columns `members` read; those read only by between/not-null expectations widened to the dtype GE
-    compares vectorised. Widening int32->int64 and datetime64[us]->[ns] keeps every value
-    (dates 1677-2262), so pass/fail, counts and reported values are the same."""
+def _fast_comparable(frame: pd.DataFrame, members: list) -> tuple[pd.DataFrame, set[str]]:
+    """The columns `members` read, those read only by between/not-null expectations widened to a dtype GE
+    compares vectorised, and the names of the nullable integer columns among them made float64.
+
+    Widening int32->int64 and datetime64[us]->[ns] keeps every value (dates 1677-2262). A nullable integer
+    column (DuckDB's integers with NULLs) read only by between expectations with numeric bounds becomes
+    float64 (NULL -> NaN, which GE leaves out as it leaves out NA) when every value is below 2**53 in size,
+    so exact in float64: pass/fail and counts are the same, and the caller turns the reported values
+    back into the whole numbers they are."""
     columns = list(dict.fromkeys(c for e, _ in members for c in e.columns))
-    blind_only = {c for c in columns if all(e.type in _DTYPE_BLIND for e, _ in members if c in e.columns)}
+    readers = {c: [e for e, _ in members if c in e.columns] for c in columns}
     data = frame[columns]
-    widened = {}
-    for c in blind_only:
-        dtype = data[c].dtype
+    widened, as_float = {}, set()
+    for c in columns:
+        if not all(e.type in _DTYPE_BLIND for e in readers[c]):
+            continue
+        values = data[c]
+        dtype = values.dtype
         target = _VECTORIZED_BETWEEN.get(getattr(dtype, "kind", ""))
         if isinstance(dtype, np.dtype) and target and dtype != np.dtype(target) and not (dtype.kind == "u" and dtype.itemsize == 8):
             try:
-                widened[c] = data[c].astype(target)
+                widened[c] = values.astype(target)
             except pd.errors.OutOfBoundsDatetime:  # a date nanoseconds cannot hold: compared value by value as before
                 pass
-    return data.assign(**widened) if widened else data
+        elif (pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, np.dtype)
+              and all(e.type == "expect_column_values_to_be_between" and _numeric_bounds(e) for e in readers[c])
+              and not (values.abs() >= _EXACT_IN_FLOAT).any()):
+            widened[c] = values.astype("float64")
+            as_float.add(c)
+    return (data.assign(**widened) if widened else data), as_float
+
+
+def _numeric_bounds(expectation: Expectation) -> bool:
+    bounds = [expectation.kwargs.get(k) for k in ("min_value", "max_value")]
+    return all(b is None or isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
 
 
 _ASSET_IDS = itertools.count()

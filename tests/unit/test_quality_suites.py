@@ -133,8 +133,8 @@ def test_suite_file_errors(tmp_path):
 
 
 def test_grouped_and_widened_checks_count_as_by_hand(tmp_path):
-    """Expectations validated together in one GE suite, on DuckDB's int32 and datetime64[us] columns
-    (widened so GE compares whole columns) and on a year 9999 that nanoseconds cannot hold: each
+    """Expectations validated together in one GE suite, on DuckDB's int32, datetime64[us] and nullable
+    Int64 columns (widened so GE compares whole columns) and on a year 9999 that nanoseconds cannot hold: each
     outcome is the hand count, with the failing values reported as they are stored."""
     from pipelines.quality.suites import validate
 
@@ -142,6 +142,7 @@ def test_grouped_and_widened_checks_count_as_by_hand(tmp_path):
         "n": pd.array([5, -1, 7, -3, 2], dtype="int32"),
         "day": pd.Series(pd.to_datetime(["2020-01-01", "2019-12-31", "2020-06-01", "2021-01-01", None])).astype("datetime64[us]"),
         "far": pd.Series(["2020-01-01", "9999-12-31"], dtype="datetime64[us]").reindex(range(5)),
+        "change": pd.array([None, 90, -90, 3, None], dtype="Int64"),
     })
     (tmp_path / "s.yml").write_text(
         "suite: s\nasset: [marts, x]\ntable: marts.x\nexpectations:\n"
@@ -152,6 +153,8 @@ def test_grouped_and_widened_checks_count_as_by_hand(tmp_path):
         "  - {name: day_present, type: expect_column_values_to_not_be_null, severity: warn, kwargs: {column: day}}\n"
         "  - {name: far_before_2100, type: expect_column_values_to_be_between, severity: warn,\n"
         "     kwargs: {column: far, max_value: '2100-01-01'}}\n"
+        "  - {name: change_within_50, type: expect_column_values_to_be_between, severity: warn,\n"
+        "     kwargs: {column: change, min_value: -50, max_value: 50}}\n"
         "  - {name: five_rows, type: expect_table_row_count_to_be_between, severity: error, kwargs: {min_value: 5, max_value: 5}}\n")
     o = {x.name: x for x in validate(load_suite(tmp_path / "s.yml"), frame)}
     assert (o["n_non_negative"].unexpected_count, o["n_non_negative"].examples) == (2, [-1, -3])
@@ -159,4 +162,7 @@ def test_grouped_and_widened_checks_count_as_by_hand(tmp_path):
     assert (o["day_in_2020"].unexpected_count, o["day_in_2020"].examples) == (2, ["2019-12-31 00:00:00", "2021-01-01 00:00:00"])
     assert (o["day_present"].success, o["day_present"].unexpected_count) == (False, 1)
     assert (o["far_before_2100"].unexpected_count, o["far_before_2100"].examples) == (1, ["9999-12-31 00:00:00"])
+    assert (o["change_within_50"].unexpected_count, o["change_within_50"].unexpected_percent) == (2, 2 / 3 * 100)
+    assert o["change_within_50"].examples == [90, -90] and all(type(v) is int for v in o["change_within_50"].examples)
+    assert o["change_within_50"].message == "change_within_50: 2 unexpected value(s) in change; e.g. [90, -90]"
     assert o["five_rows"].success and o["five_rows"].observed == 5
