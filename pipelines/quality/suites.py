@@ -159,7 +159,7 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
 
     def batch_data(expectation: Expectation) -> tuple[str, pd.DataFrame | None]:
         """GE copies and hashes the whole DataFrame it is given, so each batch holds only the columns
-        its expectations read: (kind, data), data None for the columns group (built once it is known)."""
+        its expectations read: (group, data); data None for a column-set group (built once its members are known)."""
         if expectation.type.startswith("expect_table_row_count"):
             return "row_count", frame[base_columns[:1]]
         if expectation.type.startswith(("expect_table_column", "expect_column_to_exist")):
