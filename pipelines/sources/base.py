@@ -62,11 +62,9 @@ def sha256_of(path: Path) -> str:
 
 def read_text_csv(path: Path, expected: str, **options) -> pd.DataFrame:
     """Every field as text, exactly as written (an empty cell is ""); a file pandas cannot decode or
-    split is refused as "<expected>: <pandas' reason>". `dtype="category"` may be passed for large,
-    repetitive files: the same text, stored once per distinct value (see `per_distinct`)."""
-    options.setdefault("dtype", str)
+    split is refused as "<expected>: <pandas' reason>"."""
     try:
-        return pd.read_csv(path, keep_default_na=False, **options)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **options)
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise SourceFormatError(path, f"{expected}: {exc}") from None
 
