@@ -28,6 +28,11 @@ ESTIMATOR_OPTIONS = {
     "trend": {"baseline_months": int},
 }
 DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
+# the estimators whose options a design reads (an override of any other estimator would change nothing)
+DESIGN_ESTIMATORS = {
+    "staggered_did": ("twfe", "event_study", "cs"), "event_study": ("twfe", "event_study", "cs"),
+    "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (),
+}
 # data keys each design needs
 REQUIRED_DATA = {
     "staggered_did": ("table", "unit", "time", "outcome", "cohort"),
@@ -67,6 +72,10 @@ class EvaluationSpec:
         for estimator, options in (overrides or {}).items():
             if estimator not in ESTIMATOR_OPTIONS:
                 raise SpecError(f"unknown estimator {estimator!r}; expected one of {sorted(ESTIMATOR_OPTIONS)}")
+            if estimator not in DESIGN_ESTIMATORS[self.design]:
+                used = ", ".join(DESIGN_ESTIMATORS[self.design]) or "none"
+                raise SpecError(f"{estimator}: the {self.design} design of {self.name} does not use this estimator "
+                                f"(its estimators: {used})")
             for option, value in options.items():
                 kind = ESTIMATOR_OPTIONS[estimator].get(option)
                 if kind is None:
@@ -105,6 +114,20 @@ def _validate(spec: EvaluationSpec) -> None:
         vcov = (options or {}).get("vcov")
         if vcov is not None and vcov not in ("iid", "robust", "cluster"):
             raise SpecError(f"{spec.name}: {estimator}.vcov must be iid, robust or cluster, got {vcov!r}")
+    cs = spec.estimators.get("cs") or {}
+    if cs.get("control", "never") not in ("never", "notyet"):
+        raise SpecError(f"{spec.name}: cs.control must be never or notyet, got {cs['control']!r}")
+    for estimator, option, least in (("cs", "bootstrap", 0), ("its", "hac_lags", 0), ("its", "min_side", 1),
+                                     ("trend", "baseline_months", 1)):
+        value = (spec.estimators.get(estimator) or {}).get(option)
+        if value is not None and value < least:
+            raise SpecError(f"{spec.name}: {estimator}.{option} must be at least {least}, got {value!r}")
+    its_break = (spec.estimators.get("its") or {}).get("break")
+    if its_break is not None:
+        try:
+            dt.date.fromisoformat(str(its_break))
+        except ValueError:
+            raise SpecError(f"{spec.name}: its.break must be a date (YYYY-MM-DD), got {its_break!r}") from None
 
 
 def load_spec(path: Path) -> EvaluationSpec:

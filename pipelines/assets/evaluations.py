@@ -11,7 +11,7 @@ import dagster as dg
 from pydantic import Field
 
 from evaluations.lines_of_action import coverage, data_gaps
-from evaluations.specs import EvaluationSpec, SpecError, load_specs, run_spec
+from evaluations.specs import ESTIMATOR_OPTIONS, EvaluationSpec, SpecError, load_specs, run_spec
 
 from ..resources import ProjectResource
 
@@ -19,19 +19,35 @@ GROUP = "evaluations"
 
 
 class EvaluationConfig(dg.Config):
-    """Estimator options an evaluator can override at launch (Launchpad run config); unset = the spec's value."""
+    """Estimator options an evaluator can override at launch (Launchpad run config); unset = the spec's value.
 
-    twfe_vcov: Optional[str] = Field(default=None, description="iid, robust or cluster")
+    Each field is `<estimator>_<option>` of evaluations.specs.ESTIMATOR_OPTIONS. An option of an estimator
+    the evaluation's design does not use fails the step with a message naming it (nothing is computed)."""
+
+    twfe_vcov: Optional[str] = Field(default=None, description="TWFE standard errors: iid, robust or cluster")
     event_study_window: Optional[list[int]] = Field(default=None, description="[first lead, last lag], e.g. [-6, 12]")
     event_study_bin_endpoints: Optional[bool] = Field(default=None, description="pool event times beyond the window")
     event_study_vcov: Optional[str] = Field(default=None, description="iid, robust or cluster")
+    cs_control: Optional[str] = Field(default=None, description="Callaway–Sant'Anna comparison group: never or notyet")
+    cs_bootstrap: Optional[int] = Field(default=None, description="multiplier-bootstrap draws (0: analytical SEs only)")
+    cs_seed: Optional[int] = Field(default=None, description="seed of the bootstrap (recorded in the result)")
+    cs_placebo_shift: Optional[int] = Field(default=None, description="months the placebo adoption date is moved back")
+    cs_max_event_time: Optional[int] = Field(default=None, description="last event time in the overall ATT (unset: all)")
+    its_break: Optional[str] = Field(default=None, description="interrupted time series break date, YYYY-MM-DD")
+    its_seasonality: Optional[bool] = Field(default=None, description="month-of-year dummies in the ITS")
+    its_placebo_shift: Optional[int] = Field(default=None, description="months the placebo break is moved back")
+    its_hac_lags: Optional[int] = Field(default=None, description="Newey–West lags (unset: the rule of thumb)")
+    its_min_side: Optional[int] = Field(default=None, description="fewest months needed on each side of the break")
+    trend_baseline_months: Optional[int] = Field(default=None, description="months before October 2021 in the baseline")
 
     def overrides(self) -> dict:
+        """{estimator: {option: value}} of the fields that are set."""
+        estimators = sorted(ESTIMATOR_OPTIONS, key=len, reverse=True)  # event_study before any shorter prefix
         out: dict = {}
         for field_name, value in self.model_dump().items():
             if value is not None:
-                estimator, option = field_name.split("_", 1) if field_name.startswith("twfe") else ("event_study", field_name[len("event_study_"):])
-                out.setdefault(estimator, {})[option] = value
+                estimator = next(e for e in estimators if field_name.startswith(e + "_"))
+                out.setdefault(estimator, {})[field_name[len(estimator) + 1:]] = value
         return out
 
 

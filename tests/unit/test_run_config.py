@@ -13,30 +13,55 @@ OP = "evaluations__joint_operations_homicides"
 JOB = "evaluate_goal_1_protect_people"
 
 
-def run_config(**options) -> dict:
-    return {"ops": {OP: {"config": options}}}
+ITS_KEY = dg.AssetKey(["evaluations", "homicide_rate_its_sesnsp"])
 
 
-def failure_message(tmp_path, **options) -> str:
+def run_config(op: str = OP, **options) -> dict:
+    return {"ops": {op: {"config": options}}}
+
+
+def failure_message(tmp_path, key: dg.AssetKey = KEY, **options) -> str:
     """Materialize the evaluation alone against an empty folder; return its step-failure message."""
     project = ProjectResource(data_dir=str(tmp_path), build_dir=str(tmp_path / "build"),
                               warehouse_path=str(tmp_path / "build" / "warehouse.duckdb"))
-    result = dg.materialize([defs.get_assets_def(KEY)], resources={"project": project},
-                            run_config=run_config(**options), raise_on_error=False)
+    op = "__".join(key.path)
+    result = dg.materialize([defs.get_assets_def(key)], resources={"project": project},
+                            run_config=run_config(op, **options), raise_on_error=False)
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert not (tmp_path / "build" / "warehouse.duckdb").exists(), "the warehouse was opened before validation"
     return failure.event_specific_data.error.message
 
 
-@pytest.mark.parametrize(("options", "field", "bad"), [
-    ({"twfe_vcov": "bogus"}, "twfe.vcov", "'bogus'"),
-    ({"event_study_vcov": "hc3"}, "event_study.vcov", "'hc3'"),
-    ({"event_study_window": [3, 12]}, "event_study.window", "[3, 12]"),
+@pytest.mark.parametrize(("key", "options", "field", "bad"), [
+    (KEY, {"twfe_vcov": "bogus"}, "twfe.vcov", "'bogus'"),
+    (KEY, {"event_study_vcov": "hc3"}, "event_study.vcov", "'hc3'"),
+    (KEY, {"event_study_window": [3, 12]}, "event_study.window", "[3, 12]"),
+    (KEY, {"cs_control": "everyone"}, "cs.control", "'everyone'"),
+    (KEY, {"cs_bootstrap": -1}, "cs.bootstrap", "-1"),
+    (ITS_KEY, {"its_break": "October"}, "its.break", "'October'"),
+    (ITS_KEY, {"its_hac_lags": -2}, "its.hac_lags", "-2"),
 ])
-def test_a_bad_value_fails_the_step_naming_the_field(tmp_path, options, field, bad):
-    message = failure_message(tmp_path, **options)
+def test_a_bad_value_fails_the_step_naming_the_field(tmp_path, key, options, field, bad):
+    message = failure_message(tmp_path, key, **options)
     assert field in message and bad in message, message
+
+
+@pytest.mark.parametrize(("key", "options", "estimator"), [
+    (KEY, {"its_break": "2020-01-01"}, "its"),
+    (ITS_KEY, {"twfe_vcov": "robust"}, "twfe"),
+])
+def test_an_option_of_an_estimator_the_design_does_not_use_is_refused(tmp_path, key, options, estimator):
+    message = failure_message(tmp_path, key, **options)
+    assert f"{estimator}: the " in message and "does not use this estimator" in message, message
+
+
+def test_every_estimator_option_of_the_specs_can_be_set_at_launch():
+    from evaluations.specs import ESTIMATOR_OPTIONS
+    from pipelines.assets.evaluations import EvaluationConfig
+
+    options = {f"{estimator}_{option}" for estimator, names in ESTIMATOR_OPTIONS.items() for option in names}
+    assert options == set(EvaluationConfig.model_fields)
 
 
 @pytest.mark.parametrize(("options", "path"), [
@@ -65,3 +90,14 @@ def test_a_good_override_is_valid_and_reaches_the_spec():
     assert overridden.estimators["event_study"]["window"] == [-6, 12]
     # Options not overridden keep the spec's values.
     assert overridden.estimators["event_study"]["vcov"] == spec.estimators["event_study"]["vcov"]
+
+
+def test_a_good_its_override_reaches_the_spec():
+    from pipelines.assets.evaluations import EvaluationConfig
+    from evaluations.specs import load_specs
+
+    spec = next(s for s in load_specs() if s.name == "homicide_rate_its_sesnsp")
+    overridden = spec.with_overrides(EvaluationConfig(its_break="2019-07-01", its_hac_lags=6).overrides())
+    assert overridden.estimators["its"]["break"] == "2019-07-01" and overridden.estimators["its"]["hac_lags"] == 6
+    assert overridden.estimators["its"]["seasonality"] == spec.estimators["its"]["seasonality"]
+    assert spec.estimators["its"]["break"] == "2021-10-01"  # the loaded spec itself is unchanged
