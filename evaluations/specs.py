@@ -20,6 +20,7 @@ from .did import event_study, event_study_table, twfe
 from .did.results import RegressionResult
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same safe subset, faster
 ESTIMATOR_OPTIONS = {
     "twfe": {"vcov": str},
     "event_study": {"window": list, "bin_endpoints": bool, "vcov": str},
@@ -132,7 +133,7 @@ def _validate(spec: EvaluationSpec) -> None:
 
 def load_spec(path: Path) -> EvaluationSpec:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
