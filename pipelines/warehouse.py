@@ -213,6 +213,15 @@ def candidate_path(warehouse: Path) -> Path:
     return warehouse.with_name(f".{warehouse.stem}.building{warehouse.suffix}")
 
 
+def fresh_candidate(warehouse: Path) -> Path:
+    """`candidate_path(warehouse)` with whatever an interrupted run left there removed, its write-ahead log
+    included (DuckDB would replay a stale .wal into the new file, since the name is the same every run)."""
+    candidate = candidate_path(warehouse)
+    for leftover in (candidate, candidate.with_name(candidate.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return candidate
+
+
 def promote(candidate: Path, warehouse: Path) -> None:
     """Atomically replace the last good warehouse with the candidate (after a successful run)."""
     with open(candidate, "rb+") as handle:

@@ -79,7 +79,7 @@ def ingest_file(source: str, file: Path, warehouse: Path, build_dir: Path, data_
     from ..quality.gate import write_results
     from ..quality.gate import run_suite
     from ..sources import SourceFormatError, source_by_name
-    from ..warehouse import candidate_path, load_source, promote
+    from ..warehouse import fresh_candidate, load_source, promote
 
     spec = source_by_name(source)
     file, warehouse, build_dir = Path(file).resolve(), Path(warehouse), Path(build_dir)
@@ -91,8 +91,7 @@ def ingest_file(source: str, file: Path, warehouse: Path, build_dir: Path, data_
         result.load_error = {"message": str(error)}
         result.lines.append(f"{error}")
         return result
-    candidate = candidate_path(warehouse)
-    candidate.unlink(missing_ok=True)
+    candidate = fresh_candidate(warehouse)
     if warehouse.exists():
         shutil.copyfile(warehouse, candidate)
     suite = suite_for(f"raw.{spec.name}")

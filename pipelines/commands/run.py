@@ -83,15 +83,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, settings, started: float) -> int:
-    from ..warehouse import candidate_path, promote, swap_dir
+    from ..warehouse import fresh_candidate, promote, swap_dir
 
     build = settings.build_dir
     staging = build / f".run-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    candidate = candidate_path(settings.warehouse)
-    for leftover in (candidate, candidate.with_name(candidate.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    candidate = fresh_candidate(settings.warehouse)
     os.environ["BICENTENNIAL_BUILD_DIR"] = str(staging)
     os.environ["BICENTENNIAL_WAREHOUSE"] = str(candidate)
     os.environ.setdefault("BICENTENNIAL_LANDING_DIR", str(build / "landing"))
