@@ -162,32 +162,49 @@ def event_reading(outcome: dict, event: dict, est: dict, units: dict, n_events: 
     return join(lead, main, pretrend_sentence(pretrend))
 
 
+def _month_year(date: str, lang: str) -> str:
+    months = ({"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                      "November", "December"],
+               "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+                      "noviembre", "diciembre"]})[lang]
+    year, month = int(date[:4]), int(date[5:7])
+    return f"{months[month - 1]} {year}" if lang == "en" else f"{months[month - 1]} de {year}"
+
+
 def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, note: dict | None = None) -> dict:
-    """Reading of a baseline-vs-post comparison; without a baseline, only the post level is described."""
+    """Reading of a baseline-vs-post comparison, stating the windows actually used; a window too short for the
+    publication rules (comparison["sufficient"] false) gives the means with their months and no change."""
     b, p = comparison.get("baseline"), comparison.get("post")
+    cap = {lang: indicator[lang][:1].upper() + indicator[lang][1:] for lang in ("en", "es")}
     if b is None or p is None:
         window = p or b
         if window is None:
             return {"en": f"No data for {indicator['en']}.", "es": f"Sin datos de {indicator['es']}."}
-        out = {"en": f"{indicator['en'][:1].upper() + indicator['en'][1:]}: average {fmt(window['mean'], 'en')} {units['en']} "
-                     f"a month between {window['first_month_with_data']} and {window['end']}; the data start too late for a "
-                     f"pre-October-2021 baseline, so no before/after comparison is possible.",
-               "es": f"{indicator['es'][:1].upper() + indicator['es'][1:]}: promedio de {fmt(window['mean'], 'es')} {units['es']} "
-                     f"al mes entre {window['first_month_with_data']} y {window['end']}; los datos empiezan demasiado tarde para "
-                     f"una línea base anterior a octubre de 2021, así que no es posible comparar antes y después."}
+        first = window["first_month_with_data"]
+        out = {"en": f"{cap['en']}: average {fmt(window['mean'], 'en')} {units['en']} a month from "
+                     f"{_month_year(first, 'en')} to {_month_year(window['end'], 'en')} ({window['months']} months). The data "
+                     f"start after October 2021, so there is no baseline and no before/after comparison is possible.",
+               "es": f"{cap['es']}: promedio de {fmt(window['mean'], 'es')} {units['es']} al mes de "
+                     f"{_month_year(first, 'es')} a {_month_year(window['end'], 'es')} ({window['months']} meses). Los datos "
+                     f"empiezan después de octubre de 2021, así que no hay línea base ni es posible comparar antes y después."}
         return join(out, note or {}, caveat)
+    means = {"en": f"{cap['en']}: {fmt(b['mean'], 'en')} {units['en']} a month on average over the {b['months']} month"
+                   f"{'s' if b['months'] != 1 else ''} with data before October 2021 ({_month_year(b['start'], 'en')} to "
+                   f"{_month_year(b['end'], 'en')}) and {fmt(p['mean'], 'en')} over the {p['months']} months since "
+                   f"(through {_month_year(p['end'], 'en')})",
+             "es": f"{cap['es']}: {fmt(b['mean'], 'es')} {units['es']} al mes en promedio en {'el' if b['months'] == 1 else 'los'} "
+                   f"{b['months']} {'mes' if b['months'] == 1 else 'meses'} con datos antes de octubre de 2021 "
+                   f"({_month_year(b['start'], 'es')} a {_month_year(b['end'], 'es')}) y {fmt(p['mean'], 'es')} en los "
+                   f"{p['months']} meses posteriores (hasta {_month_year(p['end'], 'es')})"}
+    if comparison.get("sufficient") is False:
+        return join({lang: f"{means[lang]}. {comparison['insufficient'][lang]}" for lang in ("en", "es")}, note or {}, caveat)
     pct = comparison.get("percent_change")
     est = comparison.get("change_estimate")
     detect = {"en": "", "es": ""}
     if est is not None and covers_zero(est):
         detect = {"en": "Given month-to-month variation, the difference is not distinguishable from zero.",
                   "es": "Dada la variación mensual, la diferencia no se distingue de cero."}
-    pct_en = f" ({'+' if pct > 0 else ''}{fmt(pct, 'en', 1)}%)" if pct is not None else ""
-    pct_es = f" ({'+' if pct > 0 else ''}{fmt(pct, 'es', 1)}%)" if pct is not None else ""
-    out = {"en": f"{indicator['en'][:1].upper() + indicator['en'][1:]}: {fmt(b['mean'], 'en')} {units['en']} a month on average "
-                 f"in the 36 months before October 2021 and {fmt(p['mean'], 'en')} since (through {p['end']}), a change of "
-                 f"{fmt(comparison['change'], 'en')}{pct_en}.",
-           "es": f"{indicator['es'][:1].upper() + indicator['es'][1:]}: {fmt(b['mean'], 'es')} {units['es']} al mes en promedio "
-                 f"en los 36 meses previos a octubre de 2021 y {fmt(p['mean'], 'es')} desde entonces (hasta {p['end']}), un cambio de "
-                 f"{fmt(comparison['change'], 'es')}{pct_es}."}
+    pct_text = {lang: (f" ({'+' if pct > 0 else ''}{fmt(pct, lang, 1)}%)" if pct is not None else "") for lang in ("en", "es")}
+    out = {"en": f"{means['en']}, a change of {fmt(comparison['change'], 'en')}{pct_text['en']}.",
+           "es": f"{means['es']}, un cambio de {fmt(comparison['change'], 'es')}{pct_text['es']}."}
     return join(out, detect, note or {}, caveat)

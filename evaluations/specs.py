@@ -16,8 +16,14 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from .designs.common import (EvaluationOutput, SpecError, _baseline, _clean_num, _est, _skeleton, _trend_block,  # noqa: F401
+                             month_es, month_label, monthly_series, select_rows)
+from .designs.its import run_its
 from .did import event_study, event_study_table, twfe
 from .did.results import RegressionResult
+from .publication import SCOPES, PublicationError, enforce_baseline, finalize
+from .publication.vocabulary import DESIRED_DIRECTIONS, ITS_MIN_POST, ITS_MIN_PRE, MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
+from .threats import resolve as resolve_threats
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same safe subset, faster
@@ -45,10 +51,6 @@ REQUIRED_DATA = {
 }
 
 
-class SpecError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class EvaluationSpec:
     name: str
@@ -66,6 +68,9 @@ class EvaluationSpec:
     map: dict | None = None
     spatial: dict | None = None
     path: Path | None = None
+    scope: str = "framework"          # framework | earlier_policy (evaluations.publication.vocabulary.SCOPES)
+    desired_direction: str = "neither"  # decrease | increase | neither: which way is good for the indicator
+    threats: tuple = ()               # [{id, en, es}]: threats to validity (evaluations/threats.yaml ids resolved)
 
     def with_overrides(self, overrides: dict) -> "EvaluationSpec":
         """A copy with estimator options replaced; unknown estimators or options are refused by name."""
@@ -95,6 +100,10 @@ def _validate(spec: EvaluationSpec) -> None:
 
     if spec.design not in DESIGNS:
         raise SpecError(f"{spec.name}: design {spec.design!r} is not one of {', '.join(DESIGNS)}")
+    if spec.scope not in SCOPES:
+        raise SpecError(f"{spec.name}: scope {spec.scope!r} is not one of {', '.join(SCOPES)}")
+    if spec.desired_direction not in DESIRED_DIRECTIONS:
+        raise SpecError(f"{spec.name}: desired_direction {spec.desired_direction!r} is not one of {', '.join(DESIRED_DIRECTIONS)}")
     if spec.goal not in GOALS:
         raise SpecError(f"{spec.name}: goal {spec.goal!r} is not one of {', '.join(GOALS)}")
     if spec.line_of_action not in LINE_IDS:
@@ -147,9 +156,13 @@ def load_spec(path: Path) -> EvaluationSpec:
             outcome=raw.get("outcome"), units=raw.get("units"), notes=raw.get("notes"), literature=raw.get("literature"),
             neighbours=raw.get("neighbours"),
             map=raw.get("map"), spatial=raw.get("spatial"), path=Path(path),
+            scope=raw["scope"], desired_direction=raw["desired_direction"],
+            threats=tuple(resolve_threats(raw["threats"] or [], raw["name"])),
         )
     except KeyError as missing:
         raise SpecError(f"{Path(path).name}: missing key {missing}") from None
+    except ValueError as error:   # an unknown threat id or a threat without both languages
+        raise SpecError(f"{Path(path).name}: {error}") from None
     _validate(spec)
     return spec
 
@@ -189,15 +202,101 @@ def prepare_did_frame(spec: EvaluationSpec, frame: pd.DataFrame) -> pd.DataFrame
     dates = pd.to_datetime(data[d["time"]])
     start, end = pd.Timestamp(d.get("start", dates.min())), pd.Timestamp(d.get("end", dates.max()))
     data = data[(dates >= start) & (dates <= end)].copy()
+    if d.get("filter"):
+        try:
+            data = data.query(d["filter"], engine="python").copy()
+        except Exception as error:  # pandas raises many kinds for a bad expression
+            raise SpecError(f"{spec.name}: filter {d['filter']!r} cannot be applied to {d['table']} ({error})") from None
     data["_t"] = month_index(data[d["time"]]).astype("int64")
     data["_g"] = month_index(data[d["cohort"]]).fillna(0).astype("int64")
     data["_treated"] = ((data["_g"] > 0) & (data["_t"] >= data["_g"])).astype(float)
     return data
 
 
-def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame) -> DidEvaluation:
+def cohort_label(g: int) -> str:
+    return f"{g // 12:04d}-{g % 12 + 1:02d}"
+
+
+def drop_small_cohorts(data: pd.DataFrame, unit: str, cluster: str | None, cohort: str = "_g"):
+    """Publication rule cohort_min_size: units of cohorts (same first-treated month) with fewer than
+    MIN_COHORT_UNITS units or in fewer than MIN_COHORT_CLUSTERS clusters are left out of the panel.
+    Returns (kept rows, [{cohort, units, clusters}] of the cohorts kept, [{cohort, units, clusters, reason}] excluded)."""
+    first = data.groupby(unit, sort=True)[[cohort] + ([cluster] if cluster else [])].first()
+    first = first[first[cohort] > 0]
+    sizes = first.groupby(cohort).agg(units=(cohort, "size"), clusters=(cluster or cohort, "nunique"))
+    if not cluster:
+        sizes["clusters"] = sizes["units"]
+    kept, excluded = [], []
+    for g, row in sizes.iterrows():
+        entry = {"cohort": cohort_label(int(g)), "units": int(row["units"]), "clusters": int(row["clusters"])}
+        if row["units"] < MIN_COHORT_UNITS or row["clusters"] < MIN_COHORT_CLUSTERS:
+            entry["reason"] = (f"fewer than {MIN_COHORT_UNITS} units" if row["units"] < MIN_COHORT_UNITS else
+                               f"fewer than {MIN_COHORT_CLUSTERS} clusters")
+            excluded.append(entry)
+        else:
+            kept.append(entry)
+    dropped = first.index[first[cohort].isin([g for g, r in sizes.iterrows()
+                                              if r["units"] < MIN_COHORT_UNITS or r["clusters"] < MIN_COHORT_CLUSTERS])]
+    return data[~data[unit].isin(dropped)], kept, excluded
+
+
+def pre_period_levels(data: pd.DataFrame, unit: str, outcome: str) -> dict | None:
+    """Selection into treatment, shown with the numbers: the mean outcome of ever-treated and never-treated
+    units in the first and last calendar year before the first cohort (None with fewer than two such years)."""
+    from .reading import fmt
+
+    first = data.loc[data["_g"] > 0, "_g"].min()
+    if pd.isna(first):
+        return None
+    pre = data[data["_t"] < first]
+    years = pre["_t"] // 12
+    if years.nunique() < 2:
+        return None
+    group = pd.Series(np.where(pre["_g"] > 0, "treated", "comparison"), index=pre.index)
+    table = pre.groupby([years, group])[outcome].mean().unstack()
+    if not {"treated", "comparison"} <= set(table.columns):
+        return None
+    y0, y1 = int(table.index.min()), int(table.index.max())
+    t, c = [float(table.loc[y, "treated"]) for y in (y0, y1)], [float(table.loc[y, "comparison"]) for y in (y0, y1)]
+    return {"first_year": y0, "last_year": y1, "treated": t, "comparison": c, "label": {
+        "en": f"Mean outcome before the first treatment: treated units {fmt(t[0], 'en')} in {y0} and {fmt(t[1], 'en')} in {y1}; "
+              f"comparison units {fmt(c[0], 'en')} and {fmt(c[1], 'en')}",
+        "es": f"Resultado promedio antes del primer tratamiento: unidades tratadas {fmt(t[0], 'es')} en {y0} y {fmt(t[1], 'es')} "
+              f"en {y1}; unidades de comparación {fmt(c[0], 'es')} y {fmt(c[1], 'es')}"}}
+
+
+def sample_sentences(sample: dict, levels: dict | None) -> dict:
+    """What the reader must know about who is compared: cohorts left out, and selection before treatment."""
+    from .reading import fmt
+
+    out = {"en": "", "es": ""}
+    excluded = sample.get("excluded_cohorts") or []
+    if excluded:
+        units = sum(c["units"] for c in excluded)
+        dates = ", ".join(c["cohort"] for c in excluded)
+        out = {"en": f"{len(excluded)} cohort{'s' if len(excluded) != 1 else ''} ({units} unit{'s' if units != 1 else ''}; "
+                     f"first treated {dates}) {'were' if len(excluded) != 1 else 'was'} left out: fewer than "
+                     f"{MIN_COHORT_UNITS} units or in fewer than {MIN_COHORT_CLUSTERS} states, too few to estimate alone.",
+               "es": f"Se excluyeron {len(excluded)} cohorte{'s' if len(excluded) != 1 else ''} ({units} unidad"
+                     f"{'es' if units != 1 else ''}; primer tratamiento {dates}): menos de {MIN_COHORT_UNITS} unidades o en "
+                     f"menos de {MIN_COHORT_CLUSTERS} estados, demasiado pocas para estimarse solas."}
+    if levels:
+        t, c = levels["treated"], levels["comparison"]
+        if (t[1] - t[0]) - (c[1] - c[0]) > 0.1 * abs(c[0] or 1):
+            out = join_reading(out, {
+                "en": f"Treatment was not assigned at random: it went to places already getting worse (mean outcome before the "
+                      f"first treatment: treated units {fmt(t[0], 'en')} in {levels['first_year']} and {fmt(t[1], 'en')} in "
+                      f"{levels['last_year']}; comparison units {fmt(c[0], 'en')} and {fmt(c[1], 'en')}).",
+                "es": f"El tratamiento no se asignó al azar: llegó a lugares que ya empeoraban (resultado promedio antes del "
+                      f"primer tratamiento: unidades tratadas {fmt(t[0], 'es')} en {levels['first_year']} y {fmt(t[1], 'es')} "
+                      f"en {levels['last_year']}; unidades de comparación {fmt(c[0], 'es')} y {fmt(c[1], 'es')})."})
+    return out
+
+
+def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame, data: pd.DataFrame | None = None) -> DidEvaluation:
+    """TWFE and its event study on the spec's panel (`data`: an already prepared panel, e.g. without small cohorts)."""
     d = spec.data
-    data = prepare_did_frame(spec, frame)
+    data = prepare_did_frame(spec, frame) if data is None else data
     cluster = d.get("cluster")
     out = DidEvaluation(spec)
     cohorts = sorted(int(g) for g in data["_g"].unique() if g > 0)
@@ -205,7 +304,7 @@ def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame) -> DidEvaluation:
         "rows_in_window": int(len(data)),
         "units": int(data[d["unit"]].nunique()),
         "treated_units": int(data.loc[data["_g"] > 0, d["unit"]].nunique()),
-        "cohorts": [f"{g // 12:04d}-{g % 12 + 1:02d}" for g in cohorts],
+        "cohorts": [cohort_label(g) for g in cohorts],
         "start": str(pd.Timestamp(d.get("start")).date()) if d.get("start") else None,
         "end": str(pd.Timestamp(d.get("end")).date()) if d.get("end") else None,
     }
@@ -227,107 +326,6 @@ def as_date(value) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-# --------------------------------------------------------------------------------------------
-# Generic runner: every design turns (spec, DataFrame) into a result in docs/RESULT_SCHEMA.md form
-# --------------------------------------------------------------------------------------------
-@dataclass
-class EvaluationOutput:
-    """A result.json payload (without `quality`, which the pipeline adds), the tables to write as CSV
-    (file name -> DataFrame) and the figures to draw (file name -> function of the output path)."""
-
-    result: dict
-    tables: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
-
-
-def _sources(spec: EvaluationSpec) -> list[str]:
-    d = spec.data
-    return list(d["sources"]) if "sources" in d else [s.strip() for s in str(d.get("source", "")).split(";") if s.strip()]
-
-
-def _est(est: dict, id_: str, label: dict, units: dict | None = None, estimator: str | None = None) -> dict:
-    out = {"id": id_, "label": label, **{k: _clean_num(est.get(k)) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}}
-    if units:
-        out["units"] = units
-    if estimator:
-        out["estimator"] = estimator
-    return out
-
-
-def _clean_num(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if x == x and abs(x) != float("inf") else None
-
-
-def _skeleton(spec: EvaluationSpec, unit: str, start, end, n_units, n_obs) -> dict:
-    return {
-        "schema": 1, "name": spec.name, "title": spec.title, "goal": spec.goal, "line_of_action": spec.line_of_action,
-        "design": spec.design, "simulated": bool(spec.data.get("simulated", False)),
-        "data": {"sources": _sources(spec), "tables": [spec.data["table"]], "unit": unit,
-                 "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
-                            "end": None if end is None else str((pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date())},
-                 "n_units": int(n_units), "n_obs": int(n_obs)},
-        "headline": None, "estimates": [], "diagnostics": {}, "baseline_comparison": None,
-        "reading": {"en": "", "es": ""}, "figures": [], "tables": [], "results": {},
-    }
-
-
-def select_rows(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None = None) -> pd.DataFrame:
-    """The spec's rows: its `filter` (a pandas query), an extra query, and the start/end window."""
-    d = spec.data
-    data = frame
-    for q in (d.get("filter"), query):
-        if q:
-            try:
-                data = data.query(q)
-            except Exception as error:  # pandas raises many kinds for a bad expression
-                raise SpecError(f"{spec.name}: filter {q!r} cannot be applied to {d['table']} ({error})") from None
-    for col in [d["time"]]:
-        if col not in data.columns:
-            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
-    dates = pd.to_datetime(data[d["time"]])
-    keep = pd.Series(True, index=data.index)
-    if d.get("start"):
-        keep &= dates >= pd.Timestamp(d["start"])
-    if d.get("end"):
-        keep &= dates <= pd.Timestamp(d["end"])
-    return data[keep]
-
-
-def monthly_series(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None = None, by: str | None = None):
-    """Sum of `value` per month (and per `by`); with data.per_100k, sum(value) / sum(population) × 100,000
-    over the rows that report the value. Months where no row reports the value are missing."""
-    d = spec.data
-    data = select_rows(spec, frame, query).copy()
-    for col in [d["value"]] + ([d["per_100k"]] if d.get("per_100k") else []) + ([by] if by else []):
-        if col not in data.columns:
-            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
-    data["_period"] = pd.to_datetime(data[d["time"]])
-    keys = ["_period"] + ([by] if by else [])
-    value = pd.to_numeric(data[d["value"]], errors="coerce")
-    grouped = value.groupby([data[k] for k in keys]).sum(min_count=1)
-    if d.get("per_100k"):
-        pop = pd.to_numeric(data[d["per_100k"]], errors="coerce").where(value.notna())
-        grouped = grouped / pop.groupby([data[k] for k in keys]).sum(min_count=1) * 100_000
-    return grouped.rename("value")
-
-
-def _baseline(spec: EvaluationSpec, series: pd.Series) -> dict:
-    from .trends import baseline_comparison
-
-    months = int((spec.estimators.get("trend") or {}).get("baseline_months", 36))
-    comparison = baseline_comparison(series, baseline_months=months, name=spec.name)
-    return comparison
-
-
-def _trend_block(spec: EvaluationSpec, series: pd.Series) -> tuple[dict, dict | None]:
-    comparison = _baseline(spec, series)
-    block = comparison.to_dict()
-    return block, comparison.change_estimate
-
-
 def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     from .reading import trend_reading
     from .trends import CAVEAT
@@ -336,45 +334,62 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {spec.data['table']} after the filter")
     result = _skeleton(spec, spec.data.get("unit_label", "national"), series.index.min(), series.index.max(), 1, len(series))
+    comparison = _baseline(spec, series)
     block, change = _trend_block(spec, series)
-    # null unless both windows have data (a series starting after October 2021 has no baseline)
-    result["baseline_comparison"] = block if block["baseline"] and block["post"] else None
+    result["baseline_comparison"] = block
     if change is not None:
+        b, p = block["baseline"], block["post"]
         result["estimates"].append(_est(change, "mean_change", {
-            "en": "Change in the monthly mean, 36 months before vs since October 2021 (descriptive)",
-            "es": "Cambio en el promedio mensual, 36 meses antes vs desde octubre de 2021 (descriptivo)"}, spec.units))
-        result["results"]["trend"] = {"mean_change": {k: v for k, v in change.items()}, "hac_lags": _baseline(spec, series).hac_lags}
-    post_mean = _baseline(spec, series).post_mean_estimate
+            "en": f"Change in the monthly mean, {b['months']} months before vs {p['months']} months since October 2021 (descriptive)",
+            "es": f"Cambio en el promedio mensual, {b['months']} meses antes vs {p['months']} meses desde octubre de 2021 "
+                  f"(descriptivo)"}, spec.units))
+        result["results"]["trend"] = {"mean_change": dict(change), "hac_lags": comparison.hac_lags}
+    post_mean = comparison.post_mean_estimate
     if post_mean is not None:
+        p = comparison.post
+        first, last = p["first_month_with_data"], p["end"]
         result["estimates"].append(_est(post_mean, "post_mean", {
-            "en": "Monthly mean since October 2021 (descriptive, Newey–West CI)",
-            "es": "Promedio mensual desde octubre de 2021 (descriptivo, IC de Newey–West)"}, spec.units))
-        result["results"].setdefault("trend", {})["post_mean"] = post_mean
-    reading_input = dict(block, change_estimate=change)
-    result["reading"] = trend_reading(spec.outcome, reading_input, spec.units, CAVEAT, spec.notes)
+            "en": f"Monthly mean, {month_label(first, 'en')} – {month_label(last, 'en')} (descriptive; interval for month-to-month noise)",
+            "es": f"Promedio mensual, {month_label(first, 'es')} – {month_label(last, 'es')} (descriptivo; intervalo por la "
+                  f"variación mensual)"}, spec.units))
+        result["results"].setdefault("trend", {})["post_mean"] = {k: v for k, v in post_mean.items() if k != "p_value"}
+    windows = block or {"baseline": comparison.baseline, "post": comparison.post}
+    result["reading"] = trend_reading(spec.outcome, dict(windows, change_estimate=change), spec.units, CAVEAT, spec.notes)
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     if spec.data.get("by"):
-        from .trends import baseline_comparison
-
-        rows = []
-        for key, part in monthly_series(spec, frame, by=spec.data["by"]).dropna().groupby(level=1):
-            c = baseline_comparison(part.droplevel(1), name=f"{spec.name} {key}")
-            rows.append({spec.data["by"]: key, "baseline_mean": c.baseline["mean"] if c.baseline else None,
-                         "post_mean": c.post["mean"] if c.post else None, "change": c.change,
-                         "percent_change": c.percent_change, "trend_per_year": c.trend_per_year,
-                         **({f"change_{k}": v for k, v in c.change_estimate.items()} if c.change_estimate else {})})
-        tables["by_unit.csv"] = pd.DataFrame(rows)
+        tables["by_unit.csv"] = _trend_by_unit(spec, frame)
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same comparison for each {spec.data['by']} (descriptive)",
-            "es": f"La misma comparación para cada {spec.data['by']} (descriptiva)"}})
+            "en": f"The same comparison for each {spec.data.get('by_label_en', spec.data['by'])} (descriptive)",
+            "es": f"La misma comparación para cada {spec.data.get('by_label_es', spec.data['by'])} (descriptiva)"}})
     result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {spec.outcome['en']}",
                                                                "es": f"Serie mensual: {spec.outcome['es']}"}})
+    drawn = block if block and block.get("sufficient") else {"post": comparison.post}
     result["figures"].append({"file": "trend.png", "kind": "trend", "alt": {
-        "en": f"Monthly {spec.outcome['en']} with the baseline and post-October-2021 means",
-        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} mensual con los promedios de la línea base y posteriores a octubre de 2021"},
+        "en": f"Monthly {spec.outcome['en']}" + (" with the baseline and post-October-2021 means" if "baseline" in drawn else
+                                                 " with its mean over the months with data"),
+        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} mensual" + (
+            " con los promedios de la línea base y posteriores a octubre de 2021" if "baseline" in drawn else
+            " con su promedio en los meses con datos")},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     return EvaluationOutput(result, tables,
-                            {"trend.png": lambda path: plot_trend(series, block, path, spec.title["en"], spec.units["en"], spec.data.get("source", ""))})
+                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], spec.units["en"], spec.data.get("source", ""))})
+
+
+def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The before/after comparison for each `by` value, under the same publication rules as the headline."""
+    from .trends import baseline_comparison
+
+    rows = []
+    for key, part in monthly_series(spec, frame, by=spec.data["by"]).dropna().groupby(level=1):
+        c = baseline_comparison(part.droplevel(1), name=f"{spec.name} {key}")
+        block = enforce_baseline(dict(c.to_dict(), change_estimate=c.change_estimate)) if c.baseline and c.post else None
+        ok = bool(block and block["sufficient"])
+        rows.append({spec.data["by"]: key, "baseline_months": c.baseline["months"] if c.baseline else 0,
+                     "baseline_mean": c.baseline["mean"] if c.baseline else None,
+                     "post_mean": c.post["mean"] if c.post else None, "change": c.change if ok else None,
+                     "percent_change": c.percent_change if ok else None,
+                     **{f"change_{k}": (v if ok else None) for k, v in (c.change_estimate or {}).items()}})
+    return pd.DataFrame(rows)
 
 
 def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = ""):
@@ -385,9 +400,11 @@ def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, so
 
     fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
     ax.plot(series.index, series.to_numpy(), color="#555555", lw=1, marker="o", ms=2.5, label="Monthly value")
-    for key, colour, label in (("baseline", "#1f4e79", "Baseline mean (36 months)"), ("post", "#c55a11", "Mean since Oct 2021")):
+    for key, colour in (("baseline", "#1f4e79"), ("post", "#c55a11")):
         w = block.get(key)
         if w:
+            label = (f"Baseline mean ({w['months']} months)" if key == "baseline" else
+                     f"Mean since {pd.Timestamp(w['start']).strftime('%b %Y')} ({w['months']} months)")
             ax.hlines(w["mean"], pd.Timestamp(w["start"]), pd.Timestamp(w["end"]), color=colour, lw=2, label=label)
     ax.axvline(pd.Timestamp("2021-10-01"), color="black", lw=0.8, ls=":")
     ax.set_title(title, fontsize=10)
@@ -399,107 +416,6 @@ def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, so
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
     return path
-
-
-def _its_options(spec: EvaluationSpec) -> dict:
-    from .its import FRAMEWORK_START
-
-    o = spec.estimators.get("its") or {}
-    return {"break_date": pd.Timestamp(o.get("break", FRAMEWORK_START)), "seasonality": bool(o.get("seasonality", True)),
-            "placebo_shift": o.get("placebo_shift", 12), "hac_lags": o.get("hac_lags"), "min_side": int(o.get("min_side", 6))}
-
-
-def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
-    from .its import ITSInputError, comparative_series, fit_its, plot_its
-    from .reading import its_reading
-
-    d = spec.data
-    opts = _its_options(spec)
-    tables: dict = {}
-    if spec.design == "comparative_its":
-        treated = monthly_series(spec, frame, d["treated"]).dropna()
-        comparison = monthly_series(spec, frame, d["comparison"]).dropna()
-        series = comparative_series(treated, comparison)
-        unit = d.get("unit_label", "group")
-        n_units = 2
-    else:
-        series = monthly_series(spec, frame, d.get("series_query")).dropna()
-        unit, n_units = d.get("unit_label", "national"), 1
-    if series.empty:
-        raise SpecError(f"{spec.name}: no rows with a value in {d['table']} after the filter")
-    try:
-        fit = fit_its(series, opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
-                      placebo_shift=opts["placebo_shift"], min_side=opts["min_side"], name=spec.name)
-    except ITSInputError as error:
-        raise SpecError(str(error)) from None
-    result = _skeleton(spec, unit, fit.start, fit.end, n_units, fit.n_obs)
-    bl = fit.break_date.strftime("%Y-%m")
-    level_label = {"en": f"Change in level at {bl} (interrupted time series)", "es": f"Cambio de nivel en {bl} (serie de tiempo interrumpida)"}
-    result["headline"] = dict(_est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level"))
-    result["headline"].pop("id")
-    slope_units = {"en": f"{spec.units['en']} per month", "es": f"{spec.units['es']} por mes"}
-    result["estimates"] = [
-        _est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level"),
-        _est(fit.slope.to_dict(), "its_slope", {"en": f"Change in monthly slope at {bl}", "es": f"Cambio de pendiente mensual en {bl}"},
-             slope_units, "its_slope"),
-        _est(fit.pre_slope.to_dict(), "pre_slope", {"en": "Monthly slope before the break", "es": "Pendiente mensual antes del corte"},
-             slope_units, "its_pre_slope"),
-    ]
-    if fit.placebo is not None:
-        result["diagnostics"]["placebo"] = {
-            **{k: _clean_num(v) for k, v in fit.placebo.level.to_dict().items()},
-            "break_date": str(fit.placebo.break_date.date()),
-            "label": {"en": f"Level change at a fake break {opts['placebo_shift']} months earlier (pre-break months only)",
-                      "es": f"Cambio de nivel en un corte ficticio {opts['placebo_shift']} meses antes (solo meses previos)"}}
-    result["diagnostics"]["autocorrelation"] = {"hac_lags": fit.hac_lags, "label": {
-        "en": f"Newey–West standard errors, {fit.hac_lags} lags (Newey & West 1994 rule)",
-        "es": f"Errores estándar de Newey–West, {fit.hac_lags} rezagos (regla de Newey y West 1994)"}}
-    result["results"]["its"] = fit.to_dict()
-    block, change = _trend_block(spec, series)
-    result["baseline_comparison"] = block if block["baseline"] and block["post"] else None
-    series_table = fit.frame.copy()
-    if spec.design == "comparative_its":
-        series_table = series_table.merge(pd.DataFrame({"period": treated.index, "treated": treated.to_numpy()}), on="period", how="left")
-        series_table = series_table.merge(pd.DataFrame({"period": comparison.index, "comparison": comparison.to_numpy()}), on="period", how="left")
-    tables["series.csv"] = series_table
-    result["tables"].append({"file": "series.csv", "caption": {"en": "Observed, fitted and counterfactual series",
-                                                               "es": "Serie observada, ajustada y contrafactual"}})
-    if d.get("by"):
-        rows = []
-        by_series = monthly_series(spec, frame, d.get("by_query"), by=d["by"]).dropna()
-        for key, part in by_series.groupby(level=1):
-            try:
-                f = fit_its(part.droplevel(1), opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
-                            placebo_shift=None, name=f"{spec.name} {key}")
-            except ITSInputError as error:
-                rows.append({d["by"]: key, "note": str(error)})
-                continue
-            rows.append({d["by"]: key, "n_obs": f.n_obs, **{f"level_{k}": v for k, v in f.level.to_dict().items()},
-                         **{f"slope_{k}": v for k, v in f.slope.to_dict().items()}, "note": ""})
-        tables["by_unit.csv"] = pd.DataFrame(rows)
-        result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same model for each {d['by']}: level and slope changes with 95% CIs",
-            "es": f"El mismo modelo para cada {d['by']}: cambios de nivel y pendiente con IC 95 %"}})
-    break_label = {"en": fit.break_date.strftime("%B %Y"), "es": _month_es(fit.break_date)}
-    placebo = result["diagnostics"].get("placebo")
-    result["reading"] = its_reading(spec.outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), spec.units,
-                                    placebo, fit.n_post)
-    if spec.notes:
-        result["reading"] = {k: f"{result['reading'][k]} {spec.notes[k]}" for k in ("en", "es")}
-    result["figures"].append({"file": "its.png", "kind": "its", "alt": {
-        "en": f"Observed {spec.outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
-        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
-        "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], spec.units["en"], d.get("source", "")[:160])}
-    return EvaluationOutput(result, tables, figures)
-
-
-_MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-              "noviembre", "diciembre"]
-
-
-def _month_es(date: pd.Timestamp) -> str:
-    return f"{_MONTHS_ES[date.month - 1]} de {date.year}"
 
 
 def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -534,6 +450,7 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
                                          "label": {"en": f"Rows flagged by {d.get('outlier')} (excluded from the headline)",
                                                    "es": f"Filas señaladas por {d.get('outlier')} (excluidas del resultado principal)"}}
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
+    result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d["outcome"]], errors="coerce").mean())}
     note = spec.notes
     result["reading"] = dose_reading(spec.outcome, {"en": spec.data.get("dose_label_en", "the dose"),
                                                     "es": spec.data.get("dose_label_es", "la dosis")}, att, spec.units, note)
@@ -570,8 +487,9 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     from .reading import did_reading
 
     d = spec.data
-    evaluation = run_did_spec(spec, frame)
-    data = prepare_did_frame(spec, frame)
+    prepared = prepare_did_frame(spec, frame)
+    data, cohort_sizes, excluded_cohorts = drop_small_cohorts(prepared, d["unit"], d.get("cluster"))
+    evaluation = run_did_spec(spec, frame, data)
     # CS and Bacon need a balanced panel: units with a missing outcome in the window are left out (counted)
     missing_units = data.loc[data[d["outcome"]].isna(), d["unit"]].unique()
     balanced = data[~data[d["unit"]].isin(missing_units)]
@@ -581,7 +499,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     draws = int(o.get("bootstrap", 999))
     cluster = d.get("cluster")
     cs = att_gt(balanced, d["outcome"], d["unit"], "_t", "_g", control=control, cluster=cluster,
-                bootstrap=draws, seed=seed)
+                bootstrap=draws or None, seed=seed)
     max_e = o.get("max_event_time")
     simple = cs.aggregate("simple", max_e=max_e if max_e is not None else float("inf")).overall
     dynamic = cs.aggregate("dynamic")
@@ -643,19 +561,22 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                   "es": "Descomposición de Goodman-Bacon del estimador TWFE en comparaciones 2x2"}}
     if spec.neighbours and geography is not None:
         nb = spec.neighbours
-        cohorts = balanced.groupby(d["unit"])["_g"].first()
+        cohorts = prepared.groupby(d["unit"])["_g"].first()   # every arrest dates its neighbours, kept or not
         nb_g = neighbour_cohorts(geography, nb.get("unit", d["unit"]), nb.get("geometry", "geometry_wkb"), cohorts)
         ring = balanced[balanced[d["unit"]].map(nb_g).notna()].copy()
         ring["_g_nb"] = ring[d["unit"]].map(nb_g).astype("int64")
+        ring, nb_sizes, nb_excluded = drop_small_cohorts(ring, d["unit"], cluster, "_g_nb")
+        nb_g = nb_g[nb_g.index.isin(ring[d["unit"]].unique())]
         cs_nb = att_gt(ring, d["outcome"], d["unit"], "_t", "_g_nb", control=control, cluster=cluster,
-                       bootstrap=draws, seed=seed)
+                       bootstrap=draws or None, seed=seed)
         nb_simple = cs_nb.aggregate("simple").overall
         result["estimates"].append(_est(nb_simple, "cs_neighbours", {
             "en": "Average effect on untreated neighbouring units after a neighbour is first treated (Callaway–Sant'Anna)",
             "es": "Efecto promedio en unidades vecinas no tratadas después del primer tratamiento de una vecina (Callaway–Sant'Anna)"},
             units, "cs"))
         result["results"]["cs_neighbours"] = {k: v for k, v in cs_nb.to_dict().items() if k != "att_gt"}
-        result.setdefault("sample", {})["neighbour_units_treated"] = int((nb_g > 0).sum())
+        result.setdefault("sample", {}).update(neighbour_units_treated=int((nb_g > 0).sum()),
+                                                neighbour_cohort_sizes=nb_sizes, neighbour_excluded_cohorts=nb_excluded)
         from .reading import effect_sentence
 
         neighbour_sentence = effect_sentence(
@@ -666,6 +587,13 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     result["seed"] = seed
     result["sample"] = {**evaluation.sample, **result.get("sample", {})}
     result["sample"]["units_dropped_missing_outcome"] = int(len(missing_units))
+    result["sample"]["cohort_sizes"] = cohort_sizes
+    result["sample"]["excluded_cohorts"] = excluded_cohorts
+    treated_pre = balanced[(balanced["_g"] > 0) & (balanced["_t"] < balanced["_g"])][d["outcome"]]
+    result["sample"]["baseline_mean"] = _clean_num(treated_pre.mean()) if len(treated_pre) else None
+    levels = pre_period_levels(balanced, d["unit"], d["outcome"])
+    if levels:
+        result["diagnostics"]["pre_period_levels"] = levels
     result["results"] = {k: r.to_dict() for k, r in evaluation.results.items()}
     cs_dict = cs.to_dict()
     cs_dict.pop("att_gt", None)   # the cell table goes to att_gt.csv
@@ -681,6 +609,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                                     float(by_type.loc[by_type["type"].isin(["later vs earlier treated", "later vs always treated"]),
                                                       "weight"].sum()),
                                     spec.literature)
+    result["reading"] = join_reading(result["reading"], sample_sentences(result["sample"], levels))
     if neighbour_sentence:
         result["reading"] = join_reading(result["reading"], neighbour_sentence)
     if spec.notes:
@@ -726,5 +655,11 @@ def run_spec(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame 
     """Run any spec on its table (a DataFrame) and return the result in the RESULT_SCHEMA form; `geography`
     (polygons) is used by DiD specs with a `neighbours` block."""
     if geography is not None and spec.design in ("staggered_did", "event_study"):
-        return RUNNERS[spec.design](spec, frame, geography)
-    return RUNNERS[spec.design](spec, frame)
+        output = RUNNERS[spec.design](spec, frame, geography)
+    else:
+        output = RUNNERS[spec.design](spec, frame)
+    try:
+        output.result = finalize(output.result, spec.scope, spec.desired_direction, list(spec.threats))
+    except PublicationError as error:
+        raise SpecError(str(error)) from None
+    return output

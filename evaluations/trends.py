@@ -5,7 +5,8 @@ Baseline = the `baseline_months` (default 36) calendar months before the Framewo
 with data. Reported: the mean of each window (over the months with data, counted), the change
 and percent change of the means, the linear trend per year within the post window (and within
 the baseline), and an interval for the change in means from a regression of the series on a
-post dummy with Newey–West standard errors (autocorrelated monthly data; same lag rule as the ITS).
+post dummy with Newey–West standard errors (autocorrelated monthly data; lags chosen from the residuals by the
+Newey & West 1994 automatic bandwidth, as in the ITS).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .its import FRAMEWORK_START, hac_covariance, newey_west_lags
+from .its import FRAMEWORK_START, hac_covariance, newey_west_bandwidth
 
 CAVEAT = {
     "en": "Descriptive comparison of means before and after October 2021: it does not isolate the effect of the "
@@ -68,10 +69,13 @@ def baseline_comparison(series: pd.Series, start=FRAMEWORK_START, baseline_month
     post = frame[frame["period"] >= start]
 
     def window(part: pd.DataFrame, first: pd.Timestamp, expected: int | None) -> dict | None:
+        # the window printed is the one used: it starts at its first month with data, never at a nominal
+        # start with no data (publication rule baseline_window_as_used)
         if part.empty:
             return None
         last = part["period"].iloc[-1] + pd.offsets.MonthEnd(0)
-        return {"start": str(first.date()), "end": str(last.date()), "mean": float(part["value"].mean()),
+        return {"start": str(part["period"].iloc[0].date()), "nominal_start": str(first.date()),
+                "end": str(last.date()), "mean": float(part["value"].mean()),
                 "months": int(len(part)), "months_expected": expected,
                 "first_month_with_data": str(part["period"].iloc[0].date())}
 
@@ -86,7 +90,7 @@ def baseline_comparison(series: pd.Series, start=FRAMEWORK_START, baseline_month
         X = np.column_stack([np.ones(len(both)), (both["period"] >= start).to_numpy(float)])
         y = both["value"].to_numpy(float)
         beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-        lags = newey_west_lags(len(y))
+        lags = newey_west_bandwidth(y - X @ beta)   # lags chosen from the residuals (Newey & West 1994)
         if len(y) > 2:
             se = float(math.sqrt(hac_covariance(X, y - X @ beta, lags)[1, 1]))
             z = stats.norm.ppf(1 - alpha / 2)
@@ -98,7 +102,7 @@ def baseline_comparison(series: pd.Series, start=FRAMEWORK_START, baseline_month
         y = post["value"].to_numpy(float)
         X = np.ones((len(y), 1))
         m = float(y.mean())
-        se = float(math.sqrt(hac_covariance(X, y - m, newey_west_lags(len(y)))[0, 0]))
+        se = float(math.sqrt(hac_covariance(X, y - m, newey_west_bandwidth(y - m))[0, 0]))
         z = stats.norm.ppf(1 - alpha / 2)
         post_est = {"estimate": m, "std_error": se, "ci_low": m - z * se, "ci_high": m + z * se,
                     "p_value": float(2 * stats.norm.sf(abs(m / se))) if se > 0 else None}

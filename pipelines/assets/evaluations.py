@@ -11,6 +11,7 @@ import dagster as dg
 from pydantic import Field
 
 from evaluations.lines_of_action import coverage, data_gaps
+from evaluations.publication import audit, load_results, report_lines
 from evaluations.specs import ESTIMATOR_OPTIONS, EvaluationSpec, SpecError, load_specs, run_spec
 
 from ..resources import ProjectResource
@@ -36,7 +37,8 @@ class EvaluationConfig(dg.Config):
     its_break: Optional[str] = Field(default=None, description="interrupted time series break date, YYYY-MM-DD")
     its_seasonality: Optional[bool] = Field(default=None, description="month-of-year dummies in the ITS")
     its_placebo_shift: Optional[int] = Field(default=None, description="months the placebo break is moved back")
-    its_hac_lags: Optional[int] = Field(default=None, description="Newey–West lags (unset: the rule of thumb)")
+    its_hac_lags: Optional[int] = Field(default=None, description="Newey–West lags (unset: chosen from the residuals, "
+                                                                   "Newey & West 1994 automatic bandwidth)")
     its_min_side: Optional[int] = Field(default=None, description="fewest months needed on each side of the break")
     trend_baseline_months: Optional[int] = Field(default=None, description="months before October 2021 in the baseline")
 
@@ -141,4 +143,30 @@ def data_gaps_asset(project: ProjectResource) -> dg.MaterializeResult:
 
 
 SPECS = load_specs()
-EVALUATION_ASSETS = [build_evaluation_asset(s) for s in SPECS] + [data_gaps_asset]
+SPEC_ASSETS = [build_evaluation_asset(s) for s in SPECS]
+
+
+@dg.asset(
+    key=dg.AssetKey(["site", "publication_audit"]),
+    deps=[a.key for a in SPEC_ASSETS],
+    group_name="site",   # so the publish_site job re-audits the results it renders
+    description="Every published number checked against the publication rules (evaluations/publication/): the scorecard "
+                "rows, Benjamini–Hochberg q-values and every violation (BUILD/results/publication_audit.json). Fails, and so "
+                "keeps the last good site, when any result breaks a rule.",
+    kinds={"python"},
+    code_version="1",
+)
+def publication_audit_asset(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
+    report = audit(load_results(project.settings.results_dir))
+    write_json(project.settings.results_dir / "publication_audit.json", report)
+    for line in report_lines(report)[-(len(report["violations"]) + 1):]:
+        context.log.info(line)
+    if not report["passed"]:
+        first = report["violations"][0]
+        raise dg.Failure(description=f"publication audit: {len(report['violations'])} violation(s), e.g. "
+                                     f"{first['evaluation']}: {first['rule']}: {first['message']}")
+    return dg.MaterializeResult(metadata={"published_estimates": len(report["published"]),
+                                          "family_tests": report["family"]["tests"], "violations": 0})
+
+
+EVALUATION_ASSETS = SPEC_ASSETS + [data_gaps_asset, publication_audit_asset]

@@ -55,7 +55,10 @@ def test_noisy_series_covers_the_truth_and_the_placebo_finds_nothing():
 
 def test_matches_statsmodels_ols_with_hac_standard_errors():
     y = simulated(level=-3.0, slope=0.1, noise=2.0, seed=7)
-    fit = fit_its(y, BREAK)
+    # a fixed lag (the rule of thumb): the default is now the automatic lag, compared with statsmodels
+    # in test_its_bandwidth.py
+    fit = fit_its(y, BREAK, hac_lags=newey_west_lags(len(y)))
+    assert (fit.hac_lags, fit.hac_rule) == (4, "fixed")
     # independent design: trend, post dummy, post trend, 11 month dummies
     t = np.arange(len(y), dtype=float)
     post = (MONTHS >= BREAK).astype(float)

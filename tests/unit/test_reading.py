@@ -33,9 +33,24 @@ def test_its_reading_flags_a_failed_placebo_and_a_short_post_period():
 
 
 def test_trend_reading_numbers():
-    comp = {"baseline": {"mean": 10.0, "end": "2021-09-30"}, "post": {"mean": 13.0, "end": "2022-09-30"},
+    comp = {"baseline": {"mean": 10.0, "start": "2018-10-01", "end": "2021-09-30", "months": 36},
+            "post": {"mean": 13.0, "start": "2021-10-01", "end": "2022-09-30", "months": 12}, "sufficient": True,
             "change": 3.0, "percent_change": 30.0, "change_estimate": {"estimate": 3.0, "ci_low": -1.0, "ci_high": 7.0}}
     r = trend_reading({"en": "femicides", "es": "feminicidios"}, comp, UNITS, {"en": "Descriptive.", "es": "Descriptivo."})
     assert "Femicides: 10.0 victims a month" in r["en"] and "change of 3.00 (+30.0%)" in r["en"]
     assert "not distinguishable from zero" in r["en"] and r["en"].endswith("Descriptive.")
     assert "(+30.0%)" in r["es"]
+    assert "over the 36 months with data before October 2021 (October 2018 to September 2021)" in r["en"]
+    assert "en los 36 meses con datos antes de octubre de 2021 (octubre de 2018 a septiembre de 2021)" in r["es"]
+
+
+def test_trend_reading_with_a_one_month_baseline_states_it_and_no_change():
+    comp = {"baseline": {"mean": 10.0, "start": "2021-09-01", "end": "2021-09-30", "months": 1},
+            "post": {"mean": 5.42, "start": "2021-10-01", "end": "2024-04-30", "months": 31}, "sufficient": False,
+            "change": None, "percent_change": None,
+            "insufficient": {"en": "Insufficient baseline (1 month of data before October 2021).", "es": "Línea base insuficiente (1 mes)."}}
+    r = trend_reading({"en": "designations", "es": "designaciones"}, comp, UNITS, {"en": "Descriptive.", "es": "Descriptivo."})
+    assert "over the 1 month with data before October 2021 (September 2021 to September 2021)" in r["en"]
+    assert "Insufficient baseline (1 month" in r["en"] and "36 months" not in r["en"]
+    assert "change of" not in r["en"] and "%" not in r["en"]
+    assert "en el 1 mes con datos" in r["es"] and "Línea base insuficiente (1 mes)" in r["es"]

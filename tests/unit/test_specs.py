@@ -25,8 +25,18 @@ def test_bad_yaml_names_file_and_line(tmp_path):
 
 
 def test_unknown_design_and_missing_keys(tmp_path):
-    base = "name: x\ntitle: {en: a, es: b}\ngoal: goal_1_protect_people\nline_of_action: public_health\n"
+    base = ("name: x\ntitle: {en: a, es: b}\ngoal: goal_1_protect_people\nline_of_action: public_health\n"
+            "scope: framework\ndesired_direction: decrease\nthreats: [single_series]\n")
     p = tmp_path / "x.yaml"
+    p.write_text(base.replace("scope: framework\n", "") + "design: its\ndata: {table: t, time: p, value: v}\n")
+    with pytest.raises(SpecError, match="x.yaml: missing key 'scope'"):
+        load_spec(p)
+    p.write_text(base.replace("threats: [single_series]", "threats: [no_such_threat]") + "design: its\ndata: {table: t, time: p, value: v}\n")
+    with pytest.raises(SpecError, match="no_such_threat"):
+        load_spec(p)
+    p.write_text(base.replace("scope: framework", "scope: someday") + "design: its\ndata: {table: t, time: p, value: v}\n")
+    with pytest.raises(SpecError, match="scope 'someday' is not one of framework, earlier_policy"):
+        load_spec(p)
     p.write_text(base + "design: magic\ndata: {table: t}\n")
     with pytest.raises(SpecError, match="design 'magic' is not one of"):
         load_spec(p)
@@ -41,6 +51,7 @@ def test_unknown_design_and_missing_keys(tmp_path):
 def _spec(tmp_path, design, data, extra=""):
     p = tmp_path / "s.yaml"
     p.write_text("name: s\ntitle: {en: T, es: T}\ngoal: goal_1_protect_people\nline_of_action: public_health\n"
+                 "scope: framework\ndesired_direction: decrease\nthreats: [single_series]\n"
                  f"design: {design}\noutcome: {{en: deaths, es: muertes}}\nunits: {{en: deaths, es: muertes}}\n"
                  f"data: {data}\n{extra}")
     return load_spec(p)

@@ -11,8 +11,8 @@ def test_means_change_and_trend_by_hand():
     values = np.where(months < "2021-10-01", 10.0, 13.0)
     values[months < "2018-10-01"] = 1000.0        # before the 36-month baseline: must be ignored
     c = baseline_comparison(pd.Series(values, index=months))
-    assert c.baseline == {"start": "2018-10-01", "end": "2021-09-30", "mean": 10.0, "months": 36,
-                          "months_expected": 36, "first_month_with_data": "2018-10-01"}
+    assert c.baseline == {"start": "2018-10-01", "nominal_start": "2018-10-01", "end": "2021-09-30", "mean": 10.0,
+                          "months": 36, "months_expected": 36, "first_month_with_data": "2018-10-01"}
     assert (c.post["start"], c.post["end"], c.post["mean"], c.post["months"]) == ("2021-10-01", "2022-09-30", 13.0, 12)
     assert c.change == 3.0 and c.percent_change == pytest.approx(30.0)
     assert c.trend_per_year == pytest.approx(0.0, abs=1e-9)
@@ -37,3 +37,11 @@ def test_series_starting_after_the_framework_has_no_baseline():
     c = baseline_comparison(s)
     assert c.baseline is None and c.change is None and c.change_estimate is None
     assert c.post["mean"] == 2.0
+
+
+def test_baseline_window_starts_at_its_first_month_with_data():
+    # one baseline month (September 2021), as the OFAC scrape history has: the window printed is that month,
+    # not the nominal October 2018 start
+    s = pd.Series([10.0, 5.0, 6.0], index=pd.to_datetime(["2021-09-01", "2021-10-01", "2021-11-01"]))
+    c = baseline_comparison(s)
+    assert (c.baseline["start"], c.baseline["nominal_start"], c.baseline["months"]) == ("2021-09-01", "2018-10-01", 1)
