@@ -79,13 +79,24 @@ def test_national_homicide_its_reproduced_from_the_warehouse(pipeline_build, con
     X = pd.DataFrame({"const": 1.0, "time": t.astype(float), "level": post, "slope": (t - t0) * post})
     for m in range(2, 13):
         X[f"m{m}"] = (months.dt.month == m).astype(float)
-    lags = int(np.floor(4 * (len(y) / 100) ** (2 / 9)))
+    ols = sm.OLS(y.to_numpy(), X).fit()
+    lags = _nw94_lags(ols.resid.to_numpy())
     ref = sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     r = _result(pipeline_build, "homicide_rate_its_sesnsp")
+    assert r["results"]["its"]["hac_lags"] == lags and r["results"]["its"]["hac_rule"] == "newey_west_1994_automatic"
     assert r["headline"]["estimate"] == pytest.approx(ref.params["level"], rel=1e-8)
     assert r["headline"]["std_error"] == pytest.approx(ref.bse["level"], rel=1e-8)
     by_unit = pd.read_csv(pipeline_build / "results/evaluations/homicide_rate_its_sesnsp/by_unit.csv")
     assert len(by_unit) == 32
+
+
+def _nw94_lags(u: np.ndarray) -> int:
+    """Newey & West (1994) automatic Bartlett lag on residuals, written out: the rule the ITS must follow."""
+    n = len(u)
+    pre = int(np.floor(4 * (n / 100) ** (2 / 9)))
+    sigma = [float(u[j:] @ u[:n - j]) / n for j in range(pre + 1)]
+    s0, s1 = sigma[0] + 2 * sum(sigma[1:]), 2 * sum(j * sigma[j] for j in range(1, pre + 1))
+    return max(0, min(int(np.floor(1.1447 * ((s1 / s0) ** 2) ** (1 / 3) * n ** (1 / 3))), n - 2))
 
 
 def test_femicide_trend_means_by_hand(pipeline_build, con):
@@ -98,18 +109,16 @@ def test_femicide_trend_means_by_hand(pipeline_build, con):
     assert b["percent_change"] == pytest.approx(100 * (post - base) / base)
 
 
-def test_per_state_tables(pipeline_build, con):
-    states = con.execute("select count(distinct state_abbr) from marts.overdose_deaths_month where geography_level = 'state'").fetchone()[0]
-    overdose = pd.read_csv(pipeline_build / "results/evaluations/overdose_its/by_unit.csv")
-    assert len(overdose) == states == 50
-    # a state fitted on its own: Ohio's level change equals a direct fit of its series
-    from evaluations.its import fit_its
-
-    ohio = con.execute("select period, deaths_12mo_ending from marts.overdose_deaths_month where state_abbr = 'OH' "
-                       "and deaths_12mo_ending is not null order by period").df()
-    fit = fit_its(pd.Series(ohio["deaths_12mo_ending"].to_numpy(float), index=pd.to_datetime(ohio["period"])),
-                  seasonality=False, placebo_shift=None)
-    assert overdose.set_index("state_abbr").loc["OH", "level_estimate"] == pytest.approx(fit.level.estimate, rel=1e-9)
+def test_per_state_tables_and_overdose_calendar_years(pipeline_build, con):
+    # overdose deaths are 12-month rolling sums: no model, the calendar-year totals are the December values
+    national = con.execute("select period, deaths_12mo_ending from marts.overdose_deaths_month where geography_level = "
+                           "'national' and month(period) = 12 order by period").df()
+    years = pd.read_csv(pipeline_build / "results/evaluations/overdose_its/calendar_years.csv")
+    assert years["year"].tolist() == pd.to_datetime(national["period"]).dt.year.tolist()
+    assert years["total"].tolist() == pytest.approx(national["deaths_12mo_ending"].tolist())
+    overdose = _result(pipeline_build, "overdose_its")
+    assert overdose["headline"] is None and overdose["evidence"]["reasons"][0]["id"] == "rolling_sums"
+    assert not (pipeline_build / "results/evaluations/overdose_its/by_unit.csv").exists()
     firearms = pd.read_csv(pipeline_build / "results/evaluations/federal_firearms_trend/by_unit.csv")
     assert len(firearms) == 32
 
@@ -118,7 +127,12 @@ def test_arrests_event_study_has_the_bordering_municipalities(pipeline_build, co
     r = _result(pipeline_build, "arrests_homicides_event_study")
     arrested = con.execute("select count(distinct cvegeo) from marts.municipal_homicides_arrests_month "
                            "where first_arrest_period is not null").fetchone()[0]
-    assert r["sample"]["treated_units"] == arrested
+    excluded = r["sample"]["excluded_cohorts"]
+    assert r["sample"]["treated_units"] == arrested - sum(c["units"] for c in excluded)
+    # the municipality arrested 2024-02-25 (announced 2025-03-11) is a cohort of one: excluded, and said
+    assert {"cohort": "2024-02", "units": 1, "clusters": 1, "reason": "fewer than 5 units"} in excluded
+    assert all(c["units"] >= 5 and c["clusters"] >= 2 for c in r["sample"]["cohort_sizes"])
+    assert "2024-02" not in r["sample"]["cohorts"] and "was left out" in r["reading"]["en"]
     ids = {e["id"] for e in r["estimates"]}
     assert {"cs", "twfe", "cs_neighbours"} <= ids
     assert 0 < r["sample"]["neighbour_units_treated"] < r["sample"]["units"] - arrested
@@ -133,3 +147,43 @@ def test_women_homicide_trend_from_the_staging_victims(pipeline_build, con):
     b = _result(pipeline_build, "women_homicide_trend")["baseline_comparison"]
     assert b["baseline"]["mean"] == pytest.approx(base) and b["baseline"]["months"] == 36
 
+
+
+def test_ofac_shows_an_insufficient_baseline(pipeline_build):
+    r = _result(pipeline_build, "ofac_mexico_designations")
+    c = r["baseline_comparison"]
+    assert c["sufficient"] is False and c["change"] is None and c["percent_change"] is None
+    assert c["baseline"]["start"] == c["baseline"]["first_month_with_data"] == "2021-09-01"
+    assert r["evidence"]["grade"] == "insufficient_data" and r["evidence"]["direction"] == "none"
+    assert "Insufficient baseline (1 month" in r["reading"]["en"] and "36 months" not in r["reading"]["en"]
+    assert "mean_change" not in {e["id"] for e in r["estimates"]}
+
+
+def test_publication_audit_lists_every_estimate_and_passes(pipeline_build):
+    report = json.loads((pipeline_build / "results/publication_audit.json").read_text())
+    assert report["passed"] and report["violations"] == []
+    published = {(p["evaluation"], p["id"]) for p in report["published"]}
+    for spec in SPECS:
+        r = _result(pipeline_build, spec.name)
+        assert {(spec.name, e["id"]) for e in r["estimates"]} <= published
+        ev = r["evidence"]
+        head = next((e for e in r["estimates"] if e["id"] == ev["estimate_id"]), None)
+        if head is not None and head["ci_low"] <= 0 <= head["ci_high"]:
+            assert ev["direction"] == "no_clear_change" and ev["mde"]["value"] == pytest.approx(2.8 * head["std_error"])
+    rows = [row for row in report["scorecard"] if row["evaluation"]]
+    assert rows and all(_result(pipeline_build, row["evaluation"])["scope"] == "framework" for row in rows)
+    assert {row["evaluation"] for row in report["earlier_policy"]} == {"joint_operations_homicides", "guardia_dose_response"}
+    for row in rows:   # no arrow where the row's own headline interval covers zero
+        entry = next(e for e in report["evaluations"] if e["name"] == row["evaluation"])
+        if entry["ci_low"] is not None and entry["ci_low"] <= 0 <= entry["ci_high"]:
+            assert entry["direction"] == "no_clear_change"
+
+
+def test_bicentennial_audit_command(pipeline_build):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "audit", "--build-dir", str(pipeline_build)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "ofac_mexico_designations" in done.stdout and "audit PASSED" in done.stdout.splitlines()[-1]

@@ -217,3 +217,24 @@ def test_mde_factor_is_the_sum_of_the_normal_quantiles():
     from scipy import stats
 
     assert MDE_FACTOR == pytest.approx(stats.norm.ppf(0.975) + stats.norm.ppf(0.80), abs=0.005)
+
+
+def test_audit_command_exit_codes(tmp_path, capsys):
+    from pipelines.cli import main
+
+    folder = tmp_path / "results" / "evaluations" / "x"
+    folder.mkdir(parents=True)
+    good = finalize(_result(), "framework", "decrease", [{"id": "single_series", "en": "e", "es": "s"}])
+    (folder / "result.json").write_text(json.dumps(good))
+    assert main(["audit", "--results-dir", str(tmp_path / "results")]) == 0
+    out = capsys.readouterr().out
+    assert "its_level" in out and out.strip().splitlines()[-1].startswith("audit PASSED: 2 published estimates in 1 evaluations")
+    bad = json.loads(json.dumps(good))
+    bad["estimates"][0]["p_value"] = None
+    bad["estimates"][0]["kind"] = "level"
+    bad["estimates"][0]["p_value"] = 0.001     # a level tested against zero
+    (folder / "result.json").write_text(json.dumps(bad))
+    assert main(["audit", "--results-dir", str(tmp_path / "results")]) == 1
+    out = capsys.readouterr().out
+    assert "VIOLATION x: no_zero_test_for_levels: estimate its_level publishes a test that a level differs from zero" in out
+    assert main(["audit", "--results-dir", str(tmp_path / "empty")]) == 2

@@ -1,12 +1,17 @@
 -- Dated enforcement events for event studies: high-profile arrests announced by Mexico's
--- Security Cabinet (place matched to INEGI codes) and OFAC SDN designations / delistings
+-- Security Cabinet (place matched to INEGI codes; dated by the arrest date, null when the file gives none,
+-- with the press-conference date in announced_date) and OFAC SDN designations / delistings
 -- (dates approximated by the first / last scrape snapshot listing the entry, within days).
+-- event_date and event_period are null for arrests with an unknown arrest date: count announcements by
+-- announced_date, never by event_period.
 with arrests as (
     select
         'arrest-' || cast(arrest_id as {{ dbt.type_string() }}) as event_id,
         'arrest' as event_type,
-        coalesce(date_of_arrest, conference_date) as event_date,
-        case when date_of_arrest is null then 'conference_date' else 'date_of_arrest' end as date_basis,
+        -- dated by the arrest only: the press conference can come months later (announced_date keeps it);
+        -- an arrest without a stated arrest date has no event_date (date_basis 'unknown')
+        date_of_arrest as event_date,
+        case when date_of_arrest is null then 'unknown' else 'date_of_arrest' end as date_basis,
         conference_date as announced_date,
         'MX' as country,
         cve_ent,
