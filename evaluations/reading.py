@@ -63,7 +63,7 @@ def placebo_sentence(placebo: dict | None, label: dict) -> dict:
     return {"en": f"Caution: the placebo check ({label['en']}) also shows a change "
                   f"({fmt(placebo['estimate'], 'en')}), so the design may be picking up something other than the Framework.",
             "es": f"Precaución: la prueba placebo ({label['es']}) también muestra un cambio "
-                  f"({fmt(placebo['estimate'], 'es')}), por lo que el diseño podría estar captando algo distinto del Marco."}
+                  f"({fmt(placebo['estimate'], 'es')}), por lo que el diseño podría estar captando algo distinto del Entendimiento."}
 
 
 def pretrend_sentence(pretrend: dict | None) -> dict:
@@ -108,7 +108,7 @@ def its_reading(outcome: dict, break_label: dict, level: dict, slope: dict, unit
                  "es": f"Solo se observan {n_post} meses después del corte, por lo que las estimaciones son frágiles."}
     plac = placebo_sentence(placebo, {"en": "fake break 12 months earlier", "es": "corte ficticio 12 meses antes"})
     tail = {"en": "A change at the break date is compatible with the Framework but also with anything else that changed then.",
-            "es": "Un cambio en la fecha de corte es compatible con el Marco, pero también con cualquier otra cosa que cambiara entonces."}
+            "es": "Un cambio en la fecha de corte es compatible con el Entendimiento, pero también con cualquier otra cosa que cambiara entonces."}
     return join(lead, level_s, slope_s, short, plac, tail)
 
 

@@ -22,7 +22,7 @@ from .its import FRAMEWORK_START, hac_covariance, newey_west_bandwidth
 CAVEAT = {
     "en": "Descriptive comparison of means before and after October 2021: it does not isolate the effect of the "
           "Framework from anything else that changed at the same time.",
-    "es": "Comparación descriptiva de promedios antes y después de octubre de 2021: no aísla el efecto del Marco "
+    "es": "Comparación descriptiva de promedios antes y después de octubre de 2021: no aísla el efecto del Entendimiento "
           "de cualquier otra cosa que haya cambiado al mismo tiempo.",
 }
 

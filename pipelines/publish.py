@@ -30,6 +30,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from evaluations.publication import vocabulary
+
 from . import site_i18n as i18n
 from .site_i18n import LANGS, fmt_int, fmt_number, fmt_percent, fmt_period, pick, t
 
@@ -145,6 +147,27 @@ def load_gaps(results_dir: Path) -> list[dict]:
         raise SiteError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
 
 
+def load_audit(results_dir: Path) -> dict | None:
+    """BUILD/results/publication_audit.json, written by the evaluations layer (evaluations/publication): which
+    evaluation each scorecard row shows, the q-values, the rules and grades. None for results written before
+    the publication rules: the site then shows no scorecard direction or grade and says "not audited"."""
+    path = results_dir / "publication_audit.json"
+    if not path.exists():
+        return None
+    try:
+        audit = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise SiteError(f"{path}: not a readable publication audit ({error})") from None
+    if not isinstance(audit, dict):
+        raise SiteError(f"{path}: not a readable publication audit (expected an object)")
+    return audit
+
+
+def audit_entry(audit: dict | None, name: str | None) -> dict:
+    """The audit's record of one evaluation (grade, direction, q_value …), {} when absent."""
+    return next((e for e in (audit or {}).get("evaluations") or [] if e.get("name") == name), {})
+
+
 def line_order(goal: str, results: list[dict], gaps: list[dict], known: dict[str, dict]) -> list[str]:
     """Lines of action of a goal: those of evaluations/lines_of_action.py in its order, then any other id seen."""
     order = [line for line, info in known.items() if info["goal"] == goal]
@@ -174,45 +197,70 @@ def _same_estimate(e: dict, h: dict) -> bool:
     return e.get("estimator") == h.get("estimator") and e.get("estimate") == h.get("estimate")
 
 
-def direction_of(result: dict) -> str:
-    """up / down / flat / no_data: from the baseline comparison when there is one, else from the headline CI."""
-    comparison = result.get("baseline_comparison")
-    if comparison and comparison.get("change") is not None:
-        change = comparison["change"]
-        return "up" if change > 0 else "down" if change < 0 else "flat"
+def estimate_named(result: dict, estimate_id: str | None) -> dict | None:
+    """The entry of "estimates" with this id (evidence.estimate_id names it); the headline when it is that estimate."""
+    if not estimate_id:
+        return None
+    found = next((e for e in result.get("estimates") or [] if e.get("id") == estimate_id), None)
     h = result.get("headline")
-    if h and h.get("ci_low") is not None and h.get("ci_high") is not None:
-        if h["ci_low"] > 0:
-            return "up"
-        if h["ci_high"] < 0:
-            return "down"
-        return "flat"
-    return "no_data"
+    if found is None and h and estimate_id in (h.get("id"), h.get("estimator")):
+        return h
+    return found
 
 
-def evidence_of(result: dict | None) -> str:
-    """strong / moderate / descriptive / none (interface keys in site_i18n.TEXT)."""
-    if result is None:
-        return "none"
+def units_of(result: dict, e: dict) -> dict | str | None:
+    if e.get("units"):
+        return e["units"]
     h = result.get("headline")
-    if not h or h.get("ci_low") is None:
-        return "descriptive"
-    if failed_diagnostic(result):
-        return "weak"
-    return "moderate" if h["ci_low"] <= 0 <= h["ci_high"] else "strong"
+    return h.get("units") if h and _same_estimate(e, h) else None
 
 
-def failed_diagnostic(result: dict) -> bool:
-    """A placebo whose 95% CI excludes zero, or a pre-trend test rejected at 5%: the design's assumption is in doubt."""
-    diagnostics = result.get("diagnostics") or {}
-    placebo, pretrend = diagnostics.get("placebo") or {}, diagnostics.get("pretrend") or {}
-    if placebo.get("ci_low") is not None and placebo.get("ci_high") is not None and not placebo["ci_low"] <= 0 <= placebo["ci_high"]:
-        return True
-    return pretrend.get("p_value") is not None and pretrend["p_value"] < 0.05
+def mde_of(e: dict | None) -> tuple[float | None, float | None]:
+    """(minimum detectable effect, its share of the baseline mean) as the evaluation wrote them: an estimate's
+    "mde" / "mde_share_of_baseline", or evidence.mde {"value", "share_of_baseline"}."""
+    if not e:
+        return None, None
+    value = e.get("mde")
+    if isinstance(value, dict):
+        return value.get("value"), value.get("share_of_baseline")
+    if value is None and "value" in e:
+        return e.get("value"), e.get("share_of_baseline")
+    return value, e.get("mde_share_of_baseline")
+
+
+def mde_text(value: float, share: float | None, lang: str, units=None) -> str:
+    """'smallest effect detectable with 80% power: 1.200 victims (15% of the baseline mean)' (safe Markdown)."""
+    text = f"{t('mde', lang)}: {fmt(value, 3, lang)}" + (f" {md_text(pick(units, lang))}" if pick(units, lang) else "")
+    if share is not None:
+        text += f" ({fmt_percent(share, lang)} {t('of_baseline', lang)})"
+    return text
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def p_cell(p: float | None, lang: str) -> str:
+    """A p- or q-value in a table cell: '0.034', '< 0.001', or '—'."""
+    if p is None:
+        return "—"
+    return f"< {fmt(0.001, 3, lang)}" if p < 0.001 else fmt(p, 3, lang)
+
+
+def insufficient_reason(result: dict, lang: str) -> str:
+    """Why no number is published (safe Markdown), in the evaluation's words: the baseline's own "insufficient"
+    text ("Insufficient baseline (1 month …): …"), else the first reason of the evidence grade."""
+    comparison = result.get("baseline_comparison") or {}
+    text = pick(comparison.get("insufficient"), lang) if comparison.get("sufficient") is False else ""
+    reasons = (result.get("evidence") or {}).get("reasons") or []
+    if not text and reasons:
+        text = pick(reasons[0], lang)
+    return md_text(text)
 
 
 def reading_of(result: dict, lang: str) -> str:
-    """The result's own plain-language paragraph; otherwise one written here from the headline CI."""
+    """The result's own plain-language paragraph; otherwise (legacy results) what the headline CI says, with no
+    direction claimed: directions come only from the evaluation's evidence.direction."""
     if result.get("reading"):
         return md_text(pick(result["reading"], lang))
     h = result.get("headline")
@@ -221,15 +269,13 @@ def reading_of(result: dict, lang: str) -> str:
     includes_zero = h["ci_low"] <= 0 <= h["ci_high"]
     if lang == "en":
         text = ("The 95% confidence interval includes zero: the data cannot distinguish the effect from no change."
-                if includes_zero else
-                f"The 95% confidence interval excludes zero: an estimated {'increase' if h['estimate'] > 0 else 'decrease'}.")
+                if includes_zero else "The 95% confidence interval excludes zero.")
         if h.get("estimator") == "twfe":
             text += (" With staggered adoption and effects that change over time, two-way fixed effects can be "
                      "biased; read it with the event study below.")
     else:
         text = ("El intervalo de confianza del 95% incluye el cero: los datos no distinguen el efecto de la ausencia de cambio."
-                if includes_zero else
-                f"El intervalo de confianza del 95% excluye el cero: se estima {'un aumento' if h['estimate'] > 0 else 'una disminución'}.")
+                if includes_zero else "El intervalo de confianza del 95% excluye el cero.")
         if h.get("estimator") == "twfe":
             text += (" Con adopción escalonada y efectos que cambian en el tiempo, los efectos fijos bidireccionales pueden "
                      "estar sesgados; léase junto con el estudio de eventos.")
@@ -297,9 +343,10 @@ def _is_number(value: str) -> bool:
         return False
 
 
-def result_section(result: dict, lang: str, figures: Path, results_dir: Path, names: dict | None = None) -> str:
+def result_section(result: dict, lang: str, figures: Path, results_dir: Path, names: dict | None = None,
+                   audit: dict | None = None, level: int = 3) -> str:
     name = result["name"]
-    out = [f"### {md_text(pick(result['title'], lang))} {{#{name}}}\n"]
+    out = [f"{'#' * level} {md_text(pick(result['title'], lang))} {{#{name}}}\n"]
     if result.get("simulated"):
         out.append(f'<p class="warning">{t("simulated", lang)}</p>\n')
     d = result.get("data") or {}
@@ -313,24 +360,43 @@ def result_section(result: dict, lang: str, figures: Path, results_dir: Path, na
     if d.get("sources"):
         facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d["sources"])))
     out.append("  \n".join(facts) + "\n")
+    out.append(evidence_block(result, lang, audit))
+    threats = [th for th in result.get("threats") or [] if pick(th, lang)]
+    if threats:
+        out.append(f"**{t('threats', lang)}:**\n\n" + "".join(f"- {md_text(pick(th, lang))}\n" for th in threats))
 
     comparison = result.get("baseline_comparison")
     if comparison:
         out.append(baseline_block(comparison, lang))
+    evidence = result.get("evidence") or {}
     h = result.get("headline")
     if h:
         units = pick(h.get("units"), lang)
         out.append(f'<p class="estimate">{md_text(pick(h.get("label"), lang))}: <strong>{fmt(h.get("estimate"), 3, lang)}</strong> '
                    f'{md_text(units)} ({ci_text(h, lang)}'
-                   + (f"; {fmt_p(h['p_value'], lang)}" if h.get("p_value") is not None else "") + ").</p>\n")
+                   + (f"; {fmt_p(h['p_value'], lang)}" if h.get("p_value") is not None and h.get("kind") != "level" else "") + ").</p>\n")
+        value, share = mde_of(h)
+        if value is None:  # the headline repeats an entry of "estimates", which carries the MDE
+            value, share = mde_of(estimate_named(result, h.get("id") or h.get("estimator")))
+        shown_in_evidence = (mde_of(evidence.get("mde"))[0] is not None
+                             and evidence.get("estimate_id") in (h.get("id"), h.get("estimator")))
+        if value is not None and not shown_in_evidence:
+            out.append(f'<p class="note">{_sentence(mde_text(value, share, lang, h.get("units")))}.</p>\n')
     others = [e for e in result.get("estimates") or [] if not h or not _same_estimate(e, h)]
     if others:
-        out.append(table_md(
-            [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"],
-            [[md_text(pick(e.get("label"), lang) or e.get("id", "")), fmt(e.get("estimate"), 3, lang), fmt(e.get("std_error"), 3, lang),
-              f"{fmt(e.get('ci_low'), 3, lang)} – {fmt(e.get('ci_high'), 3, lang)}",
-              fmt_p(e.get("p_value"), lang).removeprefix("p = ") if e.get("p_value") is not None else "—"] for e in others],
-            "lrrrr"))
+        with_mde = any(mde_of(e)[0] is not None for e in others)
+        header = [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"]
+        rows = []
+        for e in others:
+            row = [md_text(pick(e.get("label"), lang) or e.get("id", "")), fmt(e.get("estimate"), 3, lang), fmt(e.get("std_error"), 3, lang),
+                   f"{fmt(e.get('ci_low'), 3, lang)} – {fmt(e.get('ci_high'), 3, lang)}",
+                   "—" if e.get("kind") == "level" else p_cell(e.get("p_value"), lang)]
+            if with_mde:
+                value, share = mde_of(e)
+                row.append("—" if value is None else fmt(value, 3, lang)
+                           + (f" ({fmt_percent(share, lang)} {t('of_baseline', lang)})" if share is not None else ""))
+            rows.append(row)
+        out.append(table_md(header + ([t("mde_column", lang)] if with_mde else []), rows, "lrrrr" + ("r" if with_mde else "")))
     reading = reading_of(result, lang)
     if reading:
         out.append(f"{reading}\n")
@@ -355,8 +421,32 @@ def result_section(result: dict, lang: str, figures: Path, results_dir: Path, na
                        f'<p class="note"><a href="{figures.name}/{target}" download>{"Download the CSV" if lang == "en" else "Descargar el CSV"}</a></p>\n'
                        "</details>\n")
     out.append(quality_line(result.get("quality"), lang))
-    out.extend(spatial_section(results_dir, figures, name, lang, names))
+    out.extend(spatial_section(results_dir, figures, name, lang, names, level + 1))
     return "\n".join(part if part.endswith("\n") else part + "\n" for part in out)
+
+
+def evidence_block(result: dict, lang: str, audit: dict | None = None) -> str:
+    """The result's "Evidence" line, as the evaluation graded it (nothing is graded here): grade, direction,
+    assessment, the q-value of the audit's family, the reasons, and the minimum detectable effect of a null."""
+    evidence = result.get("evidence")
+    if not evidence:
+        return f'<p class="evidence"><strong>{t("evidence_line", lang)}:</strong> {t("not_audited_result", lang)}</p>\n'
+    grades = (audit or {}).get("grades")
+    parts = [md_text(i18n.grade_label(evidence.get("grade"), lang, grades)),
+             md_text(i18n.direction_label(evidence.get("direction"), lang)),
+             md_text(i18n.assessment_label(evidence.get("assessment"), lang))]
+    q = audit_entry(audit, result["name"]).get("q_value")
+    if q is not None:
+        parts.append(f"q = {p_cell(q, lang)}" if q >= 0.001 else f"q {p_cell(q, lang)}")
+    text = f'<p class="evidence"><strong>{t("evidence_line", lang)}:</strong> ' + " · ".join(parts) + "</p>\n"
+    reasons = [r for r in evidence.get("reasons") or [] if pick(r, lang)]
+    if reasons:
+        text += "\n" + "".join(f"- {md_text(pick(r, lang))}\n" for r in reasons)
+    value, share = mde_of(evidence.get("mde"))
+    if value is not None:
+        source = estimate_named(result, evidence.get("estimate_id")) or {}
+        text += f'\n<p class="note">{_sentence(mde_text(value, share, lang, units_of(result, source) if source else None))}.</p>\n'
+    return text
 
 
 def _unit_word(unit: str | None, lang: str) -> str:
@@ -367,15 +457,23 @@ def _unit_word(unit: str | None, lang: str) -> str:
 
 
 def baseline_block(c: dict, lang: str) -> str:
+    """Baseline (from its first month with data) and post-Framework means, and the change between them when the
+    evaluation published one; no arrow here: a direction is only the evaluation's evidence.direction."""
     base, post = c.get("baseline") or {}, c.get("post") or {}
-    rows = [[t("baseline", lang), md_text(fmt_period(base.get("start"), base.get("end"), lang)), fmt(base.get("mean"), 2, lang)],
-            [t("post", lang), md_text(fmt_period(post.get("start"), post.get("end"), lang)), fmt(post.get("mean"), 2, lang)]]
-    text = table_md(["Comparison" if lang == "en" else "Comparación", "Period" if lang == "en" else "Periodo",
-                     "Mean" if lang == "en" else "Promedio"], rows, "llr")
+    with_months = base.get("months") is not None or post.get("months") is not None
+    rows = []
+    for label, window in ((t("baseline", lang), base), (t("post", lang), post)):
+        rows.append([label, md_text(fmt_period(window.get("start"), window.get("end"), lang))]
+                    + ([fmt_int(window["months"], lang) if window.get("months") is not None else "—"] if with_months else [])
+                    + [fmt(window.get("mean"), 2, lang)])
+    text = table_md(["Comparison" if lang == "en" else "Comparación", "Period" if lang == "en" else "Periodo"]
+                    + ([t("months_with_data", lang)] if with_months else []) + ["Mean" if lang == "en" else "Promedio"],
+                    rows, "llrr" if with_months else "llr")
     change = c.get("change")
-    if change is not None:
-        symbol = t("up" if change > 0 else "down" if change < 0 else "flat", lang)
-        text += (f'\n<p class="estimate">{symbol}: {fmt(change, 2, lang)}'
+    if c.get("sufficient") is False:
+        text += f'\n<p class="gap">{md_text(pick(c.get("insufficient"), lang)) or t("insufficient", lang)}</p>\n'
+    elif change is not None:
+        text += (f'\n<p class="estimate">{t("change", lang)}: {fmt(change, 2, lang)}'
                  + (f" ({fmt(c['percent_change'], 1, lang)}%)" if c.get("percent_change") is not None else "")
                  + (f"; {'trend' if lang == 'en' else 'tendencia'} {fmt(c['trend_per_year'], 2, lang)} "
                     f"{'per year' if lang == 'en' else 'por año'}" if c.get("trend_per_year") is not None else "") + ".</p>\n")
@@ -434,7 +532,7 @@ MAP_TEXT = {
 
 
 def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en",
-                    names: dict[str, tuple[str, str]] | None = None) -> list[str]:
+                    names: dict[str, tuple[str, str]] | None = None, level: int = 4) -> list[str]:
     """Spillover-aware estimate, change map and hot-spot maps of one spec (those that exist)."""
     en = lang == "en"
     lines: list[str] = []
@@ -469,7 +567,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         summary = json.loads((map_dir / "summary.json").read_text())
         base, post = summary["baseline"], summary["post"]
         period = (f"{fmt_period(base[0], base[1], lang)} {'and' if en else 'y'} {fmt_period(post[0], post[1], lang)}")
-        lines.append(f"#### {MAP_TEXT['changed'][lang]}\n")
+        lines.append(f"{'#' * level} {MAP_TEXT['changed'][lang]}\n")
         legend = "; ".join(str(x) for x in summary.get("legend", []))  # alt text: attr_text escapes it
         alt = (f"Map of Mexico's municipalities shaded by the change in the annualised homicide rate per 100,000 between {period}; "
                f"classes: {legend}." if en else
@@ -492,7 +590,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
     hot_path = results_dir / "spatial" / name / "hotspots.json"
     if hot_path.exists():
         hot = json.loads(hot_path.read_text())
-        lines.append(f"#### {MAP_TEXT['hotspots'][lang]}\n")
+        lines.append(f"{'#' * level} {MAP_TEXT['hotspots'][lang]}\n")
         b, p = hot["spots"]["baseline"], hot["spots"]["post"]
         lines.append(
             (f"Global Moran's I of the homicide rate: {fmt(hot['moran_baseline']['I'], 3, lang)} in the baseline and "
@@ -536,70 +634,242 @@ def top_municipalities(map_dir: Path, names: dict[str, tuple[str, str]], lang: s
             + table_md(header, body, "lllrrr") + "\n</details>\n")
 
 
+def is_earlier_policy(result: dict) -> bool:
+    return result.get("scope") == "earlier_policy"
+
+
 def goal_section(goal: str, lang: str, results: list[dict], gaps: list[dict], known: dict, figures: Path, results_dir: Path,
-                 names: dict | None = None) -> str:
+                 names: dict | None = None, audit: dict | None = None) -> str:
+    """A goal page: per line of action, its Framework evaluations and data gaps, then (under their own heading)
+    the evaluations of policies before October 2021."""
     out = []
     for line in line_order(goal, results, gaps, known):
         out.append(f"## {md_text(i18n.line_name(line, lang, known))} {{#{line}}}\n")
         mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
-        for result in mine:
-            out.append(result_section(result, lang, figures, results_dir, names))
+        framework = [r for r in mine if not is_earlier_policy(r)]
+        earlier = [r for r in mine if is_earlier_policy(r)]
+        for result in framework:
+            out.append(result_section(result, lang, figures, results_dir, names, audit, level=3))
         line_gaps = [g for g in gaps if g.get("goal") == goal and g.get("line_of_action") == line]
         for gap in line_gaps:
             out.append(f'<p class="gap"><strong>{t("data_gap", lang)}:</strong> {md_text(pick(gap.get("reason"), lang))}</p>\n')
-        if not mine and not line_gaps:
+        if not framework and not line_gaps:
             out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
+        if earlier:
+            out.append(f"### {md_text(i18n.scope_label('earlier_policy', lang))} {{#{line}-earlier-policy}}\n")
+            out.append(f'<p class="note">{t("earlier_policy_note", lang)}</p>\n')
+            for result in earlier:
+                out.append(result_section(result, lang, figures, results_dir, names, audit, level=4))
     if not out:
         out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
     return "\n".join(out)
 
 
-def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict) -> str:
-    out = []
+def _goal_page(goal: str) -> str:
+    return i18n.GOALS.get(goal, {}).get("page", "index")
+
+
+def _line_link(goal: str, line: str, lang: str, known: dict) -> str:
+    return f"[{md_text(i18n.line_name(line, lang, known))}]({_goal_page(goal)}.qmd#{line})"
+
+
+def headline_cell(result: dict | None, entry: dict, lang: str) -> str:
+    """The number a scorecard row shows: the estimate the evaluation's evidence.estimate_id names, with units and
+    95% CI; for insufficient data the reason instead of a number."""
+    evidence = (result or {}).get("evidence") or {}
+    grade = evidence.get("grade") or entry.get("grade")
+    if grade == "insufficient_data":
+        return (insufficient_reason(result, lang) if result else "") or md_text(i18n.grade_label(grade, lang))
+    estimate_id = evidence.get("estimate_id") if result else entry.get("estimate_id")
+    e = estimate_named(result, estimate_id) if result else None
+    if e is None and entry.get("estimate") is not None and estimate_id:
+        e = {k: entry.get(k) for k in ("estimate", "ci_low", "ci_high")}
+    if e is None or e.get("estimate") is None:
+        return (insufficient_reason(result, lang) if result else "") or "—"
+    label = pick(e.get("label"), lang)
+    units = pick(units_of(result, e), lang) if result else ""
+    return ((f"{md_text(label)}: " if label else "") + f"**{fmt(e['estimate'], 3, lang)}**" + (f" {md_text(units)}" if units else "")
+            + (f" ({t('ci', lang)} {fmt(e['ci_low'], 3, lang)} {'to' if lang == 'en' else 'a'} {fmt(e['ci_high'], 3, lang)})"
+               if e.get("ci_low") is not None and e.get("ci_high") is not None else ""))
+
+
+def scorecard_cells(name: str | None, by_name: dict[str, dict], audit: dict, lang: str) -> list[str]:
+    """Evaluation, headline, direction, assessment, grade and q-value of one scorecard row: all from the one
+    evaluation the audit names (its result.json, else the audit's own record of it)."""
+    if name is None:
+        return ["—", "—", t("no_data", lang), "—", t("none", lang), "—"]
+    result, entry = by_name.get(name), audit_entry(audit, name)
+    evidence = ((result or {}).get("evidence") or {}) or entry
+    title = pick(result["title"], lang) if result else name
+    goal = (result or entry).get("goal", "")
+    evaluation = f"[{md_text(title)}]({_goal_page(goal)}.qmd#{name})"
+    if result and result.get("simulated"):
+        evaluation += " (simulated data)" if lang == "en" else " (datos simulados)"
+    if not evidence.get("grade"):
+        return [evaluation, "—", t("not_audited", lang), t("not_audited", lang), t("not_audited", lang), "—"]
+    return [evaluation, headline_cell(result, entry, lang),
+            md_text(i18n.direction_label(evidence.get("direction"), lang)),
+            md_text(i18n.assessment_label(evidence.get("assessment"), lang)),
+            md_text(i18n.grade_label(evidence.get("grade"), lang, audit.get("grades"))),
+            p_cell(entry.get("q_value"), lang)]
+
+
+def _not_audited_cells(mine: list[dict], lang: str) -> list[str]:
+    if not mine:
+        return ["—", "—", t("no_data", lang), "—", t("none", lang), "—"]
+    titles = "; ".join(f"[{md_text(pick(r['title'], lang))}]({_goal_page(r['goal'])}.qmd#{r['name']})" for r in mine)
+    return [titles, "—", t("not_audited", lang), t("not_audited", lang), t("not_audited", lang), "—"]
+
+
+def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict, audit: dict | None = None) -> str:
+    """The home page: per goal, one row per line of action showing the one Framework evaluation the publication audit
+    names for it; then the earlier-policy evidence apart; then a legend. Nothing is graded or compared here."""
+    by_name = {r["name"]: r for r in results}
+    header = [t("line_of_action", lang), t("evaluation", lang), t("headline", lang), t("direction", lang),
+              t("assessment", lang), t("evidence", lang), t("q_value", lang)]
+    out = [] if audit is not None else [f'<p class="gap">{t("not_audited_note", lang)}</p>\n']
+    rows_of = {(row.get("goal"), row.get("line_of_action")): row.get("evaluation") for row in (audit or {}).get("scorecard") or []}
     for goal, info in i18n.GOALS.items():
         out.append(f"## [{md_text(i18n.goal_title(goal, lang))}]({info['page']}.qmd)\n")
+        lines = line_order(goal, results, gaps, known)
+        lines += [line for (g, line) in rows_of if g == goal and line and line not in lines]
         rows = []
-        for line in line_order(goal, results, gaps, known) or []:
-            mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
-            both = next((r for r in mine if r.get("headline") and r.get("baseline_comparison")), None)
-            causal = both or next((r for r in mine if r.get("headline")), None)
-            trend = both or next((r for r in mine if r.get("baseline_comparison")), None)
-            lead = trend or causal
-            if lead is None:
-                headline, direction = "—", t("no_data", lang)
-            elif trend is not None:
-                c = trend["baseline_comparison"]
-                headline = (f"{md_text(pick(trend['title'], lang))}: {fmt((c.get('baseline') or {}).get('mean'), 2, lang)} → "
-                            f"{fmt((c.get('post') or {}).get('mean'), 2, lang)}")
-                direction = t(direction_of(trend), lang)
+        for line in lines:
+            if audit is not None:
+                cells = scorecard_cells(rows_of.get((goal, line)), by_name, audit, lang)
             else:
-                h = causal["headline"]
-                headline = (f"{md_text(pick(causal['title'], lang))}: {fmt(h['estimate'], 3, lang)} "
-                            f"({t('ci', lang)} {fmt(h['ci_low'], 3, lang)} – {fmt(h['ci_high'], 3, lang)})")
-                direction = t(direction_of(causal), lang)
-            evidence = t(evidence_of(causal) if causal else ("descriptive" if trend else "none"), lang)
-            if any(r.get("simulated") for r in mine):
-                evidence += " (simulated data)" if lang == "en" else " (datos simulados)"
-            rows.append([f"[{md_text(i18n.line_name(line, lang, known))}]({info['page']}.qmd#{line})", headline, direction, evidence])
+                cells = _not_audited_cells([r for r in results if r["goal"] == goal and r.get("line_of_action") == line
+                                            and not is_earlier_policy(r)], lang)
+            rows.append([_line_link(goal, line, lang, known), *cells])
         if rows:
-            out.append(table_md([t("line_of_action", lang), t("headline", lang), t("direction", lang), t("evidence", lang)], rows))
+            out.append(table_md(header, rows))
         else:
             out.append(f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n")
+    if audit is not None:
+        earlier = [[_line_link(row.get("goal", ""), row.get("line_of_action", ""), lang, known),
+                    *scorecard_cells(row.get("evaluation"), by_name, audit, lang)]
+                   for row in audit.get("earlier_policy") or [] if row.get("evaluation")]
+    else:
+        earlier = [[_line_link(r["goal"], r.get("line_of_action", ""), lang, known), *_not_audited_cells([r], lang)]
+                   for r in results if is_earlier_policy(r)]
+    if earlier:
+        out.append(f"## {md_text(i18n.scope_label('earlier_policy', lang))} {{#earlier-policy}}\n")
+        out.append(f'<p class="note">{t("earlier_policy_note", lang)}</p>\n')
+        out.append(table_md(header, earlier))
+    out.append(scorecard_legend(lang, audit))
     return "\n".join(out)
 
 
-def methods_section(lang: str, results: list[dict]) -> str:
+def grade_entries(audit: dict | None) -> list[dict]:
+    """The evidence grades, best first (vocabulary.GRADES order), in the audit's words when it has them."""
+    grades = (audit or {}).get("grades") or {}
+    ids = [*vocabulary.GRADES, *(g for g in grades if g not in vocabulary.GRADES)]
+    return [entry for entry in (grades.get(g) or vocabulary.GRADES.get(g) for g in ids) if isinstance(entry, dict)]
+
+
+def scorecard_legend(lang: str, audit: dict | None) -> str:
+    """Symbols, grades (one line each, from the grades' own descriptions) and the q-value's family."""
+    en = lang == "en"
+    directions = "; ".join(md_text(i18n.direction_label(d, lang)) for d in vocabulary.DIRECTIONS)
+    assessments = "; ".join(md_text(i18n.assessment_label(a, lang)) for a in vocabulary.ASSESSMENTS)
+    items = [
+        (f"**{t('direction', lang)}** ({directions}): ▲ or ▼ only when the 95% confidence interval of the estimate shown "
+         "excludes zero and the evaluation's own checks (placebo dates, a second specification) do not contradict it; "
+         "otherwise no clear change is claimed, and the goal page says why." if en else
+         f"**{t('direction', lang)}** ({directions}): ▲ o ▼ solo cuando el intervalo de confianza del 95% de la estimación "
+         "mostrada excluye el cero y las propias pruebas de la evaluación (fechas placebo, una segunda especificación) no "
+         "lo contradicen; si no, no se afirma un cambio claro y la página del objetivo explica por qué."),
+        (f"**{t('assessment', lang)}** ({assessments}): whether that direction is good or bad for the indicator, "
+         "as each evaluation declares which way the indicator should move." if en else
+         f"**{t('assessment', lang)}** ({assessments}): si esa dirección es buena o mala para el indicador, según "
+         "el sentido en que cada evaluación declara que este debería moverse."),
+        f"**{t('evidence', lang)}**:\n" + "".join(
+            f"    - **{md_text(pick(g, lang))}**: {md_text(pick(g.get('description'), lang))}\n"
+            for g in grade_entries(audit)).rstrip("\n"),
+    ]
+    family = (audit or {}).get("family") or {}
+    if audit is None:
+        items.append(f"**{t('q_value', lang)}**: " + ("not audited, so none is shown." if en else "sin auditar; no se muestra ninguno."))
+    elif family.get("tests") is not None:
+        n, what = fmt_int(family["tests"], lang), md_text(pick(family.get("description"), lang))
+        items.append(f"**{t('q_value', lang)}**: " + (
+            f"p-value adjusted, by Benjamini–Hochberg, for all {n} tests this site reports" + (f" ({what})" if what else "") + "."
+            if en else
+            f"valor p ajustado, por Benjamini–Hochberg, para las {n} pruebas que reporta este sitio" + (f" ({what})" if what else "") + "."))
+    items.append(f"**{t('no_data', lang)}**: " + ("the line of action has no Framework evaluation; its goal page states the data "
+                                                  "that are missing." if en else
+                                                  "la línea de acción no tiene una evaluación del Entendimiento; su página de "
+                                                  "objetivo indica los datos que faltan."))
+    return (f"## {t('legend', lang)} {{#legend}}\n\n" + "".join(f"- {item}\n" for item in items)
+            + ("\nThe rules every published number passed are on the [Methods](methods.qmd#publication-rules) page.\n" if en else
+               "\nLas reglas que cumple cada cifra publicada están en la página de [Métodos](methods.qmd#publication-rules).\n"))
+
+
+def methods_section(lang: str, results: list[dict], audit: dict | None = None) -> str:
     en = lang == "en"
     rows = []
     for r in results:
         estimators = ", ".join(sorted({md_text(e.get("estimator") or e.get("id", "")) for e in r.get("estimates") or []}))
-        rows.append([f"[{md_text(pick(r['title'], lang))}]({i18n.GOALS.get(r['goal'], {}).get('page', 'index')}.qmd#{r['name']})",
+        grade = (r.get("evidence") or {}).get("grade")
+        rows.append([f"[{md_text(pick(r['title'], lang))}]({_goal_page(r['goal'])}.qmd#{r['name']})",
                      md_text(i18n.design_name(r.get("design", ""), lang)), estimators or "—",
+                     md_text(i18n.grade_label(grade, lang, (audit or {}).get("grades"))) if grade else t("not_audited", lang),
                      diagnostics_md(r.get("diagnostics") or {}, lang) or "—", str(r["seed"]) if r.get("seed") is not None else "—"])
-    if not rows:
-        return "No evaluation results in this build.\n" if en else "No hay resultados de evaluación en esta versión.\n"
-    return table_md(["Evaluation" if en else "Evaluación", t("design", lang), "Estimators" if en else "Estimadores",
-                     t("diagnostics", lang), "Seed" if en else "Semilla"], rows)
+    if rows:
+        out = [table_md(["Evaluation" if en else "Evaluación", t("design", lang), "Estimators" if en else "Estimadores",
+                         t("evidence", lang), t("diagnostics", lang), "Seed" if en else "Semilla"], rows)]
+    else:
+        out = ["No evaluation results in this build.\n" if en else "No hay resultados de evaluación en esta versión.\n"]
+    out.append(publication_rules_section(lang, audit))
+    return "\n".join(out)
+
+
+def publication_rules_section(lang: str, audit: dict | None) -> str:
+    """Every publication rule and evidence grade, as the audit of this build lists them (as evaluations/publication
+    defines them when the results were not audited), and the size of the scorecard's multiple-testing family."""
+    en = lang == "en"
+    if audit is not None and audit.get("rules"):
+        rules = [(r.get("id", ""), r.get("title"), r.get("description")) for r in audit["rules"]]
+    else:
+        from evaluations.publication.rules import RULES
+
+        rules = [(r.id, r.title, r.description) for r in RULES]
+    out = [f"## {t('rules_heading', lang)} {{#publication-rules}}\n",
+           ("No number reaches this site unless its result passes the rules below; the evaluations are graded by what "
+            "their design and diagnostics can show, and every page shows that grade with the result." if en else
+            "Ninguna cifra llega a este sitio si su resultado no cumple las reglas siguientes; cada evaluación recibe un "
+            "grado según lo que su diseño y sus diagnósticos pueden mostrar, y cada página muestra ese grado junto al resultado.")
+           + "\n",
+           f"### {'Rules' if en else 'Reglas'} {{#rules}}\n",
+           "".join(f"- **{md_text(pick(title, lang))}** (<code>{md_text(rule_id)}</code>): {md_text(pick(description, lang))}\n"
+                   for rule_id, title, description in rules),
+           f"### {'Evidence grades' if en else 'Grados de evidencia'} {{#grades}}\n",
+           "".join(f"- **{md_text(pick(g, lang))}**: {md_text(pick(g.get('description'), lang))}\n"
+                   for g in grade_entries(audit))]
+    if audit is None:
+        out.append(("These results were not audited (publication_audit.json is missing): no q-values are shown." if en else
+                    "Estos resultados no se auditaron (falta publication_audit.json): no se muestran valores q.") + "\n")
+        return "\n".join(out)
+    family = audit.get("family") or {}
+    if family.get("tests") is not None:
+        n = fmt_int(family["tests"], lang)
+        out.append((f"This site reports {n} tests in its scorecard family; q-values control the false discovery rate "
+                    "(Benjamini–Hochberg)." if en else
+                    f"Este sitio reporta {n} pruebas en la familia de su tablero; los valores q controlan la tasa de falsos "
+                    "descubrimientos (Benjamini–Hochberg).")
+                   + (f" {'The family' if en else 'La familia'}: {md_text(pick(family['description'], lang))}."
+                      if pick(family.get("description"), lang) else "") + "\n")
+    violations = audit.get("violations") or []
+    if audit.get("passed") is False or violations:
+        out.append('<p class="warning">' + ("The publication audit of this build did not pass:" if en else
+                                             "La auditoría de publicación de esta versión no se aprobó:") + "</p>\n\n"
+                   + "".join(f"- {md_text(v.get('evaluation') or v.get('name') or '')} "
+                             f"(<code>{md_text(v.get('rule', ''))}</code>): {md_text(v.get('message', ''))}\n"
+                             if isinstance(v, dict) else f"- {md_text(v)}\n" for v in violations))
+    else:
+        out.append(("Every result in this build passed every rule that applies to its design." if en else
+                    "Cada resultado de esta versión cumple todas las reglas que aplican a su diseño.") + "\n")
+    return "\n".join(out)
 
 
 def data_sources_section(landing_files: list[dict], sources: list[dict] | None = None, lang: str = "en") -> str:
@@ -690,14 +960,16 @@ def write_generated(stage: Path, inputs: SiteInputs) -> None:
     results = load_results(inputs.results_dir)
     gaps = load_gaps(inputs.results_dir)
     known = {line["id"]: line for line in i18n.lines_of_action()}
+    audit = load_audit(inputs.results_dir)
     for lang in LANGS:
         folder = generated / lang
         folder.mkdir(exist_ok=True)
         for goal, info in i18n.GOALS.items():
             (folder / f"{info['page']}.md").write_text(
-                goal_section(goal, lang, results, gaps, known, figures, inputs.results_dir, inputs.municipalities), encoding="utf-8")
-        (folder / "scorecard.md").write_text(scorecard(lang, results, gaps, known), encoding="utf-8")
-        (folder / "methods.md").write_text(methods_section(lang, results), encoding="utf-8")
+                goal_section(goal, lang, results, gaps, known, figures, inputs.results_dir, inputs.municipalities, audit),
+                encoding="utf-8")
+        (folder / "scorecard.md").write_text(scorecard(lang, results, gaps, known, audit), encoding="utf-8")
+        (folder / "methods.md").write_text(methods_section(lang, results, audit), encoding="utf-8")
         (folder / "data-sources.md").write_text(data_sources_section(inputs.landing_files, inputs.sources, lang), encoding="utf-8")
         (folder / "reproducibility.md").write_text(
             reproducibility_section(inputs.run_info, inputs.results_dir, inputs.landing_files, lang), encoding="utf-8")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 
+from evaluations.publication import vocabulary
+
 LANGS: tuple[str, ...] = ("en", "es")
 LANG_NAMES = {"en": "English", "es": "Español"}
 LOCALE_TAGS = {"en": "en-US", "es": "es-MX"}
@@ -163,20 +165,39 @@ TEXT: dict[str, dict[str, str]] = {
     "skip": {"en": "Skip to content", "es": "Ir al contenido"},
     "filter": {"en": "Filter rows", "es": "Filtrar filas"},
     "line_of_action": {"en": "Line of action", "es": "Línea de acción"},
-    "headline": {"en": "Headline indicator or estimate", "es": "Indicador o estimación principal"},
-    "direction": {"en": "Change since baseline", "es": "Cambio desde la línea base"},
-    "evidence": {"en": "Evidence strength", "es": "Solidez de la evidencia"},
+    "evaluation": {"en": "Evaluation", "es": "Evaluación"},
+    "headline": {"en": "Headline estimate (95% CI)", "es": "Estimación principal (IC 95%)"},
+    "direction": {"en": "Direction", "es": "Dirección"},
+    "assessment": {"en": "Assessment", "es": "Valoración"},
+    "evidence": {"en": "Evidence grade", "es": "Grado de evidencia"},
+    "q_value": {"en": "q-value", "es": "valor q"},
     "goal": {"en": "Strategic goal", "es": "Objetivo estratégico"},
-    "up": {"en": "▲ increase", "es": "▲ aumento"},
-    "down": {"en": "▼ decrease", "es": "▼ disminución"},
-    "flat": {"en": "● no detectable change", "es": "● sin cambio detectable"},
     "no_data": {"en": "○ no data", "es": "○ sin datos"},
-    "strong": {"en": "Causal estimate, CI excludes zero", "es": "Estimación causal, el IC excluye el cero"},
-    "moderate": {"en": "Causal estimate, CI includes zero", "es": "Estimación causal, el IC incluye el cero"},
-    "weak": {"en": "Causal design, but a diagnostic fails (placebo or pre-trend)",
-             "es": "Diseño causal, pero falla un diagnóstico (placebo o tendencias previas)"},
-    "descriptive": {"en": "Descriptive trend only", "es": "Solo tendencia descriptiva"},
     "none": {"en": "None: not yet evaluated", "es": "Ninguna: aún no evaluado"},
+    "not_audited": {"en": "not audited", "es": "sin auditar"},
+    "not_audited_note": {
+        "en": "These results have not been through the publication audit (publication_audit.json is missing): the "
+              "scorecard shows no headline, direction, assessment or evidence grade for them.",
+        "es": "Estos resultados no han pasado por la auditoría de publicación (falta publication_audit.json): el tablero "
+              "no muestra para ellos estimación principal, dirección, valoración ni grado de evidencia."},
+    "not_audited_result": {
+        "en": "not audited (this result was written before the publication rules; no direction or grade is claimed)",
+        "es": "sin auditar (este resultado se generó antes de las reglas de publicación; no se afirma dirección ni grado)"},
+    "evidence_line": {"en": "Evidence", "es": "Evidencia"},
+    "threats": {"en": "What this cannot show", "es": "Lo que esto no puede mostrar"},
+    "earlier_policy_note": {
+        "en": "These studies evaluate policies in place before October 2021: they are context, not results of the Framework.",
+        "es": "Estos estudios evalúan políticas anteriores a octubre de 2021: sirven de contexto, no son resultados del "
+              "Entendimiento."},
+    "mde": {"en": "smallest effect detectable with 80% power", "es": "efecto más pequeño detectable con 80% de potencia"},
+    "mde_column": {"en": "Smallest detectable effect (80% power)", "es": "Efecto mínimo detectable (80% de potencia)"},
+    "of_baseline": {"en": "of the baseline mean", "es": "del promedio de la línea base"},
+    "change": {"en": "Change in the mean", "es": "Cambio en el promedio"},
+    "insufficient": {"en": "Insufficient baseline: no change is published.",
+                     "es": "Línea base insuficiente: no se publica ningún cambio."},
+    "months_with_data": {"en": "Months with data", "es": "Meses con datos"},
+    "legend": {"en": "How to read the scorecard", "es": "Cómo leer el tablero"},
+    "rules_heading": {"en": "Publication rules and evidence grades", "es": "Reglas de publicación y grados de evidencia"},
     "not_evaluated": {"en": "Not yet evaluated.", "es": "Aún no evaluado."},
     "data_gap": {"en": "Data gap", "es": "Falta de datos"},
     "simulated": {"en": "Simulated data: this result uses simulated inputs and is not evidence about the real world.",
@@ -213,6 +234,32 @@ def t(key: str, lang: str) -> str:
 
 def design_name(design: str, lang: str) -> str:
     return DESIGNS.get(design, {}).get(lang, design.replace("_", " "))
+
+
+# ----------------------------------------------------------------------------------------------
+# Words of the publication rules (evaluations/publication/vocabulary.py, the one place they are defined)
+
+
+def direction_label(direction: str | None, lang: str) -> str:
+    """'▲ increase' / '▲ aumento' for an evidence.direction id (the id itself when unknown)."""
+    entry = vocabulary.DIRECTIONS.get(direction or "")
+    return f"{entry['symbol']} {entry[lang]}" if entry else str(direction or "")
+
+
+def assessment_label(assessment: str | None, lang: str) -> str:
+    """'✓ improvement' / '✓ mejora' for an evidence.assessment id: a symbol and a word, never colour alone."""
+    entry = vocabulary.ASSESSMENTS.get(assessment or "")
+    return f"{entry['symbol']} {entry[lang]}" if entry else str(assessment or "")
+
+
+def grade_label(grade: str | None, lang: str, grades: dict | None = None) -> str:
+    """The label of an evidence grade (from `grades`, the audit's copy, when given; else vocabulary.GRADES)."""
+    entry = (grades or {}).get(grade or "") or vocabulary.GRADES.get(grade or "")
+    return pick(entry, lang) if entry else str(grade or "")
+
+
+def scope_label(scope: str, lang: str) -> str:
+    return pick(vocabulary.SCOPES.get(scope), lang) or scope
 
 
 def pick(value, lang: str) -> str:

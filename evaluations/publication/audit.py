@@ -43,15 +43,25 @@ def q_values(p_values: list[float]) -> list[float]:
     return [float(q) for q in stats.false_discovery_control(p_values, method="bh")] if p_values else []
 
 
-def choose(results: list[dict], scope: str) -> list[dict]:
-    """One row per line of action: the best-graded result of that scope (None when the line has none)."""
+def _rank(result: dict) -> tuple:
+    return GRADE_RANK.index((result.get("evidence") or {}).get("grade", "insufficient_data")), result["name"]
+
+
+def choose(results: list[dict]) -> list[dict]:
+    """One scorecard row per line of action: its best-graded Framework evaluation (None when it has none)."""
     rows = []
     for line in LINES:
-        mine = [r for r in results if r.get("line_of_action") == line["id"] and r.get("scope") == scope]
-        mine.sort(key=lambda r: (GRADE_RANK.index((r.get("evidence") or {}).get("grade", "insufficient_data")), r["name"]))
-        if scope == "framework" or mine:
-            rows.append({"goal": line["goal"], "line_of_action": line["id"], "evaluation": mine[0]["name"] if mine else None})
+        mine = sorted((r for r in results if r.get("line_of_action") == line["id"] and r.get("scope") == "framework"), key=_rank)
+        rows.append({"goal": line["goal"], "line_of_action": line["id"], "evaluation": mine[0]["name"] if mine else None})
     return rows
+
+
+def earlier_policy(results: list[dict]) -> list[dict]:
+    """Every earlier-policy study, in line-of-action order (shown in a table of their own)."""
+    order = [line["id"] for line in LINES]
+    studies = [r for r in results if r.get("scope") == "earlier_policy"]
+    studies.sort(key=lambda r: (order.index(r["line_of_action"]) if r.get("line_of_action") in order else len(order), *_rank(r)))
+    return [{"goal": r.get("goal"), "line_of_action": r.get("line_of_action"), "evaluation": r["name"]} for r in studies]
 
 
 def audit(results: list[dict]) -> dict:
@@ -81,7 +91,7 @@ def audit(results: list[dict]) -> dict:
         "family": {"method": "benjamini_hochberg", "tests": len(family), "alpha": 0.05,
                    "description": {"en": "one headline test per evaluation with a p-value",
                                    "es": "una prueba principal por evaluación con valor p"}},
-        "scorecard": choose(results, "framework"), "earlier_policy": choose(results, "earlier_policy"),
+        "scorecard": choose(results), "earlier_policy": earlier_policy(results),
         "evaluations": entries, "published": published, "violations": violations,
     }
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipelines.publish import (
-    SiteError, SiteInputs, check_version, data_sources_section, fill_missing_partials, direction_of, evidence_of, load_result, md_text,
+    SiteError, SiteInputs, check_version, data_sources_section, fill_missing_partials, load_result, md_text,
     publish, render_with_pandoc, select_language, swap_into_place, version_key,
 )
 from pipelines.settings import SITE_SOURCE_DIR
@@ -108,19 +108,21 @@ def test_language_blocks_keep_one_language_and_nested_fences():
     assert select_language(text, "es") == "intro\n# Título\n::: {.note}\nnota\n:::\nend\n"
 
 
-def test_direction_and_evidence_from_the_numbers():
-    result = its_result()
-    assert direction_of(result) == "down"  # baseline 2.3 → post 2.0
-    assert evidence_of(result) == "moderate"  # CI −50.25 … 2519.39 includes zero
-    result["baseline_comparison"] = None
-    assert direction_of(result) == "flat"
-    result["headline"]["ci_low"] = 10.0
-    assert direction_of(result) == "up" and evidence_of(result) == "strong"
-    assert evidence_of({"headline": None}) == "descriptive" and evidence_of(None) == "none"
-    result["diagnostics"]["placebo"] = {"estimate": 8.0, "ci_low": 4.1, "ci_high": 13.3}  # a fake break "finds" an effect
-    assert evidence_of(result) == "weak"
-    result["diagnostics"] = {"pretrend": {"statistic": 30.0, "df": 11, "p_value": 0.0016}}
-    assert evidence_of(result) == "weak"
+def test_the_site_grades_nothing_and_unaudited_results_get_no_arrow(tmp_path, results_dir):
+    """Directions, grades and q-values come from the evaluations (evidence, publication_audit.json); publish.py
+    computes none. Results written before the publication rules (no evidence, no audit) say "not audited"."""
+    import pipelines.publish as publish_module
+
+    for gone in ("direction_of", "evidence_of", "failed_diagnostic"):
+        assert not hasattr(publish_module, gone)
+    published = build(tmp_path, results_dir)
+    for lang, words in (("en", "not audited"), ("es", "sin auditar")):
+        for page in ("index.html", "goal-2.html"):
+            html = (published.path / lang / page).read_text()
+            assert words in html, (lang, page)
+            shown = html.split('id="legend"')[0]  # the legend explains the symbols; nothing above it uses them
+            assert "▲" not in shown and "▼" not in shown, (lang, page)  # the baseline fell 2.3 → 2.0: still no arrow
+    assert "publication_audit.json is missing" in (published.path / "en" / "index.html").read_text()
 
 
 def test_result_files_render_generically_in_both_languages(tmp_path, results_dir):
@@ -133,7 +135,7 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     assert "standard error 400.000; 95% CI -50.250 to 2,519.386; p = 0.060" in en
     assert "error estándar 400.000; IC 95% -50.250 a 2,519.386; p = 0.060" in es
     assert "October 2018 – September 2021" in en and "octubre de 2018 – septiembre de 2021" in es
-    assert "▼ decrease: -0.30 (-13.0%)" in en and "▼ disminución: -0.30 (-13.0%)" in es
+    assert "Change in the mean: -0.30 (-13.0%)" in en and "Cambio en el promedio: -0.30 (-13.0%)" in es
     assert "Slope change" in en and "Cambio de pendiente" in es  # the other estimates
     assert "Pre-trend test: statistic 12.10 (11 df), p = 0.350" in en
     # Strings from data are text, not markup.
@@ -146,8 +148,8 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     assert 'alt="Gráfica de líneas de libras al mes"' in es
     assert (published.path / "en" / "figures" / "cbp_fentanyl_its_trend.png").read_bytes() == PNG_1x1
     index = (published.path / "es" / "index.html").read_text()
-    assert 'lang="es-MX"' in index and "Fentanilo asegurado en puertos de entrada: 2.30 → 2.00" in index
-    assert "▼ disminución" in index and "Solo tendencia descriptiva" not in index
+    assert 'lang="es-MX"' in index and 'href="goal-2.html#cbp_fentanyl_its">Fentanilo asegurado en puertos de entrada</a>' in index
+    assert "sin auditar" in index and "▼" not in index.split('id="legend"')[0]  # no publication audit: no direction claimed
 
 
 def test_every_image_has_alt_text_and_headings_are_in_order(tmp_path, results_dir):

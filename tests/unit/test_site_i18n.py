@@ -53,3 +53,16 @@ def test_unknown_language_is_a_clear_error_and_bilingual_values_fall_back_to_eng
         fmt_number(1, "fr")
     assert pick({"en": "Homicides"}, "es") == "Homicides"
     assert pick({"en": "Homicides", "es": "Homicidios"}, "es") == "Homicidios"
+
+
+def test_evidence_words_come_from_the_publication_vocabulary():
+    from evaluations.publication import vocabulary
+    from pipelines import site_i18n
+
+    assert site_i18n.direction_label("increase", "es") == f"{vocabulary.DIRECTIONS['increase']['symbol']} aumento"
+    assert site_i18n.assessment_label("bad", "en") == f"{vocabulary.ASSESSMENTS['bad']['symbol']} worsening"
+    assert site_i18n.grade_label("single_series_model", "es") == vocabulary.GRADES["single_series_model"]["es"]
+    assert site_i18n.scope_label("earlier_policy", "en") == vocabulary.SCOPES["earlier_policy"]["en"]
+    assert site_i18n.direction_label("sideways", "en") == "sideways"  # an unknown id is shown as it is
+    # the old self-made evidence labels are gone
+    assert not {"up", "down", "flat", "strong", "moderate", "weak", "descriptive"} & set(site_i18n.TEXT)
