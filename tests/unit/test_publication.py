@@ -238,3 +238,26 @@ def test_audit_command_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "VIOLATION x: no_zero_test_for_levels: estimate its_level publishes a test that a level differs from zero" in out
     assert main(["audit", "--results-dir", str(tmp_path / "empty")]) == 2
+
+
+def test_audit_asset_fails_the_run_on_a_violation_so_the_site_is_not_rendered(tmp_path):
+    import dagster as dg
+
+    from pipelines.assets.evaluations import publication_audit_asset
+    from pipelines.resources import ProjectResource
+
+    folder = tmp_path / "results" / "evaluations" / "x"
+    folder.mkdir(parents=True)
+    good = finalize(_result(), "framework", "decrease", [{"id": "single_series", "en": "e", "es": "s"}])
+    project = ProjectResource(data_dir=str(tmp_path), build_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"))
+    (folder / "result.json").write_text(json.dumps(good))
+    assert dg.materialize([publication_audit_asset], resources={"project": project}).success
+    written = json.loads((tmp_path / "results" / "publication_audit.json").read_text())
+    assert written["passed"] and {(p["evaluation"], p["id"]) for p in written["published"]} == {
+        ("x", "its_level"), ("x", "its_level_quadratic")}
+    good["evidence"]["direction"] = "decrease"          # an arrow against the sign of the estimate
+    (folder / "result.json").write_text(json.dumps(good))
+    run = dg.materialize([publication_audit_asset], resources={"project": project}, raise_on_error=False)
+    assert not run.success
+    failure = next(e for e in run.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "direction_from_interval: direction decrease contradicts the sign of its_level" in failure.event_specific_data.error.message
