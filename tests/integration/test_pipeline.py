@@ -92,6 +92,14 @@ def test_twfe_equals_an_independent_demeaning(pipeline_build, con):
         "select cvegeo, cve_ent, period, homicide_rate, treatment_start_period from marts.homicide_panel_mun_month "
         "where period between date '2004-01-01' and date '2009-12-31'"
     ).df()
+    # publication rule cohort_min_size, applied here by hand: an operation's cohort (municipalities first treated
+    # in the same month) with fewer than 5 municipalities or in a single state is left out of every estimate
+    first = panel.dropna(subset=["treatment_start_period"]).drop_duplicates("cvegeo").copy()
+    first["month"] = pd.to_datetime(first["treatment_start_period"]).dt.strftime("%Y-%m")
+    size = first.groupby("month").agg(units=("cvegeo", "size"), states=("cve_ent", "nunique"))
+    small = size.index[(size["units"] < 5) | (size["states"] < 2)]
+    assert sorted(small) == [c["cohort"] for c in result["sample"]["excluded_cohorts"]] and len(small) > 0
+    panel = panel[~panel["cvegeo"].isin(first.loc[first["month"].isin(small), "cvegeo"])]
     treated = panel["treatment_start_period"].notna() & (pd.to_datetime(panel["period"]) >= pd.to_datetime(panel["treatment_start_period"]))
     y = _two_way_demean(panel["homicide_rate"], panel["cvegeo"], panel["period"])
     d = _two_way_demean(treated.astype(float), panel["cvegeo"], panel["period"])
@@ -104,8 +112,9 @@ def test_twfe_equals_an_independent_demeaning(pipeline_build, con):
     n, units, periods = len(panel), panel["cvegeo"].nunique(), panel["period"].nunique()
     se = np.sqrt((scores**2).sum() / (d @ d) ** 2 * n / (n - units - periods))
     assert twfe["att"]["std_error"] == pytest.approx(se, rel=1e-8)
-    assert (twfe["n_obs"], twfe["n_units"], twfe["n_clusters"]) == (n, units, 32)
-    # 10 states were reached by an operation (see data/programs/joint_operations_2006_2008.csv); their municipalities:
+    assert (twfe["n_obs"], twfe["n_units"], twfe["n_clusters"]) == (n, units, panel["cve_ent"].nunique())
+    # 10 states were reached by an operation (see data/programs/joint_operations_2006_2008.csv); their municipalities,
+    # less those of the excluded cohorts:
     assert result["sample"]["treated_units"] == panel.loc[panel["treatment_start_period"].notna(), "cvegeo"].nunique()
 
 
