@@ -562,6 +562,18 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
              "para que la violencia desplazada entre vecinos no contamine la comparación "
              + ("(el IC 95% de los vecinos incluye el cero: no se detecta derrame)." if no_spill
                 else "(el IC de los vecinos excluye el cero: la violencia se derramó o se desplazó).")) + "\n")
+        excluded = spill.get("excluded_cohorts") or []
+        if excluded:   # publication rule cohort_min_size, as in the headline estimate
+            units, dates = sum(c["units"] for c in excluded), ", ".join(c["cohort"] for c in excluded)
+            lines.append(f'<p class="note">' + (
+                f"Left out of this estimate, as of the headline: {len(excluded)} cohort(s) of {fmt_int(units, lang)} "
+                f"municipalities (first treated {dates}) with fewer than {vocabulary.MIN_COHORT_UNITS} municipalities or in "
+                f"fewer than {vocabulary.MIN_COHORT_CLUSTERS} states; they still "
+                f"mark their neighbours as exposed." if en else
+                f"Excluidas de esta estimación, como de la principal: {len(excluded)} cohorte(s) de {fmt_int(units, lang)} "
+                f"municipios (primer tratamiento {dates}) con menos de {vocabulary.MIN_COHORT_UNITS} municipios o en menos de "
+                f"{vocabulary.MIN_COHORT_CLUSTERS} estados; aun así marcan a sus "
+                f"vecinos como expuestos.") + "</p>\n")
     map_dir = results_dir / "maps" / name
     if (map_dir / "summary.json").exists():
         summary = json.loads((map_dir / "summary.json").read_text())

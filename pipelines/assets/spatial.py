@@ -22,7 +22,7 @@ from evaluations.spatial import (
 )
 from evaluations.indicators import period_change
 from evaluations.spatial.maps import change_map
-from evaluations.specs import EvaluationSpec, load_specs, month_index
+from evaluations.specs import EvaluationSpec, drop_small_cohorts, load_specs, month_index
 
 from ..resources import ProjectResource
 
@@ -197,13 +197,18 @@ def build_spillover_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         panel = panel[panel["unit"].isin(set(municipalities["CVEGEO"]))]
         panel["t"] = month_index(panel["period"]).astype("int64")
         first = month_index(panel.groupby("unit")["cohort"].first()).dropna().astype("int64").to_dict()
+        # publication rule cohort_min_size: small cohorts leave the estimation sample but still define who is
+        # exposed (their neighbours are not clean controls), so `first` keeps them
+        panel["_g"] = panel["unit"].map(first).fillna(0).astype("int64")
+        panel, cohort_sizes, excluded_cohorts = drop_small_cohorts(panel, "unit", "cluster")
         result = spillover_did(
             panel, municipalities, outcome="outcome", unit_col="unit", time_col="t", first_treated=first,
             method=settings.get("method", "contiguity"), order=int(settings.get("order", 1)),
             bands_km=tuple(settings.get("bands_km", (25.0,))), cluster_col="cluster",
         )
         out_dir = project.settings.results_dir / "spatial" / spec.name
-        payload = {"outcome": d["outcome"], "method": settings.get("method", "contiguity"), **result.as_dict()}
+        payload = {"outcome": d["outcome"], "method": settings.get("method", "contiguity"), **result.as_dict(),
+                   "cohort_sizes": cohort_sizes, "excluded_cohorts": excluded_cohorts}
         write_json(out_dir / "spillover.json", payload)
         direct = result.direct
         return dg.MaterializeResult(metadata={

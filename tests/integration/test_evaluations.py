@@ -187,3 +187,10 @@ def test_bicentennial_audit_command(pipeline_build):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "ofac_mexico_designations" in done.stdout and "audit PASSED" in done.stdout.splitlines()[-1]
+
+
+def test_spillover_estimate_leaves_out_the_same_small_cohorts(pipeline_build):
+    headline = _result(pipeline_build, "joint_operations_homicides")["sample"]
+    spill = json.loads((pipeline_build / "results/spatial/joint_operations_homicides/spillover.json").read_text())
+    assert spill["excluded_cohorts"] == headline["excluded_cohorts"] and spill["excluded_cohorts"]
+    assert spill["cohort_sizes"] == headline["cohort_sizes"]
