@@ -192,5 +192,7 @@ def test_bicentennial_audit_command(pipeline_build):
 def test_spillover_estimate_leaves_out_the_same_small_cohorts(pipeline_build):
     headline = _result(pipeline_build, "joint_operations_homicides")["sample"]
     spill = json.loads((pipeline_build / "results/spatial/joint_operations_homicides/spillover.json").read_text())
-    assert spill["excluded_cohorts"] == headline["excluded_cohorts"] and spill["excluded_cohorts"]
-    assert spill["cohort_sizes"] == headline["cohort_sizes"]
+    # the spillover panel keeps municipalities with a polygon only, so sizes may differ; the cohorts may not
+    assert [c["cohort"] for c in spill["excluded_cohorts"]] == [c["cohort"] for c in headline["excluded_cohorts"]]
+    assert [c["cohort"] for c in spill["cohort_sizes"]] == [c["cohort"] for c in headline["cohort_sizes"]]
+    assert spill["excluded_cohorts"]
