@@ -40,7 +40,9 @@ def _digest(paths: list[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-LIBRARY_DIGEST = _digest([p for p in EVALUATIONS_DIR.rglob("*.py") if "__pycache__" not in p.parts])
+# the library and the data it ships (threats catalogue): editing either marks every evaluation stale
+LIBRARY_DIGEST = _digest([p for p in EVALUATIONS_DIR.rglob("*.py") if "__pycache__" not in p.parts]
+                         + [EVALUATIONS_DIR / "threats.yaml"])
 SPEC_FILES = {p.stem: p for p in SPECS_DIR.glob("*.yaml")}
 
 
