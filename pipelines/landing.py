@@ -68,8 +68,20 @@ def store(source: Path, root: Path | None = None) -> StoredFile:
     """Copy `source` into the landing store `root` (default landing_dir()) unless its content is
     there already, and return the stored copy."""
     source = Path(source)
+    if source.is_dir():
+        raise SourceFormatError(source, f"a landing file; {source} is a directory")
+    if not source.exists():
+        raise SourceFormatError(source, f"an existing landing file; {source} does not exist (not found)")
     if not source.is_file():
-        raise SourceFormatError(source, "an existing, readable landing file (not found)")
+        import stat
+
+        mode = source.stat().st_mode
+        kind = next((name for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                                             (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")) if test(mode)),
+                    "not a file")
+        raise SourceFormatError(source, f"a landing file; {source} is not a regular file ({kind})")
+    if not os.access(source, os.R_OK):
+        raise SourceFormatError(source, f"a readable landing file; {source} is not readable (permission denied)")
     size = source.stat().st_size
     if size > MAX_FILE_BYTES:
         raise SourceFormatError(source, f"a file of at most {MAX_FILE_BYTES:,} bytes, found {size:,} bytes")
@@ -188,12 +200,15 @@ def check_header(path: Path, header: dict) -> None:
     """Compare the first line of a delimited text file (compressed or not) with the published header.
 
     `header` = {"columns": [...], "delimiter": ",", "encoding": "utf-8"} (from the source's suite file).
-    A BOM, another encoding or delimiter, a renamed, missing or extra column: one SourceFormatError
-    naming line 1 and the column.
+    A UTF-8 byte-order mark is accepted and skipped, like every parser does (`base.published_encoding`);
+    CRLF line ends are accepted. Another encoding or delimiter, a renamed, missing or extra column: one
+    SourceFormatError naming line 1 and the column.
     """
     import csv
     import gzip
     import io
+
+    from .sources.base import extra_columns_message, published_encoding
 
     columns = list(header["columns"])
     delimiter = header.get("delimiter", ",")
@@ -207,10 +222,8 @@ def check_header(path: Path, header: dict) -> None:
         raise SourceFormatError(path, f"a readable {kind or 'text'} file ({error})", line=1) from None
     if not first.strip():
         raise SourceFormatError(path, f"a header line {delimiter.join(columns)!r} (the file is empty)", line=1)
-    if first.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        raise SourceFormatError(path, f"{encoding} text without a byte-order mark (found a UTF-8 BOM)", line=1, column=columns[0])
-    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceFormatError(path, f"{encoding} text (found a UTF-16 byte-order mark)", line=1)
+    skip, encoding = published_encoding(first, path, encoding)
+    first = first[skip:]
     try:
         text = first.decode(encoding)
     except UnicodeDecodeError as error:
@@ -230,5 +243,5 @@ def check_header(path: Path, header: dict) -> None:
             what = "missing or renamed" if expected not in found else "out of place"
             raise SourceFormatError(path, f"column {i + 1} named {expected!r} ({what}), found {found[i]!r}", line=1, column=expected)
     if len(found) > len(columns):
-        raise SourceFormatError(path, f"{len(columns)} columns as published; found extra column {found[len(columns)]!r}",
+        raise SourceFormatError(path, extra_columns_message(len(columns), found[len(columns):]),
                                 line=1, column=found[len(columns)])

@@ -1,8 +1,11 @@
-"""A sensor on the landing folder: when a source's file appears or changes, ingest it and rebuild
-everything downstream of that raw table (models, checks, evaluations, site).
+"""A sensor on the landing folder and the landing catalog: when a source's file appears or changes (or is
+ingested or reverted), load it and rebuild everything downstream of that raw table (models, checks,
+evaluations, site).
 
 Each landing file declared by a source (pipelines/sources/, `SourceSpec.files`) is fingerprinted by
-size and modification time; the cursor keeps the fingerprints of the last tick. The first tick only
+size and modification time, and each source's landing catalog (pipelines/landing_catalog.py) by its
+`bicentennial ingest` receipts (an ingest or a revert changes what the source loads; seeds, which a run
+writes itself, do not count); the cursor keeps the fingerprints of the last tick. The first tick only
 records them (nothing is launched). Files in a source's folder that no source declares are reported
 in the tick's skip reason, because no parser would read them.
 """
@@ -32,11 +35,32 @@ def fingerprints(data_dir: Path, sources: tuple[SourceSpec, ...] = SOURCES) -> d
     return out
 
 
+CATALOG_KEY = "catalog:"
+
+
+def catalog_fingerprints(landing_root: Path, sources: tuple[SourceSpec, ...] = SOURCES) -> dict[str, str]:
+    """`catalog:<source>` → digest of the ingest and revert receipts of the source's landing catalog (for the
+    sources that have any)."""
+    from .landing_catalog import SEED, catalog_path
+
+    out: dict[str, str] = {}
+    for spec in sources:
+        path = catalog_path(landing_root, spec.name)
+        if not path.is_file():
+            continue
+        changes = [line for line in path.read_bytes().split(b"\n")
+                   if line.strip() and b'"command":"%s"' % SEED.encode() not in line]
+        if changes:
+            out[f"{CATALOG_KEY}{spec.name}"] = hashlib.sha256(b"\n".join(changes)).hexdigest()[:16]
+    return out
+
+
 def changed_sources(previous: dict[str, str], current: dict[str, str],
                     sources: tuple[SourceSpec, ...] = SOURCES) -> list[str]:
-    """Names of the sources with a declared file that is new, changed or removed since `previous`."""
+    """Names of the sources with a declared file, or landing-catalog changes, that are new, changed or removed
+    since `previous`."""
     changed = {path for path in previous.keys() | current.keys() if previous.get(path) != current.get(path)}
-    return [spec.name for spec in sources if changed & set(spec.files)]
+    return [spec.name for spec in sources if changed & {*spec.files, f"{CATALOG_KEY}{spec.name}"}]
 
 
 def undeclared_files(data_dir: Path, sources: tuple[SourceSpec, ...] = SOURCES) -> list[str]:
@@ -60,12 +84,15 @@ def undeclared_files(data_dir: Path, sources: tuple[SourceSpec, ...] = SOURCES) 
     job_name="refresh_all",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Watches the landing folder (data/ or BICENTENNIAL_DATA_DIR): a new or changed file of a "
-                "source triggers a run of its raw table and everything downstream.",
+    description="Watches the landing folder (data/ or BICENTENNIAL_DATA_DIR) and the landing catalog: a new or "
+                "changed file of a source, or a `bicentennial ingest` (or --revert) of one, triggers a run of its raw "
+                "table and everything downstream.",
 )
 def landing_files(context: dg.SensorEvaluationContext, project: ProjectResource):
+    from .landing import landing_dir
+
     data_dir = project.settings.data_dir
-    current = fingerprints(data_dir)
+    current = {**fingerprints(data_dir), **catalog_fingerprints(landing_dir(project.settings.build_dir))}
     previous = json.loads(context.cursor) if context.cursor else None
     context.update_cursor(json.dumps(current, sort_keys=True))
     extra = undeclared_files(data_dir)
@@ -88,4 +115,4 @@ def landing_files(context: dg.SensorEvaluationContext, project: ProjectResource)
 
 
 def _files_of(name: str) -> tuple[str, ...]:
-    return next(spec.files for spec in SOURCES if spec.name == name)
+    return (*next(spec.files for spec in SOURCES if spec.name == name), f"{CATALOG_KEY}{name}")

@@ -1,13 +1,19 @@
-"""`bicentennial ingest SOURCE FILE`: load one file (e.g. a newer SESNSP release) for a named source.
+"""`bicentennial ingest SOURCE FILE [--replaces NAME]`: add or replace one file of a named source (e.g. a
+newer SESNSP release); `bicentennial ingest --revert SOURCE FILE`: go back to that file's previous version.
 
-The file takes the same path as in a pipeline run: content-addressed landing store, size and
-decompression screening, the source's parser, its expectation suite with quarantine. The load
-happens on a copy of the last good warehouse, which replaces it (atomic rename) only when every
-`error` expectation holds; otherwise the warehouse is left byte-identical and the command prints
-one line per failure (file, line, column, what was expected) and exits 1. Nothing else is
-touched: downstream models and the site are rebuilt by `bicentennial run`.
+The landing store is the source of truth (pipelines/landing_catalog.py): the file is kept as received in
+the content-addressed store, then the source's FULL current set of files with that change (a file of the
+same published name is replaced; `--replaces NAME` replaces a file of another name; a new name is added)
+takes the same path as in a pipeline run: size and decompression screening, the source's parser, its
+expectation suite with quarantine, so checks over the whole source (row_count_as_published, complete
+months) see all of it. The load happens on a copy of the last good warehouse; only when every `error`
+expectation holds is the receipt appended to the source's catalog and the copy renamed over the warehouse.
+Otherwise the catalog and the warehouse are left as they were and the command prints one line per failure
+(file, line, column, what was expected) and exits 1. `bicentennial run` then rebuilds everything downstream
+from the catalog, so the update stays.
 
-Outcomes go to BUILD/ingest/<sha256[:12]>/<suite>.json (+ .quarantine.csv).
+Outcomes go to BUILD/ingest/<sha256[:12]>/<suite>.json (+ .quarantine.csv); only the 5 latest such folders
+are kept.
 """
 from __future__ import annotations
 
@@ -15,7 +21,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +36,10 @@ class IngestResult:
     suite_run: object = None
     load_error: dict | None = None
     results: Path | None = None
+    reverted: bool = False
+    restored: str | None = None  # a revert: SHA-256 of the version put back (None: the added file was removed)
+    unchanged: bool = False  # the bytes already in use: loaded and checked, nothing recorded
+    notes: list[str] = field(default_factory=list)  # from the landing catalog (e.g. a torn last line repaired)
 
     @property
     def failed_checks(self) -> list[str]:
@@ -56,74 +65,120 @@ def suite_for(table: str):
     return Suite(f"raw_{name}_parses", ("raw", name), table, "Parse check only.", (), Path(f"raw_{name}.yml"))
 
 
-def _mirror(spec, file: Path, data_dir: Path, folder: Path) -> str:
-    """Place the user's file where the source's files live, in a scratch data folder, with the
-    reference files some parsers look up next to it (the census catalogue for name matching)."""
-    from ..sources.census import CATALOGUE_FILE
-
-    relative = Path(spec.files[0]).parent / file.name
-    (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, folder / relative)
-    catalogue = Path(data_dir).resolve() / CATALOGUE_FILE
-    if catalogue.is_file() and not (folder / CATALOGUE_FILE).exists():
-        (folder / CATALOGUE_FILE).parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(catalogue, folder / CATALOGUE_FILE)
-    return str(relative)
+KEEP_INGEST_FOLDERS = 5
 
 
-def ingest_file(source: str, file: Path, warehouse: Path, build_dir: Path, data_dir: Path) -> IngestResult:
-    """Ingest `file` for `source` into `warehouse` (see the module docstring). Never raises for a bad file."""
-    import duckdb
+def _landing_root(build_dir: Path) -> Path:
+    from ..landing import landing_dir
 
+    return landing_dir(Path(build_dir))
+
+
+def ingest_file(source: str, file: Path, warehouse: Path, build_dir: Path, data_dir: Path,
+                replaces: str | None = None) -> IngestResult:
+    """Ingest `file` for `source` into `warehouse` (see the module docstring). Never raises for a bad file;
+    raises CatalogError for a `replaces` name the source does not have."""
     from ..landing import store
-    from ..quality.gate import write_results
-    from ..quality.gate import run_suite
+    from ..landing_catalog import plan_ingest
     from ..sources import SourceFormatError, source_by_name
-    from ..warehouse import fresh_candidate, load_source, promote
 
     spec = source_by_name(source)
-    file, warehouse, build_dir = Path(file).resolve(), Path(warehouse), Path(build_dir)
+    file, build_dir = Path(file).resolve(), Path(build_dir)
     result = IngestResult(spec.name, file.name, False)
-    landing_root = build_dir / "landing"
+    landing_root = _landing_root(build_dir)
     try:
         stored = store(file, landing_root)  # kept as received, whatever happens next
+        plan = plan_ingest(spec, Path(data_dir), landing_root, stored, replaces)
     except SourceFormatError as error:
         result.load_error = {"message": str(error)}
         result.lines.append(f"{error}")
         return result
+    return _load_checked(spec, plan, result, Path(warehouse), build_dir, Path(data_dir), stored.sha256)
+
+
+def revert_file(source: str, name: str, warehouse: Path, build_dir: Path, data_dir: Path) -> IngestResult:
+    """Put the previous version of file `name` of `source` back (a file an ingest added is removed), through
+    the same load and checks. Raises CatalogError for an unknown name or when there is nothing to revert."""
+    from ..landing_catalog import plan_revert
+    from ..sources import SourceFormatError, source_by_name
+
+    spec = source_by_name(source)
+    build_dir = Path(build_dir)
+    result = IngestResult(spec.name, name, False, reverted=True)
+    try:
+        plan = plan_revert(spec, Path(data_dir), _landing_root(build_dir), name)
+    except SourceFormatError as error:
+        result.load_error = {"message": str(error)}
+        result.lines.append(f"{error}")
+        return result
+    change = plan.change
+    result.file = change.file
+    result.restored = change.sha256
+    return _load_checked(spec, plan, result, Path(warehouse), build_dir, Path(data_dir),
+                         change.sha256 or change.previous_sha256)
+
+
+def _load_checked(spec, plan, result: IngestResult, warehouse: Path, build_dir: Path, data_dir: Path,
+                  sha: str) -> IngestResult:
+    """Load the plan's files into a copy of the warehouse, check them, and only if accepted commit the
+    plan's receipts and swap the copy in."""
+    import duckdb
+
+    from ..landing_catalog import commit
+    from ..quality.gate import run_suite, write_results
+    from ..warehouse import fresh_candidate, load_source, promote
+
+    result.unchanged = plan.unchanged
+    result.notes += plan.notes
     candidate = fresh_candidate(warehouse)
     if warehouse.exists():
         shutil.copyfile(warehouse, candidate)
     suite = suite_for(f"raw.{spec.name}")
+    folder = build_dir / "ingest" / sha[:12]
     try:
-        with tempfile.TemporaryDirectory(prefix="ingest-") as scratch:
-            relative = _mirror(spec, file, Path(data_dir), Path(scratch))
-            con = duckdb.connect(str(candidate))
-            try:
-                load_source(con, spec, Path(scratch), files=(relative,), landing_root=landing_root)
-                run = run_suite(con, suite)
-            finally:
-                con.close()
+        con = duckdb.connect(str(candidate))
+        try:
+            load_source(con, spec, data_dir, plan=plan, landing_root=plan.root, commit=False)
+            run = run_suite(con, suite)
+        finally:
+            con.close()
         result.suite_run, result.load_error = run, run.load_error
-        result.results = write_results(run, build_dir / "ingest" / stored.sha256[:12])
+        result.results = write_results(run, folder)
         if run.load_error:
             result.lines.append(run.load_error["message"])
         else:
             result.lines += [f"{spec.name}: {line}" for line in run.messages()]
         if run.blocked:
             return result
+        # The receipt first: once it is written the update is accepted, and a run rebuilds from it even if
+        # the swap below were interrupted.
+        result.notes += commit(plan)
         promote(candidate, warehouse)
         result.loaded = True
         return result
     finally:
         candidate.unlink(missing_ok=True)
         candidate.with_name(candidate.name + ".wal").unlink(missing_ok=True)
+        _prune_ingest_folders(build_dir / "ingest", keep=folder)
+
+
+def _prune_ingest_folders(base: Path, keep: Path, latest: int = KEEP_INGEST_FOLDERS) -> None:
+    """Remove ingest work folders older than the `latest` newest (the one just written always stays)."""
+    if not base.is_dir():
+        return
+    if keep.is_dir():
+        os.utime(keep)  # rewritten outcomes do not touch the folder's own time
+    folders = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+    for old in folders[latest:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .run import _apply_paths
 
     _apply_paths(args)
+    from ..landing_catalog import CatalogError
     from ..settings import settings_from_env
     from ..sources import SOURCES
     from ..warehouse import run_lock
@@ -132,38 +187,67 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.source not in {s.name for s in SOURCES}:
         print(f"bicentennial ingest: unknown source {args.source!r}; known: {', '.join(s.name for s in SOURCES)}", file=sys.stderr)
         return EXIT_USAGE
+    if args.revert and args.replaces:
+        print("bicentennial ingest: --revert takes a file name and no --replaces", file=sys.stderr)
+        return EXIT_USAGE
     file = Path(args.file)
-    if not file.is_file():
+    if not args.revert and not file.is_file():
         print(f"bicentennial ingest: {file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
         with run_lock(settings.warehouse, on_wait=lambda: print(
                 f"bicentennial ingest: a run holds {settings.warehouse}; waiting…", flush=True)):
-            result = ingest_file(args.source, file, settings.warehouse, settings.build_dir, settings.data_dir)
+            if args.revert:
+                result = revert_file(args.source, file.name, settings.warehouse, settings.build_dir, settings.data_dir)
+            else:
+                result = ingest_file(args.source, file, settings.warehouse, settings.build_dir, settings.data_dir,
+                                     replaces=args.replaces)
+    except CatalogError as error:
+        print(f"bicentennial ingest: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print("bicentennial ingest: interrupted; the warehouse is untouched.", file=sys.stderr)
+        print("bicentennial ingest: interrupted; the warehouse and the landing catalog are untouched.", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 — one line, never a traceback
         print(f"bicentennial ingest: FAILED: {type(error).__name__}: {' '.join(str(error).split())[:500]}", file=sys.stderr)
         return EXIT_REFUSED
+    for note in result.notes:
+        print(f"bicentennial ingest: landing catalog: {note}", file=sys.stderr)
     for line in result.lines:
         print(line, file=sys.stderr if "[ERROR]" in line or not result.loaded else sys.stdout)
     rows = result.suite_run.rows if result.suite_run is not None else 0
+    what = f"the revert of {result.file}" if result.reverted else result.file
     if not result.loaded:
-        print(f"bicentennial ingest: {result.file} REFUSED for raw.{result.source}; the warehouse is untouched"
-              + (f" (outcomes: {result.results})" if result.results else ""), file=sys.stderr)
+        print(f"bicentennial ingest: {what} REFUSED for raw.{result.source}; the warehouse and the landing catalog are "
+              "untouched" + (f" (outcomes: {result.results})" if result.results else ""), file=sys.stderr)
         return EXIT_REFUSED
     removed = result.suite_run.removed
-    print(f"bicentennial ingest: {result.file} loaded into raw.{result.source} ({rows - removed:,} rows"
-          + (f"; {removed:,} quarantined in quarantine.rows" if removed else "") + f"). Outcomes: {result.results}")
+    quarantined = f"; {removed:,} quarantined in quarantine.rows" if removed else ""
+    table = f"raw.{result.source} ({rows - removed:,} rows from its current files{quarantined})"
+    if result.reverted:
+        done = (f"{result.file} reverted to its version {result.restored[:12]}" if result.restored
+                else f"{result.file} removed (an ingest had added it)") + f"; reloaded {table}"
+    elif result.unchanged:
+        done = f"{result.file} is already the file in use; reloaded and checked {table}, nothing recorded"
+    else:
+        done = f"{result.file} loaded into {table}"
+    print(f"bicentennial ingest: {done}. Outcomes: {result.results}. `bicentennial sources {result.source}` lists its "
+          "files; `bicentennial run` rebuilds what depends on it.")
     return 0
 
 
 def add_parser(subparsers) -> None:
-    ingest = subparsers.add_parser("ingest", help="load one file for a named source through the parse/check/quarantine path")
+    ingest = subparsers.add_parser(
+        "ingest", help="add or replace one file of a named source (or --revert it) through the parse/check/quarantine path",
+        description="Add or replace one file of a source in the landing store (the source of truth), load the "
+                    "source's full current set of files with that change on a copy of the warehouse, and keep it "
+                    "only if its blocking checks hold.")
     ingest.add_argument("source", help="source name (raw table), e.g. sesnsp_victims_state")
-    ingest.add_argument("file", help="the file as published")
+    ingest.add_argument("file", help="the file as published (with --revert: the name of a file of the source)")
+    ingest.add_argument("--replaces", metavar="NAME", help="replace the source's file NAME (by default the file of the same "
+                                                          "name is replaced, or a new name is added)")
+    ingest.add_argument("--revert", action="store_true", help="go back to the previous version of the file named FILE")
     ingest.add_argument("--build-dir", help="build folder (default: build/)")
     ingest.add_argument("--warehouse", help="DuckDB file (default: BUILD_DIR/warehouse.duckdb)")
-    ingest.add_argument("--data-dir", help="data folder holding reference files (default: the repository's data/)")
+    ingest.add_argument("--data-dir", help="data folder holding the embedded files (default: the repository's data/)")
     ingest.set_defaults(func=cmd_ingest)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import Problems, SourceSpec, read_text_csv, require_columns
 
 FAMILY = "cbp"
 FOLDER = "cbp/cbp_drug_seizures_fy19_fy26"
@@ -29,42 +29,34 @@ _FY = re.compile(r"^(\d{4})( \(FYTD\))?$")
 
 def _parse(path: Path, aor_column: str, components: tuple[str, ...]) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CBP CSV: {exc}") from None
+    df, lines = read_text_csv(path, "expected a UTF-8 CBP CSV")
     cols = ["FY", "Month (abbv)", "Component", "Region", "Land Filter", aor_column, "Drug Type",
             "Count of Event", "Sum Qty (lbs)"]
-    require_columns(df, cols, path)
-
-    def fail(mask: pd.Series, column: str, expected: str):
-        i = int(mask.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"{expected}, found {df[column].iloc[i]!r}", i + 2, column)
-
+    require_columns(df, cols, path)  # a missing or an extra column is refused, naming it
+    problems = Problems(path, lines)
     fy = df["FY"].str.strip().str.extract(_FY)
-    if fy[0].isna().any():
-        fail(fy[0].isna(), "FY", "expected a fiscal year like 2024 or '2026 (FYTD)'")
+    problems.rows(fy[0].isna(), "FY", "expected a fiscal year like 2024 or '2026 (FYTD)'", df["FY"])
     month = df["Month (abbv)"].str.strip().str.upper().map({m: i + 1 for i, m in enumerate(MONTHS)})
-    if month.isna().any():
-        fail(month.isna(), "Month (abbv)", "expected a month abbreviation JAN…DEC")
-    bad = ~df["Component"].isin(components)
-    if bad.any():
-        fail(bad, "Component", f"expected one of {list(components)}")
-    bad = ~df["Region"].isin(REGIONS)
-    if bad.any():
-        fail(bad, "Region", f"expected one of {list(REGIONS)}")
+    problems.rows(month.isna(), "Month (abbv)", "expected a month abbreviation JAN…DEC", df["Month (abbv)"])
+    problems.rows(~df["Component"].isin(components), "Component", f"expected one of {list(components)}", df["Component"])
+    problems.rows(~df["Region"].isin(REGIONS), "Region", f"expected one of {list(REGIONS)}", df["Region"])
     events = pd.to_numeric(df["Count of Event"], errors="coerce")
-    bad = events.isna() | (events < 0) | (events != events.round())
-    if bad.any():
-        fail(bad, "Count of Event", "expected a non-negative whole number of seizure events")
+    problems.rows(events.isna() | (events < 0) | (events != events.round()), "Count of Event",
+                  "expected a non-negative whole number of seizure events", df["Count of Event"])
     lbs = pd.to_numeric(df["Sum Qty (lbs)"], errors="coerce")
-    bad = lbs.isna() | (lbs < 0)
-    if bad.any():
-        fail(bad, "Sum Qty (lbs)", "expected a non-negative quantity in pounds")
-    fiscal_year = fy[0].astype("int64")
+    problems.rows(lbs.isna() | (lbs < 0), "Sum Qty (lbs)", "expected a non-negative quantity in pounds", df["Sum Qty (lbs)"])
+    fiscal_year = pd.to_numeric(fy[0], errors="coerce")
+    key = pd.DataFrame({"fiscal_year": fiscal_year, "month": month, "component": df["Component"], "region": df["Region"],
+                        "land_filter": df["Land Filter"], "aor": df[aor_column].str.strip(),
+                        "drug_type": df["Drug Type"].str.strip()})
+    problems.duplicates(key, list(key.columns), None,
+                        "expected one row per FY × month × component × region × AOR × drug",
+                        valid=fiscal_year.notna() & month.notna())
+    problems.check()
+    fiscal_year = fiscal_year.astype("int64")
     month = month.astype("int64")
     calendar_year = fiscal_year - (month >= 10).astype("int64")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "fiscal_year": fiscal_year,
         "fiscal_year_to_date": fy[1].notna(),
         "calendar_year": calendar_year,
@@ -79,12 +71,6 @@ def _parse(path: Path, aor_column: str, components: tuple[str, ...]) -> pd.DataF
         "quantity_lbs": lbs.astype("float64"),
         "release_file": path.name,
     })
-    key = ["fiscal_year", "month", "component", "region", "land_filter", "area_of_responsibility", "drug_type"]
-    dup = out.duplicated(key)
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, "expected one row per FY × month × component × region × AOR × drug", i + 2)
-    return out
 
 
 def parse_nationwide(path: Path) -> pd.DataFrame:

@@ -7,7 +7,7 @@
   (``source_value_type = missing``) keep an empty value.
 * ``cdc_vsrr_synthetic_opioid_deaths_national``: the national 12-month-ending series.
 * ``cdc_wonder_drug_induced_deaths_state``: drug-induced deaths, population and crude
-  rate by state and year, 1999–2015 (UTF-8 with BOM, CR-only line endings, crude
+  rate by state and year, 1999–2015 (published as UTF-8 with BOM and CR-only line endings, crude
   rate 'Unreliable' under 20 deaths).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, read_text_csv, refuse_first, require_columns
+from .base import Problems, SourceSpec, read_text_csv, require_columns
 
 FAMILY = "cdc"
 VSRR = "cdc/cdc_vsrr_overdose_synthetic_opioids_state_2015_2025"
@@ -25,12 +25,13 @@ T404 = "Synthetic opioids, excl. methadone (T40.4)"
 VALUE_TYPES = ("data_value", "predicted_value", "missing")
 
 
-def _month_start(df: pd.DataFrame, path: Path, column: str) -> pd.Series:
-    refuse_first(path, ~df[column].str.fullmatch(r"\d{4}-\d{2}-01"), column, "expected a month date YYYY-MM-01", df[column])
-    return df[column]
+def _month_start(df: pd.DataFrame, problems: Problems, column: str) -> pd.Series:
+    good = df[column].str.fullmatch(r"\d{4}-\d{2}-01")
+    problems.rows(~good, column, "expected a month date YYYY-MM-01", df[column])
+    return df[column].where(good)
 
 
-def _deaths(df: pd.DataFrame, path: Path, column: str, allow_empty: pd.Series | None = None) -> pd.Series:
+def _deaths(df: pd.DataFrame, problems: Problems, column: str, allow_empty: pd.Series | None = None) -> pd.Series:
     num = pd.to_numeric(df[column], errors="coerce")
     empty = df[column].str.strip() == ""
     bad = (num.isna() & ~empty) | (num < 0) | (num.notna() & (num != num.round()))
@@ -38,28 +39,38 @@ def _deaths(df: pd.DataFrame, path: Path, column: str, allow_empty: pd.Series | 
         bad |= empty & ~allow_empty
     else:
         bad |= empty
-    refuse_first(path, bad, column, "expected a non-negative whole number of deaths", df[column])
+    problems.rows(bad, column, "expected a non-negative whole number of deaths", df[column])
     return num.round().astype("Int64")
+
+
+# Every column of the state file as published: month_abbr, count, count_est_float, count_is_estimated and
+# estimation_method are not loaded but belong to it; a column beyond these is refused like in every source.
+VSRR_STATE_COLUMNS = ["state_abbr", "state_name", "variable", "date", "year", "month_num", "month_abbr", "count",
+                      "count_est_float", "rolling_12mo_count", "source_value_type", "period", "percent_complete",
+                      "percent_pending_investigation", "count_is_estimated", "estimation_method"]
 
 
 def parse_vsrr_state(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a CSV file", encoding="utf-8")
-    require_columns(df, ["state_abbr", "state_name", "variable", "date", "year", "month_num", "rolling_12mo_count",
-                         "source_value_type", "period", "percent_complete", "percent_pending_investigation"], path)
+    df, lines = read_text_csv(path, "expected a CSV file")
+    require_columns(df, VSRR_STATE_COLUMNS, path)
+    problems = Problems(path, lines)
     for column, good, expected in (
         ("period", df["period"].eq("12 month-ending"), "expected '12 month-ending' counts only"),
         ("variable", df["variable"].eq(T404), f"expected {T404!r}"),
         ("source_value_type", df["source_value_type"].isin(VALUE_TYPES), f"expected one of {VALUE_TYPES}"),
         ("state_abbr", df["state_abbr"].str.fullmatch(r"[A-Z]{2}"), "expected a 2-letter state code"),
     ):
-        refuse_first(path, ~good, column, expected, df[column])
-    date = _month_start(df, path, "date")
+        problems.rows(~good, column, expected, df[column])
+    date = _month_start(df, problems, "date")
     missing = df["source_value_type"].eq("missing")
-    deaths = _deaths(df, path, "rolling_12mo_count", allow_empty=missing)
-    refuse_first(path, missing & deaths.notna(), "rolling_12mo_count",
-                 "expected an empty value where source_value_type is 'missing'", df["rolling_12mo_count"])
-    out = pd.DataFrame({
+    deaths = _deaths(df, problems, "rolling_12mo_count", allow_empty=missing)
+    problems.rows(missing & deaths.notna(), "rolling_12mo_count",
+                  "expected an empty value where source_value_type is 'missing'", df["rolling_12mo_count"])
+    problems.duplicates(pd.DataFrame({"state": df["state_abbr"], "date": date}), ["state", "date"], "date",
+                        "expected one row per state and month", valid=date.notna())
+    problems.check()
+    return pd.DataFrame({
         "state_abbr": df["state_abbr"], "state_name": df["state_name"], "period_end_month": date,
         "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
         "drug_indicator": "synthetic_opioids_t40_4",
@@ -67,22 +78,22 @@ def parse_vsrr_state(path: Path) -> pd.DataFrame:
         "percent_complete": pd.to_numeric(df["percent_complete"], errors="coerce"),
         "percent_pending_investigation": pd.to_numeric(df["percent_pending_investigation"], errors="coerce"),
     })
-    if out.duplicated(["state_abbr", "period_end_month"]).any():
-        raise SourceFormatError(path, "expected one row per state and month")
-    return out
 
 
 def parse_vsrr_national(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a CSV file", encoding="utf-8")
+    df, lines = read_text_csv(path, "expected a CSV file")
     require_columns(df, ["variable", "date", "count"], path)
-    refuse_first(path, ~df["variable"].eq("Synthetic opioid overdose deaths"), "variable",
-                 "expected 'Synthetic opioid overdose deaths'", df["variable"])
-    date = _month_start(df, path, "date")
+    problems = Problems(path, lines)
+    problems.rows(~df["variable"].eq("Synthetic opioid overdose deaths"), "variable",
+                  "expected 'Synthetic opioid overdose deaths'", df["variable"])
+    date = _month_start(df, problems, "date")
+    deaths = _deaths(df, problems, "count")
+    problems.check()
     return pd.DataFrame({
         "period_end_month": date, "year": date.str[:4].astype("int64"), "month": date.str[5:7].astype("int64"),
         "drug_indicator": "synthetic_opioids_t40_4",
-        "deaths_12mo_ending": _deaths(df, path, "count").astype("int64"),
+        "deaths_12mo_ending": deaths.astype("int64"),
     })
 
 
@@ -92,20 +103,21 @@ WONDER_COLUMNS = ["State", "Year", "Deaths", "Population", "Crude Rate", "Crude 
 
 def parse_wonder(path: Path) -> pd.DataFrame:
     path = Path(path)
-    raw = path.read_bytes()
-    # CR-only line endings, as published: pandas reads them with lineterminator="\r"
-    df = read_text_csv(path, "expected a CSV file", encoding="utf-8-sig", lineterminator="\r" if b"\n" not in raw else None)
+    # UTF-8 with a BOM and CR-only line ends as published; the shared reader also takes LF or CRLF, with or without BOM
+    df, lines = read_text_csv(path, "expected a CSV file")
     require_columns(df, WONDER_COLUMNS, path)
-    deaths = _deaths(df, path, "Deaths").astype("int64")
-    population = _deaths(df, path, "Population").astype("int64")
+    problems = Problems(path, lines)
+    deaths = _deaths(df, problems, "Deaths")
+    population = _deaths(df, problems, "Population")
     unreliable = df["Crude Rate"].str.strip().eq("Unreliable")
     rate = pd.to_numeric(df["Crude Rate"], errors="coerce")
-    refuse_first(path, rate.isna() & ~unreliable, "Crude Rate", "expected a rate or 'Unreliable'", df["Crude Rate"])
+    problems.rows(rate.isna() & ~unreliable, "Crude Rate", "expected a rate or 'Unreliable'", df["Crude Rate"])
     year = pd.to_numeric(df["Year"], errors="coerce")
-    refuse_first(path, year.isna(), "Year", "expected a year", df["Year"])
+    problems.rows(year.isna(), "Year", "expected a year", df["Year"])
+    problems.check()
     return pd.DataFrame({
-        "state_name": df["State"].str.strip(), "year": year.astype("int64"), "deaths": deaths,
-        "population": population, "crude_rate_per_100k": rate, "crude_rate_reliable": ~unreliable,
+        "state_name": df["State"].str.strip(), "year": year.astype("int64"), "deaths": deaths.astype("int64"),
+        "population": population.astype("int64"), "crude_rate_per_100k": rate, "crude_rate_reliable": ~unreliable,
         "crude_rate_lower_95": pd.to_numeric(df["Crude Rate Lower 95% Confidence Interval"], errors="coerce"),
         "crude_rate_upper_95": pd.to_numeric(df["Crude Rate Upper 95% Confidence Interval"], errors="coerce"),
         "crude_rate_standard_error": pd.to_numeric(df["Crude Rate Standard Error"], errors="coerce"),

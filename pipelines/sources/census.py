@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, first_row, read_text_csv, refuse_first, require_columns, to_count
+from .base import Problems, SourceFormatError, SourceSpec, read_text_csv, require_columns, to_count
 from .inegi import read_olap
 
 FAMILY = "census"
@@ -215,10 +215,11 @@ def parse_census(path: Path) -> pd.DataFrame:
         "population": det["Total"].astype("int64"),
         "population_male": det["Hombres"].astype("int64"),
         "population_female": det["Mujeres"].astype("int64"),
+        "source_line": det["line"].astype("int64"),
     })
-    if out["cvegeo"].duplicated().any():
-        i = first_row(out["cvegeo"].duplicated())
-        raise SourceFormatError(path, f"municipality {out['cvegeo'].iloc[i]} listed twice", int(det["line"].iloc[i]))
+    problems = Problems(path, det["line"].to_numpy())
+    problems.duplicates(out, ["cvegeo"], "code", "expected one row per municipality")
+    problems.check()
     return out
 
 
@@ -229,40 +230,49 @@ CATALOGUE_COLUMNS = ["state_code", "municipio_code", "region", "state_name", "st
 
 def parse_municipal_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV")
     require_columns(df, CATALOGUE_COLUMNS, path)
+    problems = Problems(path, lines)
+    good = {}
     for col, width in (("state_code", 2), ("municipio_code", 3), ("region", 5)):
-        refuse_first(path, ~df[col].str.fullmatch(rf"\d{{{width}}}"), col,
-                     f"expected a {width}-digit code with leading zeros", df[col])
-    if not (df["state_code"] + df["municipio_code"] == df["region"]).all():
-        raise SourceFormatError(path, "expected region = state_code + municipio_code", None, "region")
-    out = pd.DataFrame({
+        good[col] = df[col].str.fullmatch(rf"\d{{{width}}}")
+        problems.rows(~good[col], col, f"expected a {width}-digit code with leading zeros", df[col])
+    problems.rows(good["state_code"] & good["municipio_code"] & good["region"]
+                  & (df["state_code"] + df["municipio_code"] != df["region"]), "region",
+                  "expected region = state_code + municipio_code", df["region"])
+    counts = {col: to_count(df[col], problems, col, allow_blank=False) for col in ("pop", "pop_male", "pop_female")}
+    problems.duplicates(df, ["region"], "region", "expected one row per municipality (region unique)", valid=good["region"])
+    problems.check()
+    return pd.DataFrame({
         "cvegeo": df["region"], "cve_ent": df["state_code"], "cve_mun": df["municipio_code"],
         "state_name": df["state_name"], "state_name_official": df["state_name_official"],
         "state_abbr": df["state_abbr"], "municipality_name": df["municipio_name"],
-        "population_2020": to_count(df["pop"], path, "pop").astype("int64"),
-        "population_male_2020": to_count(df["pop_male"], path, "pop_male").astype("int64"),
-        "population_female_2020": to_count(df["pop_female"], path, "pop_female").astype("int64"),
+        "population_2020": counts["pop"].astype("int64"),
+        "population_male_2020": counts["pop_male"].astype("int64"),
+        "population_female_2020": counts["pop_female"].astype("int64"),
         "metro_area": df["metro_area"].replace("", None),
         "seat_longitude": pd.to_numeric(df["long"], errors="coerce"),
         "seat_latitude": pd.to_numeric(df["lat"], errors="coerce"),
     })
-    if out["cvegeo"].duplicated().any():
-        raise SourceFormatError(path, "expected one row per municipality (region unique)", None, "region")
-    return out
+
+
+STATE_COLUMNS = ["region", "state_name", "state_name_official", "state_abbr", "state_abbr_official", "year", "pop",
+                 "pop_male", "pop_female", "afromexican", "indigenous_language"]
 
 
 def parse_state_catalogue(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
-    require_columns(df, ["region", "state_name", "state_name_official", "state_abbr", "state_abbr_official",
-                         "year", "pop", "pop_male", "pop_female"], path)
-    if not df["region"].str.fullmatch(r"\d{2}").all():
-        raise SourceFormatError(path, "expected 2-digit state codes with leading zeros", None, "region")
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV")
+    require_columns(df, STATE_COLUMNS, path)
+    problems = Problems(path, lines)
+    problems.rows(~df["region"].str.fullmatch(r"\d{2}"), "region", "expected a 2-digit state code with leading zeros",
+                  df["region"])
+    population = to_count(df["pop"], problems, "pop", allow_blank=False)
+    problems.check()
     return pd.DataFrame({
         "cve_ent": df["region"], "state_name": df["state_name"], "state_name_official": df["state_name_official"],
         "state_abbr": df["state_abbr"], "state_abbr_official": df["state_abbr_official"],
-        "population_2020": to_count(df["pop"], path, "pop").astype("int64"),
+        "population_2020": population.astype("int64"),
     })
 
 

@@ -5,26 +5,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns, to_count
+from .base import Problems, SourceFormatError, SourceSpec, read_text_csv, require_columns, to_count
 
 
 def parse_population(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise SourceFormatError(path, f"a UTF-8 comma-separated file: {error}") from None
-    require_columns(frame, ["CVE", "Entidad", "Municipio"], path)
-    years = [c for c in frame.columns if c.strip().isdigit()]
+    frame, lines = read_text_csv(path, "a UTF-8 comma-separated file")
+    years = [c for c in frame.columns if str(c).strip().isdigit()]
+    require_columns(frame, ["CVE", "Entidad", "Municipio", *years], path)  # any other column is refused
     if not years:
         raise SourceFormatError(path, "one column per year (1990, 1991, ...) after CVE, Entidad, Municipio", 1)
+    problems = Problems(path, lines)
     codes = frame["CVE"].str.strip()
-    bad = ~codes.str.fullmatch(r"\d{5}")
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"a 5-digit INEGI municipality code, found {codes.iloc[i]!r}", i + 2, "CVE")
+    problems.rows(~codes.str.fullmatch(r"\d{5}"), "CVE", "a 5-digit INEGI municipality code", codes)
     for year in years:
-        to_count(frame[year], path, year)
-    long = frame.assign(CVE=codes, source_line=range(2, len(frame) + 2)).melt(
+        frame[year] = to_count(frame[year], problems, year)
+    problems.check()
+    long = frame.assign(CVE=codes, source_line=lines).melt(
         id_vars=["CVE", "Entidad", "Municipio", "source_line"], value_vars=years,
         var_name="year", value_name="population",
     )
@@ -33,7 +29,7 @@ def parse_population(path: Path) -> pd.DataFrame:
         "entidad": long["Entidad"],
         "municipio": long["Municipio"],
         "year": long["year"].astype("int64"),
-        "population": pd.to_numeric(long["population"].replace("", None)).astype("Int64"),
+        "population": long["population"].astype("Int64"),
         "source_line": long["source_line"],
     })
 

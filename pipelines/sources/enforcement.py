@@ -16,9 +16,10 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, read_text_csv, refuse_first, require_columns
+from .base import Problems, SourceSpec, read_published_text, read_text_csv, require_columns
 from .census import find_data_root, load_catalogue, match_municipalities, normalise_name
 
 FAMILY = "enforcement"
@@ -35,13 +36,13 @@ GAB_COLUMNS = ["conference_id", "conference_date", "detainee_name", "detainee_ag
 EXTRADITION = {"Sí": "yes", "Si": "yes", "No": "no", "": None, "No especificado": None}
 
 
-def _iso_date(df: pd.DataFrame, path: Path, column: str, required: bool) -> pd.Series:
+def _iso_date(df: pd.DataFrame, problems: Problems, column: str, required: bool) -> pd.Series:
     """ISO dates; a range 'YYYY-MM-DD a YYYY-MM-DD' (one row) gives its first day."""
     text = df[column].str.strip().str.replace(r"^(\d{4}-\d{2}-\d{2}) a \d{4}-\d{2}-\d{2}$", r"\1", regex=True)
     ok = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | (not required and text.eq(""))
-    refuse_first(path, ~ok, column, "expected a date YYYY-MM-DD", text, first_line=None)
-    parsed = pd.to_datetime(text.replace("", None), format="%Y-%m-%d", errors="coerce")
-    refuse_first(path, parsed.isna() & text.ne(""), column, "expected a valid calendar date", text, first_line=None)
+    problems.rows(~ok, column, "expected a date YYYY-MM-DD", text)
+    parsed = pd.to_datetime(text.where(ok).replace("", None), format="%Y-%m-%d", errors="coerce")
+    problems.rows(ok & parsed.isna() & text.ne(""), column, "expected a valid calendar date", text)
     return text.replace("", None)
 
 
@@ -74,17 +75,19 @@ def _match_free_text_places(frame: pd.DataFrame, catalogue: pd.DataFrame) -> pd.
 
 def parse_arrests(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a UTF-8 CSV with quoted multi-line fields", encoding="utf-8")
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV with quoted multi-line fields")
     require_columns(df, GAB_COLUMNS, path)
+    problems = Problems(path, lines)  # lines of the file: a quoted field may span several
     ext = df["US_request_extradition"].str.strip()
-    refuse_first(path, ~ext.isin(list(EXTRADITION)), "US_request_extradition", "expected Sí / No / blank", ext,
-                 first_line=None)
+    problems.rows(~ext.isin(list(EXTRADITION)), "US_request_extradition", "expected Sí / No / blank", ext)
     age = pd.to_numeric(df["detainee_age"].str.extract(r"^\s*(\d{1,3})(?:\.0)?\s*(?:años)?\s*$")[0], errors="coerce")
+    conference_id = pd.to_numeric(df["conference_id"], errors="coerce")
+    problems.rows(conference_id.isna(), "conference_id", "expected a numeric conference_id", df["conference_id"])
     out = pd.DataFrame({
         "arrest_id": range(1, len(df) + 1),
-        "conference_id": pd.to_numeric(df["conference_id"], errors="coerce").astype("Int64"),
-        "conference_date": _iso_date(df, path, "conference_date", True),
-        "date_of_arrest": _iso_date(df, path, "date_of_arrest", False),
+        "conference_id": conference_id.astype("Int64"),
+        "conference_date": _iso_date(df, problems, "conference_date", True),
+        "date_of_arrest": _iso_date(df, problems, "date_of_arrest", False),
         "date_of_arrest_text": df["date_of_arrest"].str.strip().replace("", None),
         "detainee_name": df["detainee_name"].str.strip(),
         "detainee_age": age.astype("Int64"),
@@ -98,8 +101,7 @@ def parse_arrests(path: Path) -> pd.DataFrame:
         "items_seized": df["items_seized"].str.strip().replace("", None),
         "original_row_id": df["original_row_id"].str.strip(),
     })
-    if out["conference_id"].isna().any():
-        raise SourceFormatError(path, "expected a numeric conference_id on every row", None, "conference_id")
+    problems.check()
     text = (out["items_seized"].fillna("") + " " + out["charges_or_role"].fillna("")).map(normalise_name)
     out["mentions_fentanyl"] = text.str.contains("fentanil")
     out["mentions_firearms"] = text.str.contains(r"\barmas?\b|\bfusil|\brifle|\bpistola")
@@ -129,21 +131,25 @@ def _sdn_type(t: pd.Series) -> pd.Series:
 
 def parse_first_last_seen(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = read_text_csv(path, "expected a UTF-8 CSV", encoding="utf-8")
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV")
     require_columns(df, FLS_COLUMNS, path)
+    problems = Problems(path, lines)
     ent = pd.to_numeric(df["ent_num"], errors="coerce")
-    refuse_first(path, ent.isna(), "ent_num", "expected an integer ent_num", df["ent_num"])
+    problems.rows(ent.isna() | (ent != ent.round()), "ent_num", "expected an integer ent_num", df["ent_num"])
     first = pd.to_datetime(df["first_seen_snapshot_utc"], utc=True, errors="coerce", format="ISO8601")
     last = pd.to_datetime(df["last_seen_snapshot_utc"], utc=True, errors="coerce", format="ISO8601")
     for col, parsed in (("first_seen_snapshot_utc", first), ("last_seen_snapshot_utc", last)):
-        refuse_first(path, parsed.isna(), col, "expected an ISO timestamp", df[col])
-    refuse_first(path, last < first, "last_seen_snapshot_utc", "last_seen is before first_seen")
+        problems.rows(parsed.isna(), col, "expected an ISO timestamp", df[col])
+    problems.rows(last < first, "last_seen_snapshot_utc", "expected last_seen on or after first_seen",
+                  df["last_seen_snapshot_utc"])
     for col in ("present_in_first_snapshot", "present_in_last_snapshot"):
-        if not df[col].isin(["True", "False"]).all():
-            raise SourceFormatError(path, "expected True/False", None, col)
+        problems.rows(~df[col].isin(["True", "False"]), col, "expected True/False", df[col])
+    problems.duplicates(pd.DataFrame({"ent_num": ent}), ["ent_num"], "ent_num", "expected one row per ent_num",
+                        valid=ent.notna())
+    problems.check()
     programs = programs_list(df["program"])
     first_utc, last_utc = first.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), last.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "ent_num": ent.astype("int64"), "sdn_name": df["sdn_name"].str.strip(), "sdn_type": _sdn_type(df["sdn_type"]),
         "programs": programs, "narcotics_program": is_narcotics(programs),
         "first_seen_utc": first_utc, "last_seen_utc": last_utc,
@@ -151,9 +157,6 @@ def parse_first_last_seen(path: Path) -> pd.DataFrame:
         "present_in_first_snapshot": df["present_in_first_snapshot"].eq("True"),
         "present_in_last_snapshot": df["present_in_last_snapshot"].eq("True"),
     })
-    if out["ent_num"].duplicated().any():
-        raise SourceFormatError(path, "expected one row per ent_num", None, "ent_num")
-    return out
 
 
 SDN_COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type", "Tonnage", "GRT",
@@ -164,23 +167,32 @@ _MEXICO = re.compile(r"\bMexico\b|\bCURP\b|R\.F\.C\.|\bMexican\b", re.IGNORECASE
 def parse_sdn(path: Path) -> pd.DataFrame:
     """OFAC legacy sdn.csv: 12 unnamed columns, '-0-' = missing, trailing 0x1A EOF byte."""
     path = Path(path)
-    text = path.read_bytes().decode("latin-1")
-    text = text.rstrip("\r\n")
+    text = read_published_text(path, "latin-1", compression=None, expected="expected latin-1 text (OFAC legacy sdn.csv)")
+    text = text.rstrip("\n")
     if text.endswith("\x1a"):
         text = text[:-1]
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    for i, row in enumerate(rows):
-        if len(row) != len(SDN_COLUMNS):
-            raise SourceFormatError(path, f"expected {len(SDN_COLUMNS)} fields (OFAC legacy sdn.csv), found {len(row)}", i + 1)
-        if not row[0].strip().isdigit():
-            raise SourceFormatError(path, f"expected a numeric ent_num, found {row[0]!r} (the legacy file has no header)",
-                                    i + 1, "ent_num")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, starts, previous = [], [], 0
+    for row in reader:
+        rows.append(row)
+        starts.append(previous + 1)
+        previous = reader.line_num
+    problems = Problems(path, np.asarray(starts, dtype="int64"))
+    widths = np.array([len(r) for r in rows])
+    problems.rows(widths != len(SDN_COLUMNS), None, f"expected {len(SDN_COLUMNS)} fields (OFAC legacy sdn.csv)",
+                  found=widths)
+    first = pd.Series([r[0] if r else "" for r in rows], dtype=object)
+    problems.rows(~first.str.strip().str.isdigit(), "ent_num",
+                  "expected a numeric ent_num (the legacy file has no header)", first)
+    problems.check()
     df = pd.DataFrame(rows, columns=SDN_COLUMNS).apply(lambda s: s.str.strip())
     df = df.replace("-0-", None)
+    problems.duplicates(df, ["ent_num"], "ent_num", "expected one row per ent_num")
+    problems.check()
     m = re.search(r"(\d{4}-\d{2}-\d{2})", path.name)
     programs = programs_list(df["Program"])
     remarks = df["Remarks"].fillna("")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "snapshot_date": m.group(1) if m else None,
         "ent_num": df["ent_num"].astype("int64"), "sdn_name": df["SDN_Name"],
         "sdn_type": df["SDN_Type"].fillna("entity").str.lower(), "programs": programs,
@@ -189,9 +201,6 @@ def parse_sdn(path: Path) -> pd.DataFrame:
         "mentions_curp_or_rfc": remarks.str.contains(r"\bCURP\b|R\.F\.C\.", regex=True),
         "linked_to": remarks.str.extract(r"Linked To: ([^.;]+)")[0],
     })
-    if out["ent_num"].duplicated().any():
-        raise SourceFormatError(path, "expected one row per ent_num", None, "ent_num")
-    return out
 
 
 SPECS: tuple[SourceSpec, ...] = (

@@ -2,44 +2,73 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import shapely
 
-from .base import SourceFormatError, SourceSpec
+from .base import Problems, SourceFormatError, SourceSpec, read_published_text
 
 
-def _features(path: Path, properties: list[str]) -> pd.DataFrame:
+_FEATURE = re.compile(r'"type"\s*:\s*"Feature"')
+
+
+def _feature_lines(text: str, count: int) -> np.ndarray | None:
+    """The line on which each feature starts, when every feature can be found by its '"type": "Feature"'
+    (GDAL writes one feature per line, as in the published files); None otherwise."""
+    starts = [m.start() for m in _FEATURE.finditer(text)]
+    if len(starts) != count:
+        return None
+    ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype="<u4") == 10)
+    return np.searchsorted(ends, np.asarray(starts)) + 1
+
+
+def _features(path: Path, properties: list[str]) -> tuple[pd.DataFrame, Problems]:
+    """One row per feature (properties as text, geometry as WKB), and the problems found so far, located by
+    the feature's line (or by its number when the lines cannot be told)."""
+    text = read_published_text(path, "utf-8", compression=None, expected="a UTF-8 GeoJSON FeatureCollection")
     try:
-        collection = json.loads(Path(path).read_text(encoding="utf-8"))
-        features = collection["features"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        features = json.loads(text)["features"]
+        iter(features)
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
         raise SourceFormatError(path, f"a GeoJSON FeatureCollection: {error}") from None
-    rows = []
+    lines = _feature_lines(text, len(features))
+    problems = (Problems(path, lines) if lines is not None
+                else Problems(path, np.arange(1, len(features) + 1), unit="feature"))
+    located = problems.lines
+    rows, lacking, invalid = [], {p: [] for p in properties}, []
     for number, feature in enumerate(features, start=1):
-        props = feature.get("properties") or {}
-        missing = [p for p in properties if p not in props]
-        if missing:
-            raise SourceFormatError(path, f"feature {number} lacks property {missing[0]!r}", column=missing[0])
+        props = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+        for p in properties:
+            if p not in props:
+                lacking[p].append(number)
         try:
-            geometry = shapely.geometry.shape(feature["geometry"])
+            geometry = shapely.to_wkb(shapely.geometry.shape(feature["geometry"]))
         except Exception as error:  # shapely raises several types for malformed geometry
-            raise SourceFormatError(path, f"feature {number} has no valid geometry: {error}", column="geometry") from None
-        rows.append({**{p.lower(): str(props[p]) for p in properties}, "geometry_wkb": shapely.to_wkb(geometry)})
-    return pd.DataFrame(rows)
+            invalid.append((number, f"{type(error).__name__}: {error}"[:80]))
+            geometry = None
+        rows.append({**{p.lower(): str(props.get(p, "")) for p in properties}, "geometry_wkb": geometry})
+    for p, numbers in lacking.items():
+        problems.rows(np.ones(len(numbers), bool), p, f"expected property {p!r}", lines=located[np.asarray(numbers, int) - 1])
+    if invalid:
+        problems.rows(np.ones(len(invalid), bool), "geometry", "expected a valid geometry",
+                      lines=located[np.asarray([n for n, _ in invalid], int) - 1], found=[e for _, e in invalid])
+    return pd.DataFrame(rows, columns=[*(p.lower() for p in properties), "geometry_wkb"]), problems
 
 
 def parse_municipalities(path: Path) -> pd.DataFrame:
-    frame = _features(path, ["CVEGEO", "CVE_ENT", "CVE_MUN", "NOM_ENT", "NOMGEO"])
-    bad = ~frame["cvegeo"].str.fullmatch(r"\d{5}")
-    if bad.any():
-        raise SourceFormatError(path, f"a 5-digit CVEGEO, found {frame['cvegeo'][bad].iloc[0]!r}", column="CVEGEO")
+    frame, problems = _features(path, ["CVEGEO", "CVE_ENT", "CVE_MUN", "NOM_ENT", "NOMGEO"])
+    problems.rows(~frame["cvegeo"].str.fullmatch(r"\d{5}"), "CVEGEO", "expected a 5-digit CVEGEO", frame["cvegeo"])
+    problems.check()
     return frame
 
 
 def parse_states(path: Path) -> pd.DataFrame:
-    return _features(path, ["CVE_ENT", "NOM_ENT"])
+    frame, problems = _features(path, ["CVE_ENT", "NOM_ENT"])
+    problems.check()
+    return frame
 
 
 SPECS = (

@@ -19,9 +19,10 @@ import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import Problems, SourceFormatError, SourceSpec, read_text_csv, require_columns
 from .census import find_data_root, load_catalogue, normalise_name, state_code_lookup
 
 FAMILY = "guardia"
@@ -105,11 +106,13 @@ def parse_deployment_xlsx(path: Path) -> pd.DataFrame:
         if m is None:
             continue
         if m not in MONTHS_ES3 or year is None:
-            raise SourceFormatError(path, f"expected a month abbreviation under a year, found {m!r}", header_row + 2)
+            raise SourceFormatError(path, f"expected a month abbreviation under a year, found {m!r}", header_row + 2,
+                                    _col_letter(j))
         periods.append((j, year, MONTHS_ES3.index(m) + 1))
     catalogue = load_catalogue(find_data_root(path))
     states = state_code_lookup(catalogue)
-    records, total_row = [], None
+    problems = Problems(path)
+    unknown, bad_values, records, total_row = [], [], [], None
     for i in range(header_row + 2, len(grid)):
         row = grid[i]
         name = row[0]
@@ -120,59 +123,71 @@ def parse_deployment_xlsx(path: Path) -> pd.DataFrame:
             continue
         code = states.get(normalise_name(name))
         if code is None:
-            raise SourceFormatError(path, f"unknown state name {name!r}", i + 1, "A")
+            unknown.append((i + 1, name))
+            continue
         for j, y, mth in periods:
             v = row[j] if j < len(row) else None
             if v is None:
                 continue
             if not isinstance(v, float) or v < 0 or v != int(v):
-                raise SourceFormatError(path, f"expected a non-negative whole number of personnel, found {v!r}", i + 1)
-            records.append((y, mth, code, str(name), int(v)))
-    out = pd.DataFrame(records, columns=["year", "month", "cve_ent", "state_name", "personnel_assigned"])
-    if out["cve_ent"].nunique() != 32:
-        raise SourceFormatError(path, f"expected 32 states, found {out['cve_ent'].nunique()}")
-    if out.duplicated(["year", "month", "cve_ent"]).any():
-        raise SourceFormatError(path, "a state appears twice")
-    if total_row is not None:
+                bad_values.append((i + 1, _col_letter(j), v))
+                continue
+            records.append((y, mth, code, str(name), int(v), i + 1))
+    if unknown:
+        problems.rows(np.ones(len(unknown), bool), "A", "expected a state name of the 2020 catalogue",
+                      [v for _, v in unknown], [n for n, _ in unknown])
+    for letter in sorted({c for _, c, _ in bad_values}, key=lambda c: (len(c), c)):
+        cells = [(n, v) for n, c, v in bad_values if c == letter]
+        problems.rows(np.ones(len(cells), bool), letter, "expected a non-negative whole number of personnel",
+                      [v for _, v in cells], [n for n, _ in cells])
+    out = pd.DataFrame(records, columns=["year", "month", "cve_ent", "state_name", "personnel_assigned", "source_line"])
+    problems.duplicates(out, ["year", "month", "cve_ent"], "A", "expected each state once",
+                        lines=out["source_line"].to_numpy())
+    if not problems and out["cve_ent"].nunique() != 32:
+        problems.add(f"expected 32 states, found {out['cve_ent'].nunique()}", "A")
+    if total_row is not None and not problems:
         i, row = total_row
         sums = out.groupby(["year", "month"])["personnel_assigned"].sum()
         for j, y, mth in periods:
             v = row[j] if j < len(row) else None
             if v is not None and (y, mth) in sums.index and int(v) != int(sums.loc[(y, mth)]):
-                raise SourceFormatError(path, f"'Total mensual' {int(v)} differs from the sum of states {int(sums.loc[(y, mth)])}",
-                                        i + 1)
+                problems.add("expected 'Total mensual' to equal the sum of the states", _col_letter(j), i + 1,
+                             f"{int(v)} (the states sum to {int(sums.loc[(y, mth)])})")
+    problems.check()
     out["period_month"] = out["year"].astype(str) + "-" + out["month"].astype(str).str.zfill(2) + "-01"
     out["suspected_transcription_error"] = flag_outlier(out)
     return out[["year", "month", "period_month", "cve_ent", "state_name", "personnel_assigned",
-                "suspected_transcription_error"]].sort_values(["cve_ent", "year", "month"]).reset_index(drop=True)
+                "suspected_transcription_error", "source_line"]].sort_values(["cve_ent", "year", "month"]).reset_index(drop=True)
+
+
+def _col_letter(index: int) -> str:
+    """0 -> 'A', 26 -> 'AA' (the workbook's own column names)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def parse_deployment_csv(path: Path) -> pd.DataFrame:
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV")
     require_columns(df, ["ano", "mes", "entidad", "cve_entidad", "despliegue", "migrantes_detenidos"], path)
+    problems = Problems(path, lines)
     month = df["mes"].str.strip().str.lower().map({m: i + 1 for i, m in enumerate(MONTHS_ES3)})
-    if month.isna().any():
-        i = int(month.isna().to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a Spanish month abbreviation, found {df['mes'].iloc[i]!r}", i + 2, "mes")
-    if not df["cve_entidad"].str.fullmatch(r"\d{2}").all():
-        i = int((~df["cve_entidad"].str.fullmatch(r"\d{2}")).to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a 2-digit state code, found {df['cve_entidad'].iloc[i]!r}", i + 2, "cve_entidad")
-    out = pd.DataFrame({"year": pd.to_numeric(df["ano"], errors="coerce"), "month": month.astype("int64"),
-                        "cve_ent": df["cve_entidad"], "state_key": df["entidad"]})
+    problems.rows(month.isna(), "mes", "expected a Spanish month abbreviation", df["mes"])
+    problems.rows(~df["cve_entidad"].str.fullmatch(r"\d{2}"), "cve_entidad", "expected a 2-digit state code", df["cve_entidad"])
+    year = pd.to_numeric(df["ano"], errors="coerce")
+    problems.rows(year.isna() | (year != year.round()), "ano", "expected a year", df["ano"])
+    out = pd.DataFrame({"year": year, "month": month, "cve_ent": df["cve_entidad"], "state_key": df["entidad"]})
     for src, dst in (("despliegue", "personnel_assigned"), ("migrantes_detenidos", "migrants_detained")):
         num = pd.to_numeric(df[src], errors="coerce")
-        bad = num.isna() | (num < 0) | (num != num.round())
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise SourceFormatError(path, f"expected a non-negative whole number, found {df[src].iloc[i]!r}", i + 2, src)
-        out[dst] = num.astype("int64")
-    if out["year"].isna().any():
-        raise SourceFormatError(path, "expected a year in 'ano'", None, "ano")
-    out["year"] = out["year"].astype("int64")
+        problems.rows(num.isna() | (num < 0) | (num != num.round()), src, "expected a non-negative whole number", df[src])
+        out[dst] = num
+    problems.check()
+    for column in ("year", "month", "personnel_assigned", "migrants_detained"):
+        out[column] = out[column].astype("int64")
     out["period_month"] = out["year"].astype(str) + "-" + out["month"].astype(str).str.zfill(2) + "-01"
     out["suspected_transcription_error"] = flag_outlier(out)
     return out[["year", "month", "period_month", "cve_ent", "state_key", "personnel_assigned", "migrants_detained",

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec
+from .base import Problems, SourceFormatError, SourceSpec, read_published_text
 
 FAMILY = "inegi"
 FOLDER = "inegi/inegi_homicidios_mun_mes_registro_1990_2015"
@@ -46,31 +46,31 @@ class OlapTable:
     title: list[str]
 
 
-def _number(text: str, file: Path, line: int, column: str) -> int:
+def _number(text: str) -> int | None:
+    """A count cell: '1,234' -> 1234, empty -> 0, anything else -> None."""
     cleaned = text.strip().replace(",", "")
     if cleaned == "":
         return 0
-    if not cleaned.isdigit():
-        raise SourceFormatError(file, f"expected a non-negative whole count, found {text!r}", line, column)
-    return int(cleaned)
+    return int(cleaned) if cleaned.isdigit() else None
 
 
 def read_olap(path: Path, value_columns: tuple[str, ...], header_aliases: dict[str, str] | None = None) -> OlapTable:
     """Parse an INEGI OLAP export whose header is ``"","",<value_columns>,""``.
 
     `header_aliases` maps alternative published header labels to the canonical ones
-    (e.g. the 2005 census export says "Hombre" where the others say "Hombres").
+    (e.g. the 2005 census export says "Hombre" where the others say "Hombres"); messages use the
+    file's own labels and lines. Every bad cell, row and sum is reported, not only the first.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        raw.decode("utf-8")
-        if any(b > 0x7F for b in raw):
-            raise SourceFormatError(path, "expected latin-1 (ISO-8859-1) text as exported by INEGI, found UTF-8", 1)
-    except UnicodeDecodeError:
-        pass
-    text = raw.decode("latin-1")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    # latin-1 as exported (UTF-8 with a byte-order mark also reads; UTF-8 without one is refused as a re-save)
+    text = read_published_text(path, "latin-1", compression=None,
+                               expected="expected latin-1 (ISO-8859-1) text as exported by INEGI")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, starts, previous = [], [], 0
+    for row in reader:
+        rows.append(row)
+        starts.append(previous + 1)  # the file line on which the record starts
+        previous = reader.line_num
     aliases = header_aliases or {}
     header_line = None
     title: list[str] = []
@@ -81,78 +81,106 @@ def read_olap(path: Path, value_columns: tuple[str, ...], header_aliases: dict[s
         title.extend(cell for cell in row if cell)
     if header_line is None:
         raise SourceFormatError(path, f'expected a header line starting "","",{value_columns[0]!r} within the first 12 lines', 1)
-    header = [aliases.get(c, c) for c in rows[header_line][2:]]
-    if header and header[-1] == "":
-        header = header[:-1]
+    published = rows[header_line][2:]
+    if published and published[-1] == "":
+        published = published[:-1]
+    header = [aliases.get(c, c) for c in published]
     if tuple(header) != value_columns:
-        raise SourceFormatError(path, f"expected value columns {list(value_columns)}, found {header}", header_line + 1)
+        raise SourceFormatError(path, f"expected value columns {list(value_columns)}, found {header}",
+                                starts[header_line])
+    names = dict(zip(value_columns, published))  # the file's own label of each value column
     width = 2 + len(value_columns)
+    problems = Problems(path)
+    bad_cells: list[tuple[int, str, str]] = []
+    after_footer, wrong_width, wrong_code = [], [], []
     details, states = [], []
     national: dict[str, int] | None = None
+    national_line = None
     footer_seen = False
     block = ""
     for i in range(header_line + 1, len(rows)):
-        row, line = rows[i], i + 1
+        row, line = rows[i], starts[i]
         if not row or all(c == "" for c in row):
             continue
         if len(row) == 1 and row[0].upper().startswith("FUENTE"):
             footer_seen = True
             continue
         if footer_seen:
-            raise SourceFormatError(path, "expected nothing after the FUENTE footer", line)
+            after_footer.append((line, row[0]))
+            continue
         if len(row) != width:
-            raise SourceFormatError(path, f"expected {width} fields, found {len(row)}", line)
-        values = [_number(v, path, line, value_columns[j]) for j, v in enumerate(row[2:])]
+            wrong_width.append((line, len(row)))
+            continue
+        values = [_number(v) for v in row[2:]]
+        for j, v in enumerate(values):
+            if v is None:
+                bad_cells.append((line, value_columns[j], row[2 + j]))
+        clean = None not in values
+        values = [v or 0 for v in values]
         code = row[0]
         if national is None:
             if code.strip() != "":
                 raise SourceFormatError(path, "expected the national total row right after the header", line, "code")
-            national = dict(zip(value_columns, values))
+            national, national_line = dict(zip(value_columns, values)), line
             continue
         m = _MUNI.match(code)
         if m:
-            details.append((m.group(1), m.group(2), row[1], line, block, *values))
+            details.append((m.group(1), m.group(2), row[1], line, block, clean, *values))
             continue
         s = _STATE.match(code)
         if s:
             block = s.group(1)
-            states.append((s.group(1), row[1], line, *values))
+            states.append((s.group(1), row[1], line, clean, *values))
             continue
-        raise SourceFormatError(path, f'expected a code like " EE MMM " or "=CONCATENAR(0,EE) ", found {code!r}', line, "code")
+        wrong_code.append((line, code))
     if national is None or not details:
-        raise SourceFormatError(path, "expected a national row and municipality rows; the file has none", header_line + 2)
+        raise SourceFormatError(path, "expected a national row and municipality rows; the file has none", starts[header_line] + 1)
+    for column in value_columns:
+        cells = [(line, text) for line, c, text in bad_cells if c == column]
+        if cells:
+            problems.rows(np.ones(len(cells), bool), names[column], "expected a non-negative whole count",
+                          [t for _, t in cells], [n for n, _ in cells])
+    for found, expected, column in ((wrong_width, f"expected {width} fields", None),
+                                    (wrong_code, 'expected a code like " EE MMM " or "=CONCATENAR(0,EE) "', "code"),
+                                    (after_footer, "expected nothing after the FUENTE footer", None)):
+        if found:
+            problems.rows(np.ones(len(found), bool), column, expected, [v for _, v in found], [n for n, _ in found])
     if not footer_seen:
-        raise SourceFormatError(path, "expected the closing 'FUENTE: INEGI…' line; the file looks truncated", len(rows))
-    det = pd.DataFrame(details, columns=["cve_ent", "cve_mun", "name", "line", "block", *value_columns])
-    st = pd.DataFrame(states, columns=["cve_ent", "name", "line", *value_columns])
-    _check_arithmetic(path, det, st, national, value_columns)
-    return OlapTable(det, st, national, title)
+        problems.add("expected the closing 'FUENTE: INEGI…' line; the file looks truncated", line=starts[-1])
+    det = pd.DataFrame(details, columns=["cve_ent", "cve_mun", "name", "line", "block", "clean", *value_columns])
+    st = pd.DataFrame(states, columns=["cve_ent", "name", "line", "clean", *value_columns])
+    _check_arithmetic(problems, det, st, national, national_line, value_columns, names, sums=not bad_cells)
+    problems.check()
+    return OlapTable(det.drop(columns="clean"), st.drop(columns="clean"), national, title)
 
 
-def _check_arithmetic(path: Path, det: pd.DataFrame, st: pd.DataFrame, national: dict[str, int],
-                      value_columns: tuple[str, ...]) -> None:
+def _check_arithmetic(problems: Problems, det: pd.DataFrame, st: pd.DataFrame, national: dict[str, int],
+                      national_line: int, value_columns: tuple[str, ...], names: dict[str, str], sums: bool) -> None:
+    """The export's own arithmetic: each row total (rows whose cells all read), and when every cell read,
+    each state subtotal and the national row."""
     total, parts = value_columns[0], list(value_columns[1:])
     for frame in (det, st):
-        bad = frame[frame[parts].sum(axis=1) != frame[total]]
-        if len(bad):
-            r = bad.iloc[0]
-            raise SourceFormatError(path, f"row total {r[total]} differs from the sum of its cells {int(r[parts].sum())}",
-                                    int(r["line"]), total)
+        added = frame[parts].sum(axis=1)
+        bad = frame["clean"] & (added != frame[total])
+        problems.rows(bad, names[total], "expected a row total equal to the sum of its cells",
+                      lines=frame["line"], found=frame[total].astype(str) + " (the cells sum to " + added.astype(str) + ")")
+    if not sums:
+        return
     # A state block holds the municipality rows that follow its subtotal row; the
     # "Extranjero" block (33) also holds the other-countries rows (34, 35).
     by_state = det.groupby("block")[list(value_columns)].sum()
     checked = st[st["cve_ent"].isin(by_state.index)]
     got = by_state.loc[checked["cve_ent"]].to_numpy()
     stated = checked[list(value_columns)].to_numpy()
-    if (got != stated).any():
-        # the first differing cell in file order: state row by state row, column by column
-        i, j = divmod(int(np.flatnonzero(got != stated)[0]), len(value_columns))
-        raise SourceFormatError(path, f"state subtotal {stated[i, j]} differs from the sum of its municipalities {int(got[i, j])}",
-                                int(checked["line"].iloc[i]), value_columns[j])
-    sums = det[list(value_columns)].sum()
-    for c in value_columns:
-        if int(sums[c]) != national[c]:
-            raise SourceFormatError(path, f"national total {national[c]} differs from the sum of all rows {int(sums[c])}", None, c)
+    for j, column in enumerate(value_columns):
+        problems.rows(got[:, j] != stated[:, j], names[column],
+                      "expected a state subtotal equal to the sum of its municipalities", lines=checked["line"],
+                      found=[f"{a} (its municipalities sum to {b})" for a, b in zip(stated[:, j], got[:, j])])
+    added = det[list(value_columns)].sum()
+    for column in value_columns:
+        if int(added[column]) != national[column]:
+            problems.add("expected a national total equal to the sum of all rows", names[column], national_line,
+                         f"{national[column]} (the rows sum to {int(added[column])})")
 
 
 def area_type(cve_ent: pd.Series, cve_mun: pd.Series) -> pd.Series:
@@ -177,16 +205,16 @@ def parse_homicides(path: Path) -> pd.DataFrame:
     if path.stem.isdigit() and int(path.stem) != year:
         raise SourceFormatError(path, f"file name says {path.stem} but the title says year {year}", 2)
     det = table.details
-    long = det.melt(id_vars=["cve_ent", "cve_mun", "name"], value_vars=list(MONTHS_ES),
+    long = det.melt(id_vars=["cve_ent", "cve_mun", "name", "line"], value_vars=list(MONTHS_ES),
                     var_name="month_name", value_name="homicides")
     long["month_registration"] = long["month_name"].map({m: i + 1 for i, m in enumerate(MONTHS_ES)}).astype("int64")
     long["year_registration"] = year
     long["cvegeo"] = long["cve_ent"] + long["cve_mun"]
     long["area_type"] = area_type(long["cve_ent"], long["cve_mun"])
     long["homicides"] = long["homicides"].astype("int64")
-    long = long.rename(columns={"name": "place_name"})
+    long = long.rename(columns={"name": "place_name", "line": "source_line"})
     cols = ["year_registration", "month_registration", "cvegeo", "cve_ent", "cve_mun", "place_name",
-            "area_type", "homicides"]
+            "area_type", "homicides", "source_line"]
     return long[cols].sort_values(["cvegeo", "month_registration"], kind="stable").reset_index(drop=True)
 
 

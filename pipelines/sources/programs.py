@@ -5,27 +5,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import Problems, SourceSpec, read_text_csv, require_columns
 
 COLUMNS = ["unit_type", "unit_code", "program", "event", "start_date", "end_date", "intensity", "source"]
 CODE_PATTERN = {"state": r"\d{2}", "municipality": r"\d{5}"}
 
 
 def parse_programs(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise SourceFormatError(path, f"a UTF-8 comma-separated file: {error}") from None
+    frame, lines = read_text_csv(path, "a UTF-8 comma-separated file")
     require_columns(frame, COLUMNS, path)
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
-        pattern = CODE_PATTERN.get(row.unit_type)
-        if pattern is None:
-            raise SourceFormatError(path, f"unit_type 'state' or 'municipality', found {row.unit_type!r}", i, "unit_type")
-        if not pd.Series([row.unit_code]).str.fullmatch(pattern).iloc[0]:
-            raise SourceFormatError(path, f"a {row.unit_type} code matching {pattern}, found {row.unit_code!r}", i, "unit_code")
-        for column in ("program", "event", "source"):
-            if not getattr(row, column).strip():
-                raise SourceFormatError(path, "a non-empty value", i, column)
+    problems = Problems(path, lines)
+    problems.rows(~frame["unit_type"].isin(list(CODE_PATTERN)), "unit_type", "unit_type 'state' or 'municipality'",
+                  frame["unit_type"])
+    for unit_type, pattern in CODE_PATTERN.items():
+        problems.rows(frame["unit_type"].eq(unit_type) & ~frame["unit_code"].str.fullmatch(pattern), "unit_code",
+                      f"a {unit_type} code matching {pattern}", frame["unit_code"])
+    for column in ("program", "event", "source"):
+        problems.rows(frame[column].str.strip() == "", column, "a non-empty value")
     start = pd.to_datetime(frame["start_date"], format="%Y-%m-%d", errors="coerce")
     end = pd.to_datetime(frame["end_date"].replace("", None), format="%Y-%m-%d", errors="coerce")
     intensity = pd.to_numeric(frame["intensity"].replace("", None), errors="coerce")
@@ -36,13 +32,12 @@ def parse_programs(path: Path) -> pd.DataFrame:
         ((intensity.isna() & (frame["intensity"] != "")) | (intensity < 0), "intensity", "a non-negative number or empty"),
     ]
     for bad, column, expected in checks:
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise SourceFormatError(path, f"{expected}, found {frame[column].iloc[i]!r}", i + 2, column)
+        problems.rows(bad, column, expected, frame[column])
+    problems.check()
     return pd.DataFrame({
         "unit_type": frame["unit_type"], "unit_code": frame["unit_code"], "program": frame["program"],
         "event": frame["event"], "start_date": start.dt.date, "end_date": end.dt.date,
-        "intensity": intensity, "source": frame["source"], "source_line": range(2, len(frame) + 2),
+        "intensity": intensity, "source": frame["source"], "source_line": lines,
     })
 
 

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, first_row, per_distinct, refuse_first, require_columns
-from .census import find_data_root, load_catalogue, match_municipalities
+
+from .base import (Problems, SourceFormatError, SourceSpec, per_distinct, read_text_csv, require_columns,
+                   whole_numbers)
+from .census import find_data_root, load_catalogue, match_municipalities, normalise_name, state_code_lookup
 
 FAMILY = "sesnsp"
 GTO = "sesnsp/sesnsp_idm_guanajuato_homicidio_2020_2025"
@@ -36,52 +39,50 @@ MONTHS_ES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Ag
 MONTH_NUMBER = {m: i + 1 for i, m in enumerate(MONTHS_ES)}
 
 
-def _read_csv(path: Path, encoding: str, **kw) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, **kw)
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(path, f"expected {encoding} text: {exc.reason} at byte {exc.start}") from None
-    except pd.errors.ParserError as exc:
-        raise SourceFormatError(path, f"expected a well-formed CSV: {exc}") from None
+def _read_csv(path: Path, encoding: str, **kw) -> tuple[pd.DataFrame, np.ndarray]:
+    """The file as text (and the file line of each row), read like every source (base.read_text_csv)."""
+    return read_text_csv(path, f"expected {encoding} text", encoding=encoding, **kw)
 
 
-def _whole(values: pd.Series, path: Path, column: str, lines: pd.Series) -> pd.Series:
-    """Counts written as '3' or '3.0' -> int64; anything fractional, negative or text is an error."""
-    num = per_distinct(values, lambda v: pd.to_numeric(v, errors="coerce"))
-    bad = num.isna() | (num < 0) | (num != num.round())
-    if bad.any():
-        i = first_row(bad)
-        raise SourceFormatError(path, f"expected a non-negative whole count, found {values.iloc[i]!r}",
-                                int(lines.iloc[i]), column)
-    return num.astype("int64")
+def _whole(values: pd.Series, problems: Problems, column: str, lines=None) -> pd.Series:
+    """Counts written as '3' or '3.0' (float; int64 once `problems` holds nothing); anything fractional,
+    negative, text or empty is recorded with every line."""
+    num, bad = whole_numbers(values)
+    problems.rows(bad, column, "expected a non-negative whole count", values, lines)
+    return num
 
 
-def _wide_months_to_long(df: pd.DataFrame, path: Path, id_cols: list[str], month_cols: list[str],
+def _wide_months_to_long(df: pd.DataFrame, problems: Problems, id_cols: list[str], month_cols: list[str],
                          year_col: str, value_name: str) -> pd.DataFrame:
-    """Melt month columns; drop cells of not-yet-published months (empty after the last filled month)."""
+    """Melt month columns, carrying each row's file line (`_line`, from `problems.lines`); drop cells of
+    not-yet-published months (empty after the last filled month). Problems name the file's month column."""
     df = df.copy()
-    df["_line"] = range(2, len(df) + 2)
-    long = df.melt(id_vars=id_cols + ["_line"], value_vars=month_cols, var_name="_month", value_name="_value")
+    df["_line"] = problems.lines
+    year = pd.to_numeric(df[year_col], errors="coerce")
+    problems.rows(year.isna(), year_col, "expected a year", df[year_col])
+    long = df.assign(_year=year).melt(id_vars=id_cols + ["_year", "_line"], value_vars=month_cols,
+                                      var_name="_month", value_name="_value")
     long["month"] = long["_month"].map({c: i + 1 for i, c in enumerate(month_cols)}).astype("int64")
-    long["year"] = pd.to_numeric(long[year_col], errors="coerce")
-    if long["year"].isna().any():
-        i = first_row(long["year"].isna())
-        raise SourceFormatError(path, f"expected a year, found {long[year_col].iloc[i]!r}", int(long["_line"].iloc[i]), year_col)
-    long["year"] = long["year"].astype("int64")
-    empty = long["_value"].str.strip() == ""
+    long["year"] = long.pop("_year")
+    empty = (long["_value"].str.strip() == "").to_numpy()
     if empty.any():
         # allowed only at the end of the series: after the last month with any value
-        filled = long.loc[~empty, ["year", "month"]]
-        last = int((filled["year"] * 100 + filled["month"]).max())
-        bad = empty & ((long["year"] * 100 + long["month"]) <= last)
-        if bad.any():
-            i = first_row(bad)
-            raise SourceFormatError(path, "expected a count (empty cells are allowed only for months after the "
-                                          f"last published month {last // 100}-{last % 100:02d})",
-                                    int(long["_line"].iloc[i]), str(long["_month"].iloc[i]))
+        period = (long["year"] * 100 + long["month"]).to_numpy()
+        filled = period[~empty & ~np.isnan(period)]
+        last = int(filled.max()) if len(filled) else 0
+        bad = empty & (period <= last)
+        month = long["_month"].to_numpy()
+        for column in month_cols:
+            problems.rows(bad & (month == column), column, "expected a count (empty cells are allowed only for months "
+                          f"after the last published month {last // 100}-{last % 100:02d})", lines=long["_line"])
         long = long[~empty]
-    long[value_name] = _whole(long["_value"], path, "month", long["_line"])
-    return long.drop(columns=["_month", "_value", "_line"])
+    num, bad = whole_numbers(long["_value"])
+    month = long["_month"].to_numpy()
+    for column in month_cols:
+        problems.rows(bad.to_numpy() & (month == column), column, "expected a non-negative whole count", long["_value"],
+                      long["_line"])
+    long[value_name] = num
+    return long.drop(columns=["_month", "_value"])
 
 
 # ---------------------------------------------------------------- Guanajuato IDM (SESNSP format)
@@ -89,24 +90,38 @@ GTO_COLUMNS = ["Año", "Clave_Ent", "Entidad", "Cve. Municipio", "Municipio", "B
                "Tipo de delito", "Subtipo de delito", "Modalidad", *MONTHS_ES]
 
 
+def _state_code(code: pd.Series) -> pd.Series:
+    """True where a state code reads 1–32 (with or without the leading zero)."""
+    number = pd.to_numeric(code.where(code.str.fullmatch(r"\d{1,2}")), errors="coerce")
+    return number.between(1, 32)
+
+
 def parse_idm_municipal(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = _read_csv(path, "utf-8")
+    df, lines = _read_csv(path, "utf-8")
     require_columns(df, GTO_COLUMNS, path)
+    problems = Problems(path, lines)
     code = df["Cve. Municipio"].str.strip()
-    refuse_first(path, ~code.str.fullmatch(r"\d{4,5}"), "Cve. Municipio", "expected an INEGI municipal code", code)
+    good_code = code.str.fullmatch(r"\d{4,5}")
+    problems.rows(~good_code, "Cve. Municipio", "expected an INEGI municipal code", code)
+    state = df["Clave_Ent"].str.strip()
+    good_state = _state_code(state)
+    problems.rows(~good_state, "Clave_Ent", "expected a state code 01–32", state)
     df["cvegeo"] = code.str.zfill(5)
-    df["cve_ent"] = df["Clave_Ent"].str.strip().str.zfill(2)
-    refuse_first(path, df["cvegeo"].str[:2] != df["cve_ent"], "Cve. Municipio",
-                 "municipal code does not start with the state code")
-    long = _wide_months_to_long(df, path, ["Año", "cve_ent", "cvegeo", "Municipio", "Bien jurídico afectado",
-                                           "Tipo de delito", "Subtipo de delito", "Modalidad"],
+    df["cve_ent"] = state.str.zfill(2)
+    problems.rows(good_code & good_state & (df["cvegeo"].str[:2] != df["cve_ent"]), "Cve. Municipio",
+                  "expected a municipal code starting with the state code (Clave_Ent)", code)
+    long = _wide_months_to_long(df, problems, ["Año", "cve_ent", "cvegeo", "Municipio", "Bien jurídico afectado",
+                                               "Tipo de delito", "Subtipo de delito", "Modalidad"],
                                 list(MONTHS_ES), "Año", "crimes")
+    problems.check()
     out = long.rename(columns={"Municipio": "municipality_name", "Bien jurídico afectado": "legal_good",
                                "Tipo de delito": "crime_type", "Subtipo de delito": "crime_subtype",
-                               "Modalidad": "modality"})
+                               "Modalidad": "modality", "_line": "source_line"})
+    out["year"] = out["year"].astype("int64")
+    out["crimes"] = out["crimes"].astype("int64")
     cols = ["year", "month", "cve_ent", "cvegeo", "municipality_name", "legal_good", "crime_type",
-            "crime_subtype", "modality", "crimes"]
+            "crime_subtype", "modality", "crimes", "source_line"]
     return out[cols].sort_values(["cvegeo", "year", "month", "crime_subtype", "modality"]).reset_index(drop=True)
 
 
@@ -116,39 +131,48 @@ VIOL_COLUMNS = ["Entidad", "Municipio", "Feminicidio", "Homicidio culposo", "Hom
 SUBTYPES = {"Feminicidio": "femicide", "Homicidio culposo": "homicide_negligent",
             "Homicidio doloso": "homicide_intentional",
             "Otros delitos que atentan contra la vida y la integridad corporal": "other_against_life"}
+UNKNOWN_STATE = "expected a state name of the 2020 catalogue"
 
 
-def _month_from_name(df: pd.DataFrame, path: Path, col: str) -> pd.Series:
+def _month_from_name(df: pd.DataFrame, problems: Problems, col: str) -> pd.Series:
     month = df[col].str.strip().str.capitalize().map(MONTH_NUMBER)
-    refuse_first(path, month.isna(), col, "expected a Spanish month name", df[col])
-    return month.astype("int64")
+    problems.rows(month.isna(), col, "expected a Spanish month name", df[col])
+    return month
+
+
+def _counts_and_total(df: pd.DataFrame, out: pd.DataFrame, problems: Problems) -> tuple[pd.Series, pd.Series]:
+    """The four subtypes into `out`, and (Total, rows whose five counts are all numbers)."""
+    valid = pd.Series(True, index=df.index)
+    for src, dst in SUBTYPES.items():
+        out[dst] = _whole(df[src], problems, src)
+        valid &= out[dst].notna() & (out[dst] >= 0)
+    total = _whole(df["Total"], problems, "Total")
+    return total, valid & total.notna() & (total >= 0)
 
 
 def parse_lethal_violence_municipal(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = _read_csv(path, "utf-8")
+    df, lines = _read_csv(path, "utf-8")
     require_columns(df, VIOL_COLUMNS, path)
-    lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    problems = Problems(path, lines)
     out = pd.DataFrame({
-        "year": _whole(df["Año"], path, "Año", lines),
-        "month": _month_from_name(df, path, "Mes"),
+        "year": _whole(df["Año"], problems, "Año"),
+        "month": _month_from_name(df, problems, "Mes"),
         "state_name": df["Entidad"].str.strip(),
         "municipality_name": df["Municipio"].str.replace("\n", " ").str.strip(),
     })
-    for src, dst in SUBTYPES.items():
-        out[dst] = _whole(df[src], path, src, lines)
-    total = _whole(df["Total"], path, "Total", lines)
-    refuse_first(path, total != out[list(SUBTYPES.values())].sum(axis=1), "Total",
-                 "expected Total = Feminicidio + Homicidio culposo + Homicidio doloso + Otros")
+    total, valid = _counts_and_total(df, out, problems)
+    problems.rows(valid & (total != out[list(SUBTYPES.values())].sum(axis=1)), "Total",
+                  "expected Total = Feminicidio + Homicidio culposo + Homicidio doloso + Otros", df["Total"])
     out["total"] = total
     catalogue = load_catalogue(find_data_root(path))
     out = match_municipalities(out, "state_name", "municipality_name", catalogue)
-    unknown = out["match_status"].eq("unmatched_state")
-    if unknown.any():
-        i = first_row(unknown)
-        raise SourceFormatError(path, f"unknown state name {out['state_name'].iloc[i]!r}", i + 2, "Entidad")
-    refuse_first(path, out.duplicated(["year", "month", "state_name", "municipality_name"]), "Municipio",
-                 "municipality-month listed twice")
+    problems.rows(out["match_status"].eq("unmatched_state"), "Entidad", UNKNOWN_STATE, df["Entidad"])
+    problems.duplicates(out, ["year", "month", "state_name", "municipality_name"], "Municipio",
+                        "expected one row per municipality and month", valid=out["year"].notna() & out["month"].notna())
+    problems.check()
+    for column in ("year", "month", *SUBTYPES.values(), "total"):
+        out[column] = out[column].astype("int64")
     cols = ["year", "month", "cve_ent", "state_name", "municipality_name", "cvegeo", "match_status",
             *SUBTYPES.values(), "total"]
     return out[cols]
@@ -160,24 +184,22 @@ STATE_VIOL_COLUMNS = ["Año", "Mes", "Periodo", "Estado", "Feminicidio", "Homici
 
 def parse_lethal_violence_state(path: Path) -> pd.DataFrame:
     path = Path(path)
-    df = _read_csv(path, "utf-8")
+    df, lines = _read_csv(path, "utf-8")
     require_columns(df, STATE_VIOL_COLUMNS, path)
-    lines = pd.Series(range(2, len(df) + 2), index=df.index)
-    out = pd.DataFrame({"year": _whole(df["Año"], path, "Año", lines), "month": _month_from_name(df, path, "Mes"),
+    problems = Problems(path, lines)
+    out = pd.DataFrame({"year": _whole(df["Año"], problems, "Año"), "month": _month_from_name(df, problems, "Mes"),
                         "state_name": df["Estado"].str.strip()})
-    for src, dst in SUBTYPES.items():
-        out[dst] = _whole(df[src], path, src, lines)
-    out["total"] = _whole(df["Total"], path, "Total", lines)
+    out["total"], _ = _counts_and_total(df, out, problems)
+    catalogue = load_catalogue(find_data_root(path))
+    states = state_code_lookup(catalogue)
+    out["cve_ent"] = out["state_name"].map(lambda s: states.get(normalise_name(s)))
+    problems.rows(out["cve_ent"].isna(), "Estado", UNKNOWN_STATE, df["Estado"])
+    problems.check()
+    for column in ("year", "month", *SUBTYPES.values(), "total"):
+        out[column] = out[column].astype("int64")
     # In this third-party "corregido" file, Aug–Dec 2024 were revised subtype by subtype
     # without recomputing Total (149 rows differ). Reported, not fixed.
     out["total_equals_subtypes"] = out["total"] == out[list(SUBTYPES.values())].sum(axis=1)
-    catalogue = load_catalogue(find_data_root(path))
-    from .census import normalise_name, state_code_lookup
-    states = state_code_lookup(catalogue)
-    out["cve_ent"] = out["state_name"].map(lambda s: states.get(normalise_name(s)))
-    if out["cve_ent"].isna().any():
-        i = first_row(out["cve_ent"].isna())
-        raise SourceFormatError(path, f"unknown state name {out['state_name'].iloc[i]!r}", i + 2, "Estado")
     return out[["year", "month", "cve_ent", "state_name", *SUBTYPES.values(), "total", "total_equals_subtypes"]]
 
 
@@ -193,33 +215,37 @@ def parse_victims(path: Path) -> pd.DataFrame:
     path = Path(path)
     if path.suffix != ".bz2":
         raise SourceFormatError(path, "expected the bzip2-compressed file as published (.csv.bz2)")
-    try:
-        # 927,360 rows but at most a few hundred distinct values per column: read as categories, so each
-        # check below runs once per distinct value (base.per_distinct) and DuckDB stores them quickly.
-        df = pd.read_csv(path, dtype="category", keep_default_na=False, encoding="utf-8", compression="bz2")
-    except (OSError, EOFError) as exc:
-        raise SourceFormatError(path, f"expected a bzip2 stream: {exc}") from None
+    # 927,360 rows but at most a few hundred distinct values per column: read as categories, so each
+    # check below runs once per distinct value (base.per_distinct) and DuckDB stores them quickly.
+    df, lines = read_text_csv(path, "expected a bzip2 stream", dtype="category", compression="bz2")
     require_columns(df, VICT_COLUMNS, path)
-    lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    problems = Problems(path, lines)
     state_code = per_distinct(df["cve_ent"], lambda v: v.str.fullmatch(r"\d{2}")).astype(bool)
-    refuse_first(path, ~state_code, "cve_ent", "expected a 2-digit state code", df["cve_ent"])
+    problems.rows(~state_code, "cve_ent", "expected a 2-digit state code", df["cve_ent"])
     for col, allowed in (("genero", SEXES), ("rango_de_edad", AGE_GROUPS)):
-        refuse_first(path, ~df[col].isin(list(allowed)), col, f"expected one of {list(allowed)}", df[col])
-    year = _whole(df["n_year"], path, "n_year", lines)
-    month = _whole(df["n_month"], path, "n_month", lines)
-    # date_year_month must read <year>-<month, 2 digits>-15; checked once per distinct (year, month, date)
-    # (the first row of a failing combination is the first failing row).
-    dates = pd.DataFrame({"year": year, "month": month, "date": df["date_year_month"].astype(object)}).drop_duplicates()
-    stamp = dates["year"].astype(str) + "-" + dates["month"].astype(str).str.zfill(2) + "-15"
-    disagree = dates.index[stamp != dates["date"]]
-    if len(disagree):
-        raise SourceFormatError(path, "date_year_month disagrees with n_year/n_month", int(disagree.min()) + 2, "date_year_month")
+        problems.rows(~df[col].isin(list(allowed)), col, f"expected one of {list(allowed)}", df[col])
+    year = _whole(df["n_year"], problems, "n_year")
+    month = _whole(df["n_month"], problems, "n_month")
+    victims = _whole(df["n_victimas"], problems, "n_victimas")
+    # date_year_month must read <year>-<month, 2 digits>-15: judged once per distinct (year, month, date).
+    known = (year.notna() & month.notna()).to_numpy()
+    dates = df["date_year_month"].astype("category")
+    period = np.where(known, year.fillna(0).to_numpy() * 100 + month.fillna(0).to_numpy(), 0).astype("int64")
+    width = len(dates.cat.categories) + 1
+    combos, inverse = np.unique(period * width + dates.cat.codes.to_numpy(), return_inverse=True)
+    labels = np.asarray(dates.cat.categories, dtype=object)
+    stamps = np.array([f"{c // width // 100}-{c // width % 100:02d}-15" for c in combos], dtype=object)
+    disagree = np.array([labels[c % width] != stamp if c % width < len(labels) else True
+                         for c, stamp in zip(combos, stamps)], dtype=bool)
+    problems.rows(disagree[inverse] & known, "date_year_month", "expected the date <n_year>-<n_month>-15",
+                  df["date_year_month"])
+    problems.check()
     return pd.DataFrame({
-        "year": year, "month": month, "cve_ent": df["cve_ent"], "state_name": df["nombre_estado"],
-        "legal_good": df["bien_juridico_afectado"], "crime_type": df["tipo_de_delito"],
+        "year": year.astype("int64"), "month": month.astype("int64"), "cve_ent": df["cve_ent"],
+        "state_name": df["nombre_estado"], "legal_good": df["bien_juridico_afectado"], "crime_type": df["tipo_de_delito"],
         "crime_subtype": df["subtipo_de_delito"], "modality": df["modalidad"],
         "sex": df["genero"].map(SEXES), "age_group": df["rango_de_edad"].map(AGE_GROUPS),
-        "victims": _whole(df["n_victimas"], path, "n_victimas", lines),
+        "victims": victims.astype("int64"),
     })
 
 
@@ -242,20 +268,24 @@ def ideff_group(concept: pd.Series, crime_type: pd.Series) -> pd.Series:
 
 def parse_ideff(path: Path) -> pd.DataFrame:
     path = Path(path)
-    raw = path.read_bytes()[:4]
-    if raw[:3] == b"A\xc3\x91":
-        raise SourceFormatError(path, "expected latin-1 text as published by SESNSP, found UTF-8 ('AÑO' header)", 1, "AÑO")
-    df = _read_csv(path, "latin-1")
+    # latin-1 as published; a UTF-8 re-save without a byte-order mark is refused by the shared reader
+    df, lines = _read_csv(path, "latin-1")
     require_columns(df, IDEFF_COLUMNS, path)
+    problems = Problems(path, lines)
     code = df["INEGI"].str.strip()
     abroad = df["ENTIDAD"].str.strip() == "EXTRANJERO"
-    refuse_first(path, ~abroad & ~code.str.fullmatch(r"\d{1,2}"), "INEGI", "expected a state code 1–32", code)
+    problems.rows(~abroad & ~_state_code(code), "INEGI", "expected a state code 1–32", code)
     df["cve_ent"] = code.where(abroad | (code == ""), code.str.zfill(2)).replace("", None)
-    long = _wide_months_to_long(df, path, ["AÑO", "cve_ent", "ENTIDAD", "LEY", "CONCEPTO", "TIPO"],
+    long = _wide_months_to_long(df, problems, ["AÑO", "cve_ent", "ENTIDAD", "LEY", "CONCEPTO", "TIPO"],
                                 IDEFF_MONTHS, "AÑO", "crimes")
-    out = long.rename(columns={"ENTIDAD": "state_name", "LEY": "law", "CONCEPTO": "concept", "TIPO": "crime_type"})
+    problems.check()
+    out = long.rename(columns={"ENTIDAD": "state_name", "LEY": "law", "CONCEPTO": "concept", "TIPO": "crime_type",
+                               "_line": "source_line"})
+    out["year"] = out["year"].astype("int64")
+    out["crimes"] = out["crimes"].astype("int64")
     out["crime_group"] = ideff_group(out["concept"], out["crime_type"])
-    cols = ["year", "month", "cve_ent", "state_name", "law", "concept", "crime_type", "crime_group", "crimes"]
+    cols = ["year", "month", "cve_ent", "state_name", "law", "concept", "crime_type", "crime_group", "crimes",
+            "source_line"]
     return out[cols].reset_index(drop=True)
 
 

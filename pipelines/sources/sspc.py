@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .base import SourceFormatError, SourceSpec, require_columns
+from .base import Problems, SourceFormatError, SourceSpec, read_text_csv, require_columns, whole_numbers
 from .census import find_data_root, load_catalogue, match_municipalities
 
 FAMILY = "sspc"
@@ -33,13 +33,9 @@ COLUMNS = ["Entidad", "Municipio", "Homicidios", "Hombre", "Mujer", "No Identifi
 _NAME = re.compile(r"^(\d{2})_([a-z]+)_(\d{4})\.csv$")
 
 
-def _counts(df: pd.DataFrame, path: Path, column: str, allow_empty: bool) -> pd.Series:
-    num = pd.to_numeric(df[column], errors="coerce")
-    empty = df[column].str.strip() == ""
-    bad = (num.isna() & ~(empty & allow_empty)) | (num < 0) | (num.notna() & (num != num.round()))
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a non-negative whole count, found {df[column].iloc[i]!r}", i + 2, column)
+def _counts(df: pd.DataFrame, problems: Problems, column: str, allow_empty: bool) -> pd.Series:
+    num, bad = whole_numbers(df[column], allow_blank=allow_empty)
+    problems.rows(bad, column, "expected a non-negative whole count", df[column])
     return num.round().astype("Int64")
 
 
@@ -49,11 +45,9 @@ def parse_daily(path: Path) -> pd.DataFrame:
     if not m or MONTH_FILES.get(int(m.group(1))) != m.group(2):
         raise SourceFormatError(path, "expected a file name like 07_july_2020.csv (month number, English name, year)")
     year, month = int(m.group(3)), int(m.group(1))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceFormatError(path, f"expected a UTF-8 CSV: {exc}") from None
+    df, lines = read_text_csv(path, "expected a UTF-8 CSV")
     require_columns(df, COLUMNS, path)
+    problems = Problems(path, lines)
     raw_rows = len(df)
     df = df[COLUMNS].copy()
     for col in ("Entidad", "Municipio"):
@@ -62,14 +56,13 @@ def parse_daily(path: Path) -> pd.DataFrame:
     iso = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce")
     dmy = pd.to_datetime(text.where(text.str.fullmatch(r"\d{2}/\d{2}/\d{2}")), format="%d/%m/%y", errors="coerce")
     date = iso.fillna(dmy)
-    if date.isna().any():
-        i = int(date.isna().to_numpy().nonzero()[0][0])
-        raise SourceFormatError(path, f"expected a date YYYY-MM-DD or dd/mm/yy, found {text.iloc[i]!r}", i + 2, "Fecha")
+    problems.rows(date.isna(), "Fecha", "expected a date YYYY-MM-DD or dd/mm/yy", text)
+    homicides = _counts(df, problems, "Homicidios", allow_empty=False)
+    male = _counts(df, problems, "Hombre", allow_empty=True)
+    female = _counts(df, problems, "Mujer", allow_empty=True)
+    unident = _counts(df, problems, "No Identificado", allow_empty=True)
+    problems.check()
     df["Fecha"] = date.dt.strftime("%Y-%m-%d")
-    homicides = _counts(df, path, "Homicidios", allow_empty=False)
-    male = _counts(df, path, "Hombre", allow_empty=True)
-    female = _counts(df, path, "Mujer", allow_empty=True)
-    unident = _counts(df, path, "No Identificado", allow_empty=True)
     out = pd.DataFrame({
         "report_date": df["Fecha"], "year": date.dt.year.astype("int64"), "month": date.dt.month.astype("int64"),
         "state_name": df["Entidad"], "municipality_name": df["Municipio"],

@@ -56,6 +56,16 @@ def edit(path: Path, line: int, column: int, value: str) -> bytes:
     return text(rows)
 
 
+def edit_many(path: Path, *changes: tuple[int, int, str]) -> bytes:
+    """The file with several (1-based line, 0-based field, value) replacements, as in `edit`."""
+    rows = list(lines(path))
+    for line, column, value in changes:
+        fields = rows[line - 1].rstrip("\r\n").split(",")
+        fields[column] = value
+        rows[line - 1] = ",".join(fields) + "\n"
+    return text(rows)
+
+
 def drop_column(path: Path, index: int) -> bytes:
     rows = [",".join(f for i, f in enumerate(r.rstrip("\n").split(",")) if i != index) + "\n" for r in lines(path)]
     return text(rows)
@@ -93,8 +103,12 @@ CASES: list[Case] = [
     # --- encodings and byte-level damage (lethal violence by state, 608 rows, UTF-8 CSV)
     Case("latin1_encoding", LVS_SOURCE, LVS.name, lambda: "".join(lines(LVS)).encode("latin-1"),
          ("parse", 1, None, "is not utf-8")),
-    Case("utf8_bom", LVS_SOURCE, LVS.name, lambda: b"\xef\xbb\xbf" + text(lines(LVS)),
-         ("parse", 1, "Año", "BOM")),
+    # A UTF-8 BOM and CRLF line ends (Excel's "CSV UTF-8") are accepted: the bad count is still found, on its line.
+    Case("utf8_bom_crlf_negative_count", LVS_SOURCE, LVS.name,
+         lambda: b"\xef\xbb\xbf" + edit(LVS, 10, 8, "-5").replace(b"\n", b"\r\n"),
+         ("parse", 10, "Total", "non-negative whole count, found '-5'")),
+    Case("utf8_bom_then_latin1", LVS_SOURCE, LVS.name, lambda: b"\xef\xbb\xbf" + "".join(lines(LVS)).encode("latin-1"),
+         ("parse", 1, None, "is not utf-8")),
     Case("utf16_encoding", LVS_SOURCE, LVS.name, lambda: "".join(lines(LVS)).encode("utf-16"),
          ("parse", 1, None, "UTF-16")),
     Case("nul_bytes_in_header", LVS_SOURCE, LVS.name, lambda: text(lines(LVS)).replace(b"Mes", b"M\x00es", 1),
@@ -122,12 +136,15 @@ CASES: list[Case] = [
     # --- counts: negative, non-numeric, fractional
     Case("negative_count", LVS_SOURCE, LVS.name, lambda: edit(LVS, 10, 8, "-5"),
          ("parse", 10, "Total", "non-negative whole count")),
+    Case("two_problems_on_two_lines", LVS_SOURCE, LVS.name, lambda: edit_many(LVS, (10, 8, "-5"), (20, 1, "Enerro")),
+         ("parse", 10, "Total", "2 problems: line 10, column 'Total': expected a non-negative whole count, found '-5'; "
+                                "line 20, column 'Mes': expected a Spanish month name, found 'Enerro'")),
     Case("non_numeric_count", LVS_SOURCE, LVS.name, lambda: edit(LVS, 25, 4, "tres"),
          ("parse", 25, "Feminicidio", "non-negative whole count")),
     Case("fractional_count", GTO_SOURCE, GTO.name, lambda: edit(GTO, 40, GTO_JAN, "1.5"),
-         ("parse", 40, "month", "non-negative whole count, found '1.5'")),
+         ("parse", 40, "Enero", "non-negative whole count, found '1.5'")),
     Case("negative_count_wide", GTO_SOURCE, GTO.name, lambda: edit(GTO, 41, GTO_JAN + 2, "-3"),
-         ("parse", 41, "month", "non-negative whole count, found '-3'")),
+         ("parse", 41, "Marzo", "non-negative whole count, found '-3'")),
     # --- keys, codes, dates
     Case("duplicate_key", LVS_SOURCE, LVS.name, lambda: text([*lines(LVS), lines(LVS)[5]]),
          ("check", {"key_is_unique"})),
@@ -136,7 +153,7 @@ CASES: list[Case] = [
     Case("missing_month", LVS_SOURCE, LVS.name, lambda: _lvs_rows_without_month("Marzo", "2024"),
          ("check", {"complete_months", "row_count_as_published"})),
     Case("unknown_state_name", LVS_SOURCE, LVS.name, lambda: edit(LVS, 7, 3, "Atlantida"),
-         ("parse", 7, "Estado", "unknown state name")),
+         ("parse", 7, "Estado", "state name of the 2020 catalogue, found 'Atlantida'")),
     Case("bad_month_name", LVS_SOURCE, LVS.name, lambda: edit(LVS, 8, 1, "Enerro"),
          ("parse", 8, "Mes", "Spanish month name")),
     Case("unknown_municipality_code", GTO_SOURCE, GTO.name, lambda: edit(GTO, 30, GTO_CODE, "11999"),
@@ -146,7 +163,7 @@ CASES: list[Case] = [
     Case("municipality_outside_state", GTO_SOURCE, GTO.name, lambda: edit(GTO, 32, GTO_CODE, "14001"),
          ("parse", 32, "Cve. Municipio", "state code")),
     Case("duplicate_municipality", CATALOGUE_SOURCE, CATALOGUE.name, lambda: text([*lines(CATALOGUE), lines(CATALOGUE)[100]]),
-         ("parse", None, "region", "one row per municipality")),
+         ("parse", 2471, "region", "one row per municipality (region unique), found a repeat of line 101")),
     # --- markup and spreadsheet formulas in names
     Case("html_in_name", GTO_SOURCE, GTO.name, lambda: edit(GTO, 20, GTO_MUNICIPIO, "<script>alert(1)</script>"),
          ("check", {"municipality_name_is_plain_text"})),

@@ -87,7 +87,9 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("utf8_bom", "violencia_homicida_estatal_mensual_2024_2025_corregido.csv, line 1, column 'Año': utf-8 text without a byte-order mark"),
+    ("two_problems_on_two_lines", "violencia_homicida_estatal_mensual_2024_2025_corregido.csv: 2 problems: line 10, column "
+                                  "'Total': expected a non-negative whole count, found '-5'; line 20, column 'Mes': expected "
+                                  "a Spanish month name, found 'Enerro'"),
     ("html_in_name", "municipality_name_is_plain_text: 12 unexpected value(s) in municipality_name; e.g. ['<script>alert(1)</script>', "),
     ("gzip_bomb", "mexico-muni-month-homicide-rates-2000-2021.csv.gz: a gzip file compressed at most 120:1"),
 ])

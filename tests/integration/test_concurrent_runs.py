@@ -44,6 +44,10 @@ def test_two_runs_at_once_serialize_and_leave_a_consistent_warehouse(tmp_path):
         assert con.execute("select count(*) from raw._load_errors").fetchone()[0] == 0
         files = con.execute("select count(*), count(distinct table_name) from raw._landing_files").fetchone()
     assert files[1] >= 20
-    leftovers = [p.name for p in build.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in build.iterdir() if p.name.startswith(".") and p.name != ".outputs"]
     assert leftovers == [], leftovers  # no half-built warehouse or staging folder left
+    # results and site are the second run's, in the one output folder BUILD/current points to
+    outputs = [p.name for p in (build / ".outputs").iterdir()]
+    assert len(outputs) == 1 and os.readlink(build / "current") == f".outputs/{outputs[0]}"
+    assert os.readlink(build / "results") == "current/results" and os.readlink(build / "site") == "current/site"
     assert (build / "site" / "index.html").exists()

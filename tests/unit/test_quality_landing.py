@@ -71,7 +71,7 @@ HEADER = {"columns": ["Año", "Mes", "Total"], "delimiter": ",", "encoding": "ut
 
 @pytest.mark.parametrize("content, column, message", [
     ("Año,Mes,Total\n2024,Enero,3\n", None, None),
-    ("\ufeffAño,Mes,Total\n", "Año", "without a byte-order mark"),
+    ("\ufeffAño,Mes,Total\r\n2024,Enero,3\r\n", None, None),  # a UTF-8 BOM and CRLF are accepted (issue #15)
     ("Año,Mes,Totales\n", "Total", "column 3 named 'Total' (missing or renamed), found 'Totales'"),
     ("Año,Total\n", "Mes", "column 2 named 'Mes' (missing or renamed), found 'Total'"),
     ("Año,Mes\n", "Total", "column 3 named 'Total' (missing; the header has 2 columns)"),

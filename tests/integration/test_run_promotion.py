@@ -1,0 +1,160 @@
+"""`bicentennial run` makes its results and site live together (issue #15): a build made before the output links
+is adopted, the run's outputs go to BUILD/.outputs/<id>/ and one rename of BUILD/current switches them, the
+released site versions are carried over, and what killed runs left is removed. Everything that reads or writes
+BUILD/results and BUILD/site keeps working through the links (a Dagster UI run renders into them directly).
+
+Then a real full disk (a 20 MB tmpfs) and a real read-only file system: one line naming the path and what to
+do, exit 1, no traceback, the last good build byte-identical. Those need `mount` (root); skipped otherwise."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import warehouse as wh
+from pipelines.publish import SiteInputs, build_site, list_versions, published_site, update_index
+from pipelines.settings import SITE_SOURCE_DIR
+from tests.conftest import REPO_ROOT
+from tests.unit.test_run_failures import last_good_build, snapshot
+
+pytestmark = pytest.mark.integration
+
+RELEASE = {"en/index.html": "<html>v0.9.0</html>\n", "es/index.html": "<html>v0.9.0 es</html>\n",
+           "version.json": '{"version": "v0.9.0", "commit": "0000000"}\n'}
+
+
+def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    env.pop("BICENTENNIAL_WAREHOUSE", None)
+    env.pop("BICENTENNIAL_BUILD_DIR", None)
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--build-dir", str(build)], cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The one full pipeline run of this module, over a build made before the output links (real results/ and
+    site/ folders, a released site version), with what killed runs of the previous version left behind."""
+    build = tmp_path_factory.mktemp("promotion") / "build"
+    (build / "results/evaluations/retired_spec").mkdir(parents=True)
+    (build / "results/evaluations/retired_spec/result.json").write_text("{}")
+    for relative, text in RELEASE.items():
+        (build / "site/v0.9.0" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (build / "site/v0.9.0" / relative).write_text(text)
+    for leftover in (".run-999999", ".site.previous-999999"):
+        (build / leftover / "x").mkdir(parents=True)
+    assert not wh.pid_alive(999999)
+    done = bicentennial_run(build)
+    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
+    return build, done
+
+
+def test_results_and_site_are_links_to_one_output_folder(promoted):
+    build, done = promoted
+    current = wh.current_outputs(build)
+    assert current is not None and current.parent == build / wh.OUTPUTS and current.name.startswith("run-")
+    assert os.readlink(build / "current") == f"{wh.OUTPUTS}/{current.name}"
+    assert os.readlink(build / "results") == "current/results" and os.readlink(build / "site") == "current/site"
+    assert [p.name for p in (build / wh.OUTPUTS).iterdir()] == [current.name]  # the adopted folder is gone
+    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [wh.OUTPUTS]
+    said = [line for line in done.stdout.splitlines() if "killed runs" in line]
+    assert said == [f"bicentennial: removed 1 staging folder(s) of killed runs from {build}: .run-999999"]
+    assert (build / "site/index.html").is_file() and (build / "warehouse.duckdb").is_file()
+    assert f"Site: {build / 'site' / 'index.html'}" in done.stdout
+
+
+def test_the_release_is_carried_over_and_the_old_results_replaced(promoted):
+    build, _ = promoted
+    for relative, text in RELEASE.items():
+        assert (build / "site/v0.9.0" / relative).read_text() == text
+    assert list_versions(build / "site")[0] == "v0.9.0" and len(list_versions(build / "site")) == 2
+    versions = json.loads((build / "site/versions.json").read_text())
+    assert versions[0]["version"] == "v0.9.0"
+    assert not (build / "results/evaluations/retired_spec").exists()
+    assert len(list((build / "results/evaluations").glob("*/result.json"))) >= 5
+    assert (build / "results/manifest.json").is_file()
+
+
+def test_a_dagster_ui_run_renders_into_the_live_folders_through_the_links(promoted):
+    """What the `site` asset does when the UI runs it on BUILD (no staging): build_site(BUILD, previous=BUILD/site)."""
+    build, _ = promoted
+    current, release = wh.current_outputs(build), snapshot(build)
+    assert published_site(build) == build / "site"
+    with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
+        landing = con.execute("select * from raw._landing_files order by table_name, file").df().to_dict("records")
+    inputs = SiteInputs(build / "results", landing, {"commit": "abcdef0", "version": "dev", "lock_sha256": "0" * 64})
+    published = build_site(SITE_SOURCE_DIR, build, inputs, "dev", previous_site=published_site(build))
+    assert published.path == build / "site/dev"
+    assert json.loads((current / "site/dev/version.json").read_text())["commit"] == "abcdef0"
+    update_index(build / "site")
+    assert os.readlink(build / "site") == "current/site" and wh.current_outputs(build) == current
+    assert {k: v for k, v in snapshot(build).items() if "v0.9.0" in k} == {k: v for k, v in release.items()
+                                                                          if "v0.9.0" in k}
+    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [wh.OUTPUTS]
+
+
+# ----------------------------------------------------------------------------------------------
+# A real full disk and a real read-only file system
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str = "20m"):
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or mounted.returncode}); "
+                    "the simulated cases in tests/unit/test_run_failures.py cover it")
+    try:
+        yield folder
+    finally:
+        if subprocess.run(["umount", str(folder)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def assert_one_line(done: subprocess.CompletedProcess, *fragments: str) -> str:
+    failed = [line for line in (done.stdout + done.stderr).splitlines() if "run FAILED" in line]
+    assert len(failed) == 1, (done.stdout[-2000:], done.stderr[-2000:])
+    assert failed[0].startswith("bicentennial: run FAILED: ") and failed[0] in done.stderr.splitlines()
+    for fragment in fragments:
+        assert fragment in failed[0], failed[0]
+    for symptom in ("Traceback", 'File "', "lost sys.stderr", "Exception ignored", "I/O operation on closed file"):
+        assert symptom not in done.stdout + done.stderr, symptom
+    return failed[0]
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_last_good_build(tmp_path):
+    with tmpfs(tmp_path / "disk") as disk:
+        build = last_good_build(disk / "build")
+        before = snapshot(build)
+        filler = disk / "filler"
+        free = shutil.disk_usage(disk).free
+        with open(filler, "wb") as handle:  # leave 1 MB: the landing store and the warehouse need far more
+            handle.write(b"\0" * (free - 1024 * 1024))
+        done = bicentennial_run(build, timeout=600)
+        assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
+        line = assert_one_line(done, "no space left on device writing ", "free space and run again")
+        assert f" {disk}/" in line
+        assert snapshot(build) == before
+        assert not [p.name for p in build.iterdir() if p.name.startswith(".run-")]
+        assert not wh.candidate_path(build / "warehouse.duckdb").exists()
+        assert [p.name for p in (build / wh.OUTPUTS).iterdir()] == [wh.current_outputs(build).name]
+        assert (build / "failed-run").is_dir()
+
+
+def test_a_read_only_file_system_is_one_line_and_leaves_the_last_good_build(tmp_path):
+    with tmpfs(tmp_path / "disk") as disk:
+        build = last_good_build(disk / "build")
+        before = snapshot(build)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        done = bicentennial_run(build, timeout=300)
+        assert done.returncode == 1
+        assert_one_line(done, "read-only file system: cannot write ", str(build), "--build-dir")
+        assert snapshot(build) == before
