@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import landing
+from .fsutil import fsync_dir
 from .sources.base import SourceFormatError, SourceSpec
 
 CATALOG_FOLDER = "catalog"
@@ -191,21 +192,10 @@ def _locked_append(path: Path, choose) -> list[str]:
         finally:
             os.close(fd)
     if created:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return notes
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from . import landing, landing_catalog
+from .fsutil import fsync_dir, remove_path
+from .fsutil import is_real_dir as _is_real_dir
 from .sources import SourceFormatError, SourceSpec
 
 LANDING_COLUMNS = ("table_name varchar, file varchar, size_bytes bigint, sha256 varchar, rows bigint, landed_path varchar, "
@@ -303,20 +305,6 @@ def with_path(error: OSError, path) -> OSError:
     return OSError(error.errno, error.strerror or os.strerror(error.errno), str(path))
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make the renames in `folder` durable (best effort: not every file system can fsync a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
@@ -341,10 +329,6 @@ def _read_link(path: Path) -> str | None:
         return os.readlink(path)
     except OSError:
         return None
-
-
-def _is_real_dir(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink()
 
 
 def current_outputs(build: Path) -> Path | None:
@@ -429,13 +413,7 @@ def remove_abandoned(build: Path) -> list[str]:
         pid = _pid_in(path.name)
         if not path.name.startswith(_TEMPORARY) or pid is None or pid == os.getpid() or pid_alive(pid):
             continue
-        if _is_real_dir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            try:
-                path.unlink()
-            except OSError:
-                pass
+        remove_path(path)
         if not os.path.lexists(path) and path.name.startswith(".run-"):
             removed.append(path.name)
     remove_old_outputs(build)
@@ -451,13 +429,7 @@ def remove_old_outputs(build: Path) -> None:
     for path in (build / OUTPUTS).iterdir():
         pid = _pid_in(path.name)
         if path.name != current.name and (pid is None or pid == os.getpid() or not pid_alive(pid)):
-            if _is_real_dir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+            remove_path(path)
 
 
 def promote_run(staging: Path, candidate: Path, warehouse: Path, build: Path) -> Path:

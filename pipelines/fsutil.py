@@ -1,0 +1,35 @@
+"""Small file-system helpers shared by the landing catalog and the warehouse promotion."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in `folder` durable (best effort: not every file system can fsync a directory)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def is_real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def remove_path(path: Path) -> None:
+    """Remove a folder tree, or a file or symlink (never following it); errors are ignored."""
+    if is_real_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass
