@@ -316,7 +316,17 @@ def pid_alive(pid: int) -> bool:
         return True  # another user's process
     except (OSError, OverflowError):
         return False
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A finished process its parent has not reaped yet still answers kill(pid, 0): it is not running
+    (e.g. a run started by a test or a shell that waits for another child first)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:].startswith("Z")
 
 
 def _pid_in(name: str) -> int | None:

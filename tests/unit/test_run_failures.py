@@ -397,3 +397,28 @@ def test_a_build_made_before_the_links_is_adopted_and_a_killed_adoption_finished
         assert snapshot(build) == before
         assert os.readlink(build / "site") == "current/site" and wh.current_outputs(build) is not None
         assert_nothing_half_written(build)
+
+
+def test_a_finished_but_unreaped_process_is_not_alive():
+    # the concurrent-runs flake: the first run had exited but was not yet reaped by the test (a zombie), so
+    # its output folder was kept as if the run were still going
+    import subprocess
+    import sys
+    import time
+
+    from pipelines.warehouse import pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    assert state == "Z"          # exited, not reaped
+    assert not pid_alive(child.pid)
+    child.wait()
+    assert pid_alive(os.getpid())
