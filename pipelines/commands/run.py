@@ -3,7 +3,7 @@
 A run never damages the last good outputs. It holds a lock on the warehouse (a second run started
 meanwhile waits), removes the staging folders of killed runs, builds into a staging folder
 `BUILD/.run-<pid>/` and a new warehouse file next to the last good one, and only when every step and
-every blocking check succeeded makes them the live ones (`warehouse.promote_run`): results and site move
+every blocking check succeeded makes them the live ones (`promotion.promote_run`): results and site move
 into a new folder `BUILD/.outputs/<id>/` and ONE rename switches the link `BUILD/current` to it, so
 `BUILD/results -> current/results` and `BUILD/site -> current/site` change together; then the new
 warehouse is renamed over the old one. A failed run leaves them byte-identical and keeps what it built
@@ -61,7 +61,7 @@ class _NoTracebacks(io.TextIOBase):
 
     def _record(self, error: BaseException) -> None:
         if isinstance(error, OSError) and self.log_error is None:
-            from ..warehouse import with_path
+            from ..promotion import with_path
 
             self.log_error = with_path(error, self.log_path or "the run log")
 
@@ -164,7 +164,8 @@ def describe_io_error(error: OSError) -> str:
 
 
 def _run_locked(args: argparse.Namespace, settings, started: float) -> int:
-    from ..warehouse import adopt_outputs, candidate_path, fresh_candidate, promote_run, remove_abandoned
+    from ..promotion import adopt_outputs, promote_run, remove_abandoned
+    from ..warehouse import candidate_path, fresh_candidate
 
     build = settings.build_dir
     build.mkdir(parents=True, exist_ok=True)

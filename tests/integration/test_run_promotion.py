@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import promotion as pr
 from pipelines import warehouse as wh
 from pipelines.publish import SiteInputs, build_site, list_versions, published_site, update_index
 from pipelines.settings import SITE_SOURCE_DIR
@@ -50,7 +51,7 @@ def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
         (build / "site/v0.9.0" / relative).write_text(text)
     for leftover in (".run-999999", ".site.previous-999999"):
         (build / leftover / "x").mkdir(parents=True)
-    assert not wh.pid_alive(999999)
+    assert not pr.pid_alive(999999)
     done = bicentennial_run(build)
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
     return build, done
@@ -58,12 +59,12 @@ def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 
 def test_results_and_site_are_links_to_one_output_folder(promoted):
     build, done = promoted
-    current = wh.current_outputs(build)
-    assert current is not None and current.parent == build / wh.OUTPUTS and current.name.startswith("run-")
-    assert os.readlink(build / "current") == f"{wh.OUTPUTS}/{current.name}"
+    current = pr.current_outputs(build)
+    assert current is not None and current.parent == build / pr.OUTPUTS and current.name.startswith("run-")
+    assert os.readlink(build / "current") == f"{pr.OUTPUTS}/{current.name}"
     assert os.readlink(build / "results") == "current/results" and os.readlink(build / "site") == "current/site"
-    assert [p.name for p in (build / wh.OUTPUTS).iterdir()] == [current.name]  # the adopted folder is gone
-    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [wh.OUTPUTS]
+    assert [p.name for p in (build / pr.OUTPUTS).iterdir()] == [current.name]  # the adopted folder is gone
+    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [pr.OUTPUTS]
     said = [line for line in done.stdout.splitlines() if "killed runs" in line]
     assert said == [f"bicentennial: removed 1 staging folder(s) of killed runs from {build}: .run-999999"]
     assert (build / "site/index.html").is_file() and (build / "warehouse.duckdb").is_file()
@@ -85,7 +86,7 @@ def test_the_release_is_carried_over_and_the_old_results_replaced(promoted):
 def test_a_dagster_ui_run_renders_into_the_live_folders_through_the_links(promoted):
     """What the `site` asset does when the UI runs it on BUILD (no staging): build_site(BUILD, previous=BUILD/site)."""
     build, _ = promoted
-    current, release = wh.current_outputs(build), snapshot(build)
+    current, release = pr.current_outputs(build), snapshot(build)
     assert published_site(build) == build / "site"
     with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
         landing = con.execute("select * from raw._landing_files order by table_name, file").df().to_dict("records")
@@ -94,10 +95,10 @@ def test_a_dagster_ui_run_renders_into_the_live_folders_through_the_links(promot
     assert published.path == build / "site/dev"
     assert json.loads((current / "site/dev/version.json").read_text())["commit"] == "abcdef0"
     update_index(build / "site")
-    assert os.readlink(build / "site") == "current/site" and wh.current_outputs(build) == current
+    assert os.readlink(build / "site") == "current/site" and pr.current_outputs(build) == current
     assert {k: v for k, v in snapshot(build).items() if "v0.9.0" in k} == {k: v for k, v in release.items()
                                                                           if "v0.9.0" in k}
-    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [wh.OUTPUTS]
+    assert sorted(p.name for p in build.iterdir() if p.name.startswith(".")) == [pr.OUTPUTS]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_last_good_build(tmp_path):
         assert snapshot(build) == before
         assert not [p.name for p in build.iterdir() if p.name.startswith(".run-")]
         assert not wh.candidate_path(build / "warehouse.duckdb").exists()
-        assert [p.name for p in (build / wh.OUTPUTS).iterdir()] == [wh.current_outputs(build).name]
+        assert [p.name for p in (build / pr.OUTPUTS).iterdir()] == [pr.current_outputs(build).name]
         assert (build / "failed-run").is_dir()
 
 

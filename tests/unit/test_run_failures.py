@@ -1,7 +1,7 @@
 """`bicentennial run` when the disk is full, a folder is read-only or a run is killed (issue #15): one line naming
 the path and what to do, exit 1, nothing half-written left, and the last good warehouse, results and site exactly
 as they were. The pipeline itself is replaced by a stand-in that writes what a run writes (its staging folder,
-the candidate warehouse, the console log); `warehouse.promote_run` is tested directly, killed at every step."""
+the candidate warehouse, the console log); `promotion.promote_run` is tested directly, killed at every step."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from pipelines import promotion as pr
 from pipelines import warehouse as wh
 from pipelines.commands import run
 
@@ -42,7 +43,7 @@ def last_good_build(build: Path, layout: str = "links") -> Path:
     (build / "warehouse.duckdb.lock").touch()
     write_outputs(build, OLD)
     if layout == "links":
-        wh.adopt_outputs(build)
+        pr.adopt_outputs(build)
     return build
 
 
@@ -117,9 +118,9 @@ def assert_one_failure_line(out: str, err: str, *fragments: str) -> str:
 
 
 def assert_nothing_half_written(build: Path) -> None:
-    left = sorted(p.name for p in build.iterdir() if p.name.startswith(".") and p.name != wh.OUTPUTS)
+    left = sorted(p.name for p in build.iterdir() if p.name.startswith(".") and p.name != pr.OUTPUTS)
     assert left == [], left  # no staging folder, candidate warehouse or temporary link
-    outputs = sorted(p.name for p in (build / wh.OUTPUTS).iterdir()) if (build / wh.OUTPUTS).exists() else []
+    outputs = sorted(p.name for p in (build / pr.OUTPUTS).iterdir()) if (build / pr.OUTPUTS).exists() else []
     assert len(outputs) <= 1, outputs  # only the folder BUILD/current points to
 
 
@@ -129,13 +130,13 @@ def assert_nothing_half_written(build: Path) -> None:
 
 def test_a_good_run_switches_results_and_site_together(tmp_path, pipeline, capsys):
     build = last_good_build(tmp_path / "build")
-    previous = wh.current_outputs(build)
+    previous = pr.current_outputs(build)
     code, out, err = cmd_run(build, capsys)
     assert code == 0, out + err
     assert shown(build) == (NEW, NEW)
     assert (build / "warehouse.duckdb").read_bytes() == b"new warehouse " * 500
     assert os.readlink(build / "results") == "current/results" and os.readlink(build / "site") == "current/site"
-    current = wh.current_outputs(build)
+    current = pr.current_outputs(build)
     assert current is not None and current != previous and not previous.exists()
     assert_nothing_half_written(build)
     assert "Traceback" not in out + err and "step raw__x done" in err  # progress passes, tracebacks do not
@@ -179,7 +180,7 @@ def test_disk_full_writing_the_run_log_is_one_line_and_changes_nothing(tmp_path,
 @pytest.mark.parametrize("where", ["fsync of the candidate", "warehouse rename after the switch"])
 def test_disk_full_in_promotion_is_one_line_and_changes_nothing(tmp_path, pipeline, capsys, monkeypatch, where):
     build = last_good_build(tmp_path / "build")
-    before, previous = snapshot(build), wh.current_outputs(build)
+    before, previous = snapshot(build), pr.current_outputs(build)
     candidate = wh.candidate_path(build / "warehouse.duckdb")
 
     def full(*args, **kwargs):
@@ -189,14 +190,14 @@ def test_disk_full_in_promotion_is_one_line_and_changes_nothing(tmp_path, pipeli
         monkeypatch.setattr(os, "fsync", full)
     else:
         def promote(candidate, warehouse):
-            assert wh.current_outputs(build) != previous  # results and site were switched already
+            assert pr.current_outputs(build) != previous  # results and site were switched already
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(candidate))
         monkeypatch.setattr(wh, "promote", promote)
     code, out, err = cmd_run(build, capsys)
 
     assert code == 1
     assert_one_failure_line(out, err, f"no space left on device writing {candidate};")
-    assert snapshot(build) == before and wh.current_outputs(build) == previous
+    assert snapshot(build) == before and pr.current_outputs(build) == previous
     assert_nothing_half_written(build)
     kept = build / "failed-run"
     assert (kept / "warehouse.duckdb").exists() and (kept / "results/marker.txt").read_text() == NEW
@@ -257,7 +258,7 @@ def test_unwritable_build_folder_is_one_line(tmp_path, pipeline, capsys, monkeyp
 
 def test_staging_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path, pipeline, capsys):
     build = last_good_build(tmp_path / "build")
-    if wh.pid_alive(999999):
+    if pr.pid_alive(999999):
         pytest.skip("pid 999999 is alive on this machine")
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -277,7 +278,7 @@ def test_staging_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path,
 
 
 # ----------------------------------------------------------------------------------------------
-# warehouse.promote_run / adopt_outputs, killed at every step
+# promotion.promote_run / adopt_outputs, killed at every step
 
 
 class Killed(BaseException):
@@ -325,7 +326,7 @@ def build_to_promote(build: Path, layout: str):
     else:
         build.mkdir()
     staging, candidate = staged_run(build)
-    return lambda: wh.promote_run(staging, candidate, build / "warehouse.duckdb", build)
+    return lambda: pr.promote_run(staging, candidate, build / "warehouse.duckdb", build)
 
 
 @pytest.mark.parametrize("layout", ["links", "new"])
@@ -338,7 +339,7 @@ def test_a_kill_anywhere_in_the_promotion_never_shows_results_and_site_out_of_st
         promote = build_to_promote(build, layout)
         with pytest.MonkeyPatch.context() as m:
             kill_at(m, step)
-            m.setattr(wh, "_unstage_outputs", lambda *args: None)  # a killed process cleans nothing up
+            m.setattr(pr, "_unstage_outputs", lambda *args: None)  # a killed process cleans nothing up
             with pytest.raises(Killed):
                 promote()
         before = (OLD, OLD) if layout == "links" else (None, None)
@@ -347,11 +348,11 @@ def test_a_kill_anywhere_in_the_promotion_never_shows_results_and_site_out_of_st
         assert (warehouse.read_bytes() if warehouse.exists() else None) in (
             old_warehouse if layout == "links" else None, NEW.encode() * 100), step
         # The next run starts by tidying up what the killed one left, and its promotion is complete.
-        wh.adopt_outputs(build)
-        wh.remove_abandoned(build)
+        pr.adopt_outputs(build)
+        pr.remove_abandoned(build)
         assert shown(build) in (before, (NEW, NEW))
         staging, candidate = staged_run(build, "newer\n")
-        wh.promote_run(staging, candidate, warehouse, build)
+        pr.promote_run(staging, candidate, warehouse, build)
         assert shown(build) == ("newer\n", "newer\n") and warehouse.read_bytes() == b"newer\n" * 100
         staging.rmdir()
         assert_nothing_half_written(build)
@@ -371,16 +372,16 @@ def test_an_error_in_the_middle_of_the_promotion_leaves_the_previous_outputs(tmp
 
     monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(OSError):
-        wh.promote_run(staging, candidate, build / "warehouse.duckdb", build)
+        pr.promote_run(staging, candidate, build / "warehouse.duckdb", build)
     assert shown(build) == (OLD, OLD) and snapshot(build) == before
     assert (staging / "results/marker.txt").read_text() == NEW and (staging / "site/marker.txt").read_text() == NEW
     assert candidate.exists()  # for failed-run
-    assert [p.name for p in (build / wh.OUTPUTS).iterdir()] == [wh.current_outputs(build).name]
+    assert [p.name for p in (build / pr.OUTPUTS).iterdir()] == [pr.current_outputs(build).name]
 
 
 def test_a_build_made_before_the_links_is_adopted_and_a_killed_adoption_finished(tmp_path):
     counted = last_good_build(tmp_path / "count", "folders")
-    steps = count_steps(lambda: wh.adopt_outputs(counted))
+    steps = count_steps(lambda: pr.adopt_outputs(counted))
     assert steps >= 5
     for step in range(steps + 1):
         build = last_good_build(tmp_path / f"adopt-{step}", "folders")
@@ -388,14 +389,14 @@ def test_a_build_made_before_the_links_is_adopted_and_a_killed_adoption_finished
         with pytest.MonkeyPatch.context() as m:
             kill_at(m, step)
             try:
-                wh.adopt_outputs(build)
+                pr.adopt_outputs(build)
             except Killed:
                 pass
         assert all(text in (OLD, None) for text in shown(build)), step  # missing for a moment, never another run's
-        wh.adopt_outputs(build)
-        wh.remove_abandoned(build)
+        pr.adopt_outputs(build)
+        pr.remove_abandoned(build)
         assert snapshot(build) == before
-        assert os.readlink(build / "site") == "current/site" and wh.current_outputs(build) is not None
+        assert os.readlink(build / "site") == "current/site" and pr.current_outputs(build) is not None
         assert_nothing_half_written(build)
 
 
@@ -406,7 +407,7 @@ def test_a_finished_but_unreaped_process_is_not_alive():
     import sys
     import time
 
-    from pipelines.warehouse import pid_alive
+    from pipelines.promotion import pid_alive
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     deadline = time.monotonic() + 30
