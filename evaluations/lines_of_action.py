@@ -6,33 +6,34 @@ names are listed with kind "partial", so the site can say what is not covered.
 """
 from __future__ import annotations
 
-GOALS = {
-    "goal_1_protect_people": {"en": "I. Protect our people", "es": "I. Proteger a nuestra gente"},
-    "goal_2_transborder_crime": {"en": "II. Prevent transborder crime", "es": "II. Prevenir la delincuencia transfronteriza"},
-    "goal_3_criminal_networks": {"en": "III. Pursue criminal networks", "es": "III. Perseguir a las redes delictivas"},
-}
+import csv
+from pathlib import Path
 
-# (goal, id, English name exactly as in docs/LINES_OF_ACTION.md, Spanish name)
-LINES_OF_ACTION = [
-    ("goal_1_protect_people", "public_health", "Public health", "Salud pública"),
-    ("goal_1_protect_people", "safe_communities", "Safe communities", "Comunidades seguras"),
-    ("goal_1_protect_people", "homicide_reduction", "Homicide and high-impact crime reduction",
-     "Reducción de homicidios y delitos de alto impacto"),
-    ("goal_2_transborder_crime", "secure_travel_commerce", "Secure modes of travel and commerce",
-     "Asegurar los medios de viaje y comercio"),
-    ("goal_2_transborder_crime", "arms_trafficking", "Reduce arms trafficking", "Reducir el tráfico de armas"),
-    ("goal_2_transborder_crime", "tco_supply_chains", "Disrupt TCO supply chains",
-     "Desarticular las cadenas de suministro de las organizaciones delictivas transnacionales"),
-    ("goal_2_transborder_crime", "human_smuggling_trafficking", "Human smuggling and trafficking",
-     "Tráfico ilícito y trata de personas"),
-    ("goal_3_criminal_networks", "illicit_financiers", "Disrupt illicit financiers", "Desarticular a los financiadores ilícitos"),
-    ("goal_3_criminal_networks", "investigation_prosecution", "Capacity to investigate and prosecute",
-     "Capacidad de investigar y procesar"),
-    ("goal_3_criminal_networks", "extraditions", "Extraditions", "Extradiciones"),
-]
+# The one definition of the goals and lines of action: two CSV files that dbt also loads as seeds
+# (framework_goals, framework_lines_of_action), so marts, Dagster groups and the site name them the same way.
+FRAMEWORK_DIR = Path(__file__).resolve().parent / "framework"
 
-LINES = [{"goal": g, "id": i, "name": {"en": en, "es": es}} for g, i, en, es in LINES_OF_ACTION]
+
+def _read(name: str) -> list[dict]:
+    with open(FRAMEWORK_DIR / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# {goal id: {"number": "I", "page": "goal-1", "name": {"en": ..., "es": ...}}}, in the Framework's order
+GOALS: dict[str, dict] = {row["goal"]: {"number": row["number"], "page": row["page"],
+                                        "name": {"en": row["name_en"], "es": row["name_es"]}}
+                          for row in _read("framework_goals.csv")}
+
+# [{"goal", "id", "name": {"en", "es"}}], in the Framework's order
+LINES = [{"goal": row["goal"], "id": row["line_of_action"], "name": {"en": row["name_en"], "es": row["name_es"]}}
+         for row in _read("framework_lines_of_action.csv")]
 LINE_IDS = {line["id"] for line in LINES}
+
+
+def goal_label(goal: str, lang: str = "en") -> str:
+    """"I. Protect our people": the goal as the indicators mart and the job descriptions name it."""
+    return f"{GOALS[goal]['number']}. {GOALS[goal]['name'][lang]}"
+
 
 # kind "no_data": nothing in the embedded default measures the line (it then has no result);
 # kind "partial": the line is evaluated, but an indicator the Framework names has no data here.

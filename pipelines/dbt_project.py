@@ -1,5 +1,7 @@
 """The dbt project as Dagster sees it. `@dbt_assets` needs manifest.json at import time, so it is
-(re)built here when missing or older than the dbt sources (a `dbt parse`, about 5 s)."""
+(re)built here when missing or older than the dbt sources (a `dbt parse`, about 5 s). dagster-dbt's
+`DbtProject.prepare_if_dev()` does the same only under `dagster dev`; `bicentennial run` and the tests
+import the definitions outside it, so the check is ours."""
 from __future__ import annotations
 
 import sys
@@ -43,7 +45,8 @@ def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
         return True
     built = manifest.stat().st_mtime
     sources = [Path(project.project_dir) / "dbt_project.yml"]
-    for folder in ("models", "macros", "tests"):
+    # seeds: the Framework's goals and lines of action, kept with the evaluations library (dbt_project.yml)
+    for folder in ("models", "macros", "tests", "../evaluations/framework"):
         sources.extend(p for p in (Path(project.project_dir) / folder).rglob("*") if p.is_file())
     return any(p.stat().st_mtime > built for p in sources)
 

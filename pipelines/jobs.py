@@ -10,15 +10,13 @@ import os
 
 import dagster as dg
 
+from evaluations.lines_of_action import GOALS as FRAMEWORK_GOALS
+
 EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
 
 # The strategic goals of the Framework; evaluation, map and spatial assets are grouped by the `goal`
-# tag of their spec (evaluations/specs/*.yaml), which must be one of these.
-GOALS = {
-    "goal_1_protect_people": "Goal I — Protect our people",
-    "goal_2_transborder_crime": "Goal II — Prevent transborder crime",
-    "goal_3_criminal_networks": "Goal III — Pursue criminal networks",
-}
+# tag of their spec (evaluations/specs/*.yaml), which must be one of these (evaluations/framework/).
+GOALS = {goal: f"Goal {info['number']} — {info['name']['en']}" for goal, info in FRAMEWORK_GOALS.items()}
 # "evaluations" holds evaluation assets that serve every goal (no `goal` tag), e.g. data gaps.
 LAYER_GROUPS = ("ingestion", "models", "quality", "evaluations", "site")
 

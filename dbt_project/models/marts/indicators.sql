@@ -2,41 +2,40 @@
 -- series for the three strategic goals of the Bicentennial Framework, ready to be compared
 -- with the pre-October-2021 baseline. Counts of dated events are zero-filled within the
 -- months their source covers; everything else is reported only where the source reports it.
-{% set g1 = "I. Protect our people" %}
-{% set g2 = "II. Prevent transborder crime" %}
-{% set g3 = "III. Pursue criminal networks" %}
-{#- Series read straight from one CTE column: (goal, line of action, indicator, unit, CTE, column, grain, geography, source).
+{#- Lines of action are named by their id (seeds framework_goals and framework_lines_of_action, the one
+    definition in evaluations/framework/); the goal and the published names are joined at the end. -#}
+{#- Series read straight from one CTE column: (line of action, indicator, unit, CTE, column, grain, geography, source).
     grain "month": the CTE has `period`; grain "year": it has `year` (the row is dated January 1). -#}
 {% set series = [
-    (g1, 'Homicide and high-impact crime reduction', 'Intentional-homicide victims', 'victims', 'victims', 'homicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (month of occurrence)', 'victims', 'inegi', 'homicides', 'month', 'MX', 'INEGI death records (Gargiulo et al.)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims on death certificates (year of registration)', 'victims', 'inegi_registration', 'homicides', 'year', 'MX', 'INEGI death records (OLAP exports)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Intentional-homicide investigation files (sum of municipalities)', 'investigation files', 'idm_lethal', 'files', 'month', 'MX', 'SESNSP incidencia delictiva municipal (third-party aggregate)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Homicide victims in the preliminary daily report', 'victims', 'sspc', 'homicides', 'month', 'MX', 'SSPC daily report (fuentes abiertas, PADeCI transcription)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Femicide victims', 'victims', 'victims', 'femicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Kidnapping victims', 'victims', 'victims', 'kidnapping', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g1, 'Homicide and high-impact crime reduction', 'Extortion victims', 'victims', 'victims', 'extortion', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g1, 'Safe communities', 'Intentional-homicide victims aged 0–17', 'victims', 'victims', 'homicide_minors', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g1, 'Public health', 'Synthetic-opioid (T40.4) overdose deaths, 12 months ending', 'deaths', 'vsrr', 'deaths_12mo_ending', 'month', 'US', 'CDC VSRR provisional drug overdose death counts'),
-    (g1, 'Public health', 'Drug-induced deaths', 'deaths', 'wonder', 'deaths', 'year', 'US', 'CDC WONDER underlying cause of death'),
-    (g2, 'Secure modes of travel and commerce', 'Fentanyl seized at the southwest border (ports and between ports)', 'pounds', 'cbp', 'fentanyl_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
-    (g2, 'Secure modes of travel and commerce', 'Fentanyl seizure events at the southwest border', 'events', 'cbp', 'fentanyl_events', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
-    (g2, 'Secure modes of travel and commerce', 'Methamphetamine seized at the southwest border', 'pounds', 'cbp', 'meth_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
-    (g2, 'Secure modes of travel and commerce', 'Cocaine seized at the southwest border', 'pounds', 'cbp', 'cocaine_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
-    (g2, 'Reduce arms trafficking', 'Federal firearms-law investigations (LFAFE)', 'investigation files', 'federal', 'firearms', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
-    (g2, 'Disrupt TCO supply chains', 'Federal narcotics investigations (contra la salud, CPF)', 'investigation files', 'federal', 'narcotics', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
-    (g2, 'Human smuggling and trafficking', 'Federal migration-law investigations', 'investigation files', 'federal', 'migration', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
-    (g2, 'Human smuggling and trafficking', 'Human-trafficking victims (trata de personas)', 'victims', 'victims', 'trafficking', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
-    (g2, 'Human smuggling and trafficking', 'Migrants detained in INM migration stations', 'persons', 'migrants', 'migrants', 'month', 'MX', 'INM (via National Guard deployment republication)'),
-    (g3, 'Capacity to investigate and prosecute', 'Federal organized-crime investigations (LFCDO)', 'investigation files', 'federal', 'organized_crime', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    ('homicide_reduction', 'Intentional-homicide victims', 'victims', 'victims', 'homicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('homicide_reduction', 'Homicide victims on death certificates (month of occurrence)', 'victims', 'inegi', 'homicides', 'month', 'MX', 'INEGI death records (Gargiulo et al.)'),
+    ('homicide_reduction', 'Homicide victims on death certificates (year of registration)', 'victims', 'inegi_registration', 'homicides', 'year', 'MX', 'INEGI death records (OLAP exports)'),
+    ('homicide_reduction', 'Intentional-homicide investigation files (sum of municipalities)', 'investigation files', 'idm_lethal', 'files', 'month', 'MX', 'SESNSP incidencia delictiva municipal (third-party aggregate)'),
+    ('homicide_reduction', 'Homicide victims in the preliminary daily report', 'victims', 'sspc', 'homicides', 'month', 'MX', 'SSPC daily report (fuentes abiertas, PADeCI transcription)'),
+    ('homicide_reduction', 'Femicide victims', 'victims', 'victims', 'femicide', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('homicide_reduction', 'Kidnapping victims', 'victims', 'victims', 'kidnapping', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('homicide_reduction', 'Extortion victims', 'victims', 'victims', 'extortion', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('safe_communities', 'Intentional-homicide victims aged 0–17', 'victims', 'victims', 'homicide_minors', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('public_health', 'Synthetic-opioid (T40.4) overdose deaths, 12 months ending', 'deaths', 'vsrr', 'deaths_12mo_ending', 'month', 'US', 'CDC VSRR provisional drug overdose death counts'),
+    ('public_health', 'Drug-induced deaths', 'deaths', 'wonder', 'deaths', 'year', 'US', 'CDC WONDER underlying cause of death'),
+    ('secure_travel_commerce', 'Fentanyl seized at the southwest border (ports and between ports)', 'pounds', 'cbp', 'fentanyl_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    ('secure_travel_commerce', 'Fentanyl seizure events at the southwest border', 'events', 'cbp', 'fentanyl_events', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    ('secure_travel_commerce', 'Methamphetamine seized at the southwest border', 'pounds', 'cbp', 'meth_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    ('secure_travel_commerce', 'Cocaine seized at the southwest border', 'pounds', 'cbp', 'cocaine_lbs', 'month', 'US-MX border', 'CBP nationwide drug seizures (OFO + USBP)'),
+    ('arms_trafficking', 'Federal firearms-law investigations (LFAFE)', 'investigation files', 'federal', 'firearms', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    ('tco_supply_chains', 'Federal narcotics investigations (contra la salud, CPF)', 'investigation files', 'federal', 'narcotics', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    ('human_smuggling_trafficking', 'Federal migration-law investigations', 'investigation files', 'federal', 'migration', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
+    ('human_smuggling_trafficking', 'Human-trafficking victims (trata de personas)', 'victims', 'victims', 'trafficking', 'month', 'MX', 'SESNSP víctimas (fuero común)'),
+    ('human_smuggling_trafficking', 'Migrants detained in INM migration stations', 'persons', 'migrants', 'migrants', 'month', 'MX', 'INM (via National Guard deployment republication)'),
+    ('investigation_prosecution', 'Federal organized-crime investigations (LFCDO)', 'investigation files', 'federal', 'organized_crime', 'month', 'MX', 'SESNSP incidencia delictiva del fuero federal'),
 ] %}
-{#- Counts of dated events, zero-filled over the months the source covers: (goal, line, indicator, unit, CTE, column, window CTE,
+{#- Counts of dated events, zero-filled over the months the source covers: (line, indicator, unit, CTE, column, window CTE,
     window bounds (open: the first and last months are partial and left out; closed: kept), geography, source). -#}
 {% set event_series = [
-    (g3, 'Disrupt illicit financiers', 'New OFAC SDN designations under counter-narcotics programs', 'entries', 'sdn_new', 'narcotics', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen in scrape history)'),
-    (g3, 'Disrupt illicit financiers', 'New OFAC SDN counter-narcotics designations with a Mexico nexus', 'entries', 'sdn_new', 'narcotics_mexico', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen; remarks of 2024-05-03)'),
-    (g3, 'Capacity to investigate and prosecute', 'High-profile arrests announced by the Security Cabinet', 'detainees', 'arrests', 'arrests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
-    (g3, 'Extraditions', 'Announced arrests with a U.S. extradition request', 'detainees', 'arrests', 'extradition_requests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
+    ('illicit_financiers', 'New OFAC SDN designations under counter-narcotics programs', 'entries', 'sdn_new', 'narcotics', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen in scrape history)'),
+    ('illicit_financiers', 'New OFAC SDN counter-narcotics designations with a Mexico nexus', 'entries', 'sdn_new', 'narcotics_mexico', 'sdn_window', 'open', 'US', 'OFAC SDN list (first seen; remarks of 2024-05-03)'),
+    ('investigation_prosecution', 'High-profile arrests announced by the Security Cabinet', 'detainees', 'arrests', 'arrests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
+    ('extraditions', 'Announced arrests with a U.S. extradition request', 'detainees', 'arrests', 'extradition_requests', 'arrests_window', 'closed', 'MX', 'Gabinete de Seguridad press conferences (third-party compilation)'),
 ] %}
 
 
@@ -174,15 +173,15 @@ wonder as (
 ),
 
 rows_ as (
-    {%- for goal, line, indicator, unit, cte, column, grain, geography, source in series %}
-    select '{{ goal }}' as goal, '{{ line }}' as line_of_action, '{{ indicator }}' as indicator, '{{ unit }}' as unit,
+    {%- for line, indicator, unit, cte, column, grain, geography, source in series %}
+    select '{{ line }}' as line_of_action_id, '{{ indicator }}' as indicator, '{{ unit }}' as unit,
            {{ 'period' if grain == 'month' else month_start('year', '1') }} as period, '{{ grain }}' as period_grain,
            '{{ geography }}' as geography, cast({{ column }} as double precision) as value, '{{ source }}' as source
     from {{ cte }}
     union all
     {%- endfor %}
-    {%- for goal, line, indicator, unit, cte, column, window, bounds, geography, source in event_series %}
-    select '{{ goal }}', '{{ line }}', '{{ indicator }}', '{{ unit }}', c.period, 'month', '{{ geography }}',
+    {%- for line, indicator, unit, cte, column, window, bounds, geography, source in event_series %}
+    select '{{ line }}', '{{ indicator }}', '{{ unit }}', c.period, 'month', '{{ geography }}',
            cast(coalesce(e.{{ column }}, 0) as double precision), '{{ source }}'
     from calendar as c
     cross join {{ window }} as w
@@ -190,7 +189,7 @@ rows_ as (
     where {{ 'c.period > w.first_period and c.period < w.last_period' if bounds == 'open' else 'c.period between w.first_period and w.last_period' }}
     union all
     {%- endfor %}
-    select '{{ g1 }}', 'Homicide and high-impact crime reduction', 'Intentional-homicide victims per 100,000 inhabitants',
+    select 'homicide_reduction', 'Intentional-homicide victims per 100,000 inhabitants',
            'victims per 100,000 per year', {{ month_start('v.year', '1') }}, 'year', 'MX',
            v.homicide * 100000.0 / p.population, 'SESNSP víctimas; CONAPO population'
     from victims_year as v
@@ -198,7 +197,7 @@ rows_ as (
     where v.months = 12
     union all
     -- an input rather than an outcome: the deployment whose effect the evaluations estimate
-    select '{{ g1 }}', 'Safe communities', 'National Guard personnel assigned to the states (input)', 'personnel',
+    select 'safe_communities', 'National Guard personnel assigned to the states (input)', 'personnel',
            period, 'month', 'MX', cast(personnel as double precision),
            case when flagged_cells > 0 then 'Guardia Nacional, request 2800100091921 (includes a flagged outlier)'
                 else 'Guardia Nacional, request 2800100091921' end
@@ -206,8 +205,8 @@ rows_ as (
 )
 
 select
-    goal,
-    line_of_action,
+    g.number || '. ' || g.name_en as goal,
+    l.name_en as line_of_action,
     indicator,
     unit,
     period,
@@ -216,4 +215,6 @@ select
     value,
     source,
     case when period < cast('2021-10-01' as date) then 'baseline' else 'framework' end as framework_phase
-from rows_
+from rows_ as r
+left join {{ ref('framework_lines_of_action') }} as l on l.line_of_action = r.line_of_action_id
+left join {{ ref('framework_goals') }} as g on g.goal = l.goal
