@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import defs, review_result
+from pipelines.assets.result_checks import review_result
+from pipelines.definitions import defs
 from pipelines.resources import ProjectResource
 from pipelines.sensors import changed_sources, fingerprints, landing_files, undeclared_files
 from pipelines.sources import SOURCES, SourceSpec
@@ -101,7 +102,7 @@ def test_review_result_names_each_problem(change, expected):
 
 
 def test_figure_previews_embed_only_existing_small_pngs(tmp_path):
-    from pipelines.definitions import figure_previews
+    from pipelines.assets.result_checks import figure_previews
 
     (tmp_path / "a.png").write_bytes(b"\x89PNG" + b"0" * 100)
     (tmp_path / "big.png").write_bytes(b"\x89PNG" + b"0" * 500_000)
