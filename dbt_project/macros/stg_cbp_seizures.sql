@@ -15,5 +15,5 @@ select
     cast(seizure_events as integer) as seizure_events,
     cast(quantity_lbs as double precision) as quantity_lbs,
     release_file
-from {{ source('raw', source_table) }}
+from {{ source('cbp', source_table) }}
 {%- endmacro %}

@@ -15,12 +15,12 @@ GROUP = "models"
 
 
 class Translator(DagsterDbtTranslator):
-    """raw sources keep the ingestion assets' keys; models are keyed by layer: staging/…, marts/…; the seeds
+    """raw sources (named in dbt after the publishing system, all in schema raw) keep the ingestion assets' keys; models are keyed by layer: staging/…, marts/…; the seeds
     (the Framework's goals and lines of action) by framework/…"""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         if dbt_resource_props["resource_type"] == "seed":
             return dg.AssetKey(["framework", dbt_resource_props["name"].removeprefix("framework_")])
         layer = dbt_resource_props["fqn"][1]

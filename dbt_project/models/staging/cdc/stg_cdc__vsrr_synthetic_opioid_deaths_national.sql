@@ -5,4 +5,4 @@ select
     cast(month as integer) as month,
     drug_indicator,
     cast(deaths_12mo_ending as integer) as deaths_12mo_ending
-from {{ source('raw', 'cdc_vsrr_synthetic_opioid_deaths_national') }}
+from {{ source('cdc', 'cdc_vsrr_synthetic_opioid_deaths_national') }}

@@ -10,4 +10,4 @@ select
     value_type,
     cast(percent_complete as double precision) as percent_complete,
     cast(percent_pending_investigation as double precision) as percent_pending_investigation
-from {{ source('raw', 'cdc_vsrr_synthetic_opioid_deaths_state') }}
+from {{ source('cdc', 'cdc_vsrr_synthetic_opioid_deaths_state') }}

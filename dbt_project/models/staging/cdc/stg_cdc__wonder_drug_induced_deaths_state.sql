@@ -9,4 +9,4 @@ select
     cast(crude_rate_lower_95 as double precision) as crude_rate_lower_95,
     cast(crude_rate_upper_95 as double precision) as crude_rate_upper_95,
     cast(crude_rate_standard_error as double precision) as crude_rate_standard_error
-from {{ source('raw', 'cdc_wonder_drug_induced_deaths_state') }}
+from {{ source('cdc', 'cdc_wonder_drug_induced_deaths_state') }}

@@ -13,4 +13,4 @@ select
     metro_area,
     cast(seat_longitude as double precision) as seat_longitude,
     cast(seat_latitude as double precision) as seat_latitude
-from {{ source('raw', 'census_municipal_catalogue_2020') }}
+from {{ source('census', 'census_municipal_catalogue_2020') }}

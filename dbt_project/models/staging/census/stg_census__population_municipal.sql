@@ -8,4 +8,4 @@ select
     cast(population as bigint) as population,
     cast(population_male as bigint) as population_male,
     cast(population_female as bigint) as population_female
-from {{ source('raw', 'census_population_municipal') }}
+from {{ source('census', 'census_population_municipal') }}

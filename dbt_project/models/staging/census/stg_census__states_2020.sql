@@ -6,4 +6,4 @@ select
     state_abbr,
     state_abbr_official,
     cast(population_2020 as bigint) as population_2020
-from {{ source('raw', 'census_state_catalogue_2020') }}
+from {{ source('census', 'census_state_catalogue_2020') }}

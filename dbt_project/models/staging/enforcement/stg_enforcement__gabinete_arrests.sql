@@ -20,4 +20,4 @@ select
     cve_ent,
     cvegeo,
     match_status
-from {{ source('raw', 'gabinete_arrests') }}
+from {{ source('gabinete', 'gabinete_arrests') }}

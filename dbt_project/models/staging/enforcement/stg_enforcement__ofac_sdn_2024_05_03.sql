@@ -11,4 +11,4 @@ select
     mexico_nexus,
     mentions_curp_or_rfc,
     linked_to
-from {{ source('raw', 'ofac_sdn_2024_05_03') }}
+from {{ source('ofac', 'ofac_sdn_2024_05_03') }}

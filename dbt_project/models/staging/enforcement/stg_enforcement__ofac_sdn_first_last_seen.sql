@@ -9,4 +9,4 @@ select
     cast(last_seen_date as date) as last_seen_date,
     present_in_first_snapshot,
     present_in_last_snapshot
-from {{ source('raw', 'ofac_sdn_first_last_seen') }}
+from {{ source('ofac', 'ofac_sdn_first_last_seen') }}

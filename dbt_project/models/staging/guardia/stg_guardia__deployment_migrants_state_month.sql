@@ -8,4 +8,4 @@ select
     cast(personnel_assigned as integer) as personnel_assigned,
     cast(migrants_detained as integer) as migrants_detained,
     suspected_transcription_error
-from {{ source('raw', 'guardia_deployment_migrants_state_month') }}
+from {{ source('guardia', 'guardia_deployment_migrants_state_month') }}

@@ -7,4 +7,4 @@ select
     state_name,
     cast(personnel_assigned as integer) as personnel_assigned,
     suspected_transcription_error
-from {{ source('raw', 'guardia_deployment_state_month') }}
+from {{ source('guardia', 'guardia_deployment_state_month') }}

@@ -10,4 +10,4 @@ select
     {{ month_start('year_registration', 'month_registration') }} as period,
     cast(homicides as integer) as homicides,
     source_file
-from {{ source('raw', 'inegi_homicides_mun_month_registration') }}
+from {{ source('inegi', 'inegi_homicides_mun_month_registration') }}

@@ -7,4 +7,4 @@ select
     cast(end_date as date) as end_date,
     cast(intensity as double precision) as intensity,
     source
-from {{ source('raw', 'program_rollouts') }}
+from {{ source('programs', 'program_rollouts') }}

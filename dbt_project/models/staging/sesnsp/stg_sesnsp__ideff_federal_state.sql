@@ -10,4 +10,4 @@ select
     crime_type,
     crime_group,
     cast(crimes as integer) as crimes
-from {{ source('raw', 'sesnsp_ideff_federal_state') }}
+from {{ source('sesnsp', 'sesnsp_ideff_federal_state') }}

@@ -10,4 +10,4 @@ select
     crime_subtype,
     modality,
     cast(crimes as integer) as crimes
-from {{ source('raw', 'sesnsp_idm_guanajuato_homicide') }}
+from {{ source('sesnsp', 'sesnsp_idm_guanajuato_homicide') }}

@@ -13,4 +13,4 @@ select
     cast(homicide_intentional as integer) as homicide_intentional,
     cast(other_against_life as integer) as other_against_life,
     cast(total as integer) as total
-from {{ source('raw', 'sesnsp_idm_lethal_violence_municipal') }}
+from {{ source('sesnsp', 'sesnsp_idm_lethal_violence_municipal') }}

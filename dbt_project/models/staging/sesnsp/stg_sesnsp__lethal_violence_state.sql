@@ -11,4 +11,4 @@ select
     cast(other_against_life as integer) as other_against_life,
     cast(total as integer) as total,
     total_equals_subtypes
-from {{ source('raw', 'sesnsp_lethal_violence_state_month') }}
+from {{ source('sesnsp', 'sesnsp_lethal_violence_state_month') }}

@@ -11,4 +11,4 @@ select
     sex,
     age_group,
     cast(victims as integer) as victims
-from {{ source('raw', 'sesnsp_victims_state') }}
+from {{ source('sesnsp', 'sesnsp_victims_state') }}

@@ -16,4 +16,4 @@ select
     cast(sex_unidentified as integer) as sex_unidentified,
     sex_breakdown_complete,
     month_file
-from {{ source('raw', 'sspc_daily_homicides_municipal') }}
+from {{ source('sspc', 'sspc_daily_homicides_municipal') }}

@@ -5,4 +5,4 @@ select
     municipio as municipality_name,
     cast(year as integer) as year,
     cast(population as bigint) as population
-from {{ source('raw', 'conapo_population') }}
+from {{ source('conapo', 'conapo_population') }}

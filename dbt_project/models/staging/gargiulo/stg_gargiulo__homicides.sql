@@ -7,4 +7,4 @@ select
     cast(homicides as integer) as homicides,
     cast(pop_est as double precision) as pop_est,
     'INEGI/Gargiulo' as source
-from {{ source('raw', 'gargiulo_homicides') }}
+from {{ source('gargiulo', 'gargiulo_homicides') }}

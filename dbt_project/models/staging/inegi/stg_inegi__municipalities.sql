@@ -5,4 +5,4 @@ select
     nom_ent as state_name,
     nomgeo as municipality_name,
     geometry_wkb
-from {{ source('raw', 'municipalities') }}
+from {{ source('inegi', 'municipalities') }}

@@ -2,4 +2,4 @@ select
     cve_ent,
     nom_ent as state_name,
     geometry_wkb
-from {{ source('raw', 'states') }}
+from {{ source('inegi', 'states') }}
