@@ -34,9 +34,9 @@ class MapStyle:
     """Text, classification and drawing settings of one map, shared by its PNG and its HTML.
 
     ``title``, ``source`` and ``date`` are printed on every map.  ``legend_title`` defaults to the mapped
-    column.  ``scheme``, ``k`` and ``cmap`` go to :func:`~.classification.classify`.  ``id_col`` and
-    ``name_cols`` name the polygon key and the columns shown on hover (HTML); ``value_format`` formats the
-    hovered value.  ``linewidth``, ``dpi`` and ``figsize`` set the PNG; ``simplify_m`` is the tolerance in
+    column.  ``scheme``, ``k``, ``cmap`` and ``bins`` (upper bounds for ``scheme="user"``) go to
+    :func:`~.classification.classify`.  ``id_col`` and ``name_cols`` name the polygon key and the columns
+    shown on hover (HTML); ``value_format`` formats the hovered value.  ``linewidth``, ``dpi`` and ``figsize`` set the PNG; ``simplify_m`` is the tolerance in
     metres by which the HTML's polygons are simplified.
 
     The map functions take a ``style`` and/or these fields as keywords (keywords win)::
@@ -53,6 +53,7 @@ class MapStyle:
     scheme: str = "fisher_jenks"
     k: int = 5
     cmap: str | None = None
+    bins: tuple[float, ...] | None = None
     id_col: str = "CVEGEO"
     name_cols: tuple[str, ...] = ("NOMGEO", "NOM_ENT")
     value_format: str = "{:,.1f}"
@@ -75,7 +76,7 @@ class MapStyle:
 
     def classify(self, values) -> Classification:
         """Classes of ``values`` with this style's scheme, number of classes and colour map."""
-        return classify(values, scheme=self.scheme, k=self.k, cmap=self.cmap)
+        return classify(values, scheme=self.scheme, k=self.k, cmap=self.cmap, bins=self.bins)
 
     def footer(self, n_missing: int, scheme: str | None) -> str:
         """Source · date · classification scheme · units without data."""
