@@ -47,6 +47,7 @@ def _fmt(x: float) -> str:
 
 
 def _seeded(fn, seed: int):
+    """``fn()`` with numpy's global RNG seeded (mapclassify samples from it), then the RNG's state restored."""
     state = np.random.get_state()
     np.random.seed(seed)
     try:
@@ -157,4 +158,3 @@ def _class_colours(n: int, cmap: str, ub, yv) -> list[str]:
             out.append(to_hex(cm(0.06 + 0.88 * t)))
         return out
     return [to_hex(cm(0.12 + 0.85 * i / (n - 1))) for i in range(n)]
-
