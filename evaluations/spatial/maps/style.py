@@ -63,11 +63,11 @@ class MapStyle:
     simplify_m: float = 400.0
 
     @classmethod
-    def of(cls, style: MapStyle | None, options: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> MapStyle:
-        """``style`` with the keyword ``options`` applied; without ``style``, a new one from ``defaults`` and
-        ``options``.  An unknown option raises ``TypeError`` naming it."""
+    def of(cls, style: MapStyle | None, options: Mapping[str, Any]) -> MapStyle:
+        """``style`` with the keyword ``options`` applied, or a new style from the options alone.  An unknown
+        option raises ``TypeError`` naming it."""
         if style is None:
-            return cls(**{**(defaults or {}), **options})
+            return cls(**options)
         return replace(style, **options) if options else style
 
     def with_legend_title(self, default: str) -> MapStyle:
