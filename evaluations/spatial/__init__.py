@@ -4,7 +4,8 @@ No Dagster or dbt imports here; pipeline assets call these functions.
 
 * :mod:`.geometry`  — load municipal/state polygons (GeoJSON, GeoPackage or WKB), fold post-2020
   municipalities into their parent, project to EPSG:6372 for distances/areas.
-* :mod:`.maps`      — choropleths (municipal/state, rates per 100k, period changes): static PNG + offline HTML.
+* :mod:`.maps`      — choropleths (municipal/state, rates per 100k, period changes): static PNG + offline HTML,
+  one :class:`~.maps.MapStyle` per map.
 * :mod:`.hotspots`  — global Moran's I, LISA, Getis–Ord Gi* with seeded permutations and FDR; spot transitions.
 * :mod:`.spillover` — spillover-aware DiD (treated / neighbour rings / far) with PanelOLS and clustered SEs.
 * :mod:`.border`    — distance to the U.S.–Mexico border line and to the nearest port of entry, distance bands.
@@ -50,6 +51,7 @@ from .hotspots import (
 )
 from .maps import (
     MapOutput,
+    MapStyle,
     categorical_map,
     change_map,
     choropleth,

@@ -17,7 +17,7 @@ Typical use on a municipal table::
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Sequence
 
 import esda
@@ -27,6 +27,7 @@ import pandas as pd
 from libpysal import weights as lpw
 
 from .geometry import PROJECTED_CRS, to_projected
+from .maps import categorical_map
 
 __all__ = [
     "DEFAULT_SEED",
@@ -123,9 +124,6 @@ class MoranResult:
     p_sim: float
     permutations: int
     n: int
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _as_array(values) -> np.ndarray:
@@ -400,8 +398,6 @@ def hotspot_map(
     """Hot/cold-spot map (PNG + offline HTML) from :func:`local_moran` (``cluster``) or
     :func:`getis_ord` (``spot``) output on the rows of ``gdf``.  The legend counts units per category and
     the footer states the test (permutations, FDR threshold)."""
-    from .maps import categorical_map
-
     col = "cluster" if "cluster" in result.columns else "spot"
     g = gdf.copy()
     g["_cat"] = result[col].to_numpy()
@@ -430,8 +426,6 @@ def transition_map(
     formats=("png", "html"),
 ):
     """Map of how spots moved between the baseline and the post period (:func:`hotspot_transitions`)."""
-    from .maps import categorical_map
-
     g = gdf.copy()
     g["_transition"] = transitions.per_unit["transition"].to_numpy()
     labels = {k: k for k in TRANSITION_COLOURS}

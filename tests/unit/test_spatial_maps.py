@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import mapclassify as mc
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from PIL import Image
 
 from evaluations.spatial import geometry as geo
@@ -29,6 +34,11 @@ def states():
 
 
 # ---------------------------------------------------------------- helpers
+def _ramp(name: str, positions) -> list[str]:
+    """Colours of a matplotlib colour map (the reference palette) at hand-computed positions."""
+    return [to_hex(colormaps[name](t)) for t in positions]
+
+
 def test_rate_per_100k_by_hand():
     r = maps.rate_per_100k(pd.Series([5, 0, 3, 7]), pd.Series([50_000, 1_000, 0, np.nan]))
     assert r.iloc[0] == pytest.approx(10.0)  # 5 / 50,000 × 100,000
@@ -40,25 +50,65 @@ def test_fisher_jenks_gives_an_extreme_value_its_own_class():
     rng = np.random.default_rng(0)
     y = np.concatenate([rng.uniform(0, 50, 300), [900.0]])
     fj = maps.classify(y, scheme="fisher_jenks", k=5)
+    # the breaks and classes are mapclassify's Fisher–Jenks (exact for ≤ 600 distinct values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = mc.FisherJenks(y, k=5)
+    np.testing.assert_allclose(fj.bins, reference.bins)
+    np.testing.assert_array_equal(fj.classes, reference.yb)
     top = fj.classes == fj.classes.max()
     assert top.sum() == 1 and y[top][0] == 900.0
     assert fj.labels[-1] == "900"
     q = maps.classify(y, scheme="quantiles", k=5)
-    # quantiles absorb it into a class of ~60, but the legend's top range still ends at the maximum
-    assert (q.classes == q.classes.max()).sum() > 50
-    assert q.labels[-1].endswith("900")
-    # every observation falls in a class whose label range contains it
+    np.testing.assert_array_equal(q.classes, mc.Quantiles(y, k=5).yb)
+    # quantiles absorb it into the top fifth: the 80th percentile of 301 values is the 241st smallest (position
+    # 0.8 × 300 = 240), so 60 values lie above it; the legend's top range still ends at the maximum
+    assert (q.classes == q.classes.max()).sum() == 60
+    assert q.labels[-1].endswith("– 900")
     for cl in (fj, q):
-        assert (cl.classes >= 0).all() and len(cl.labels) == len(cl.colours) == cl.classes.max() + 1
+        assert len(cl.labels) == len(cl.colours) == cl.classes.max() + 1 == 5
+        # every observation lies inside the closed range of its class; the bins are the class maxima
+        for i in range(5):
+            assert y[cl.classes == i].max() == cl.bins[i]
+        # sequential ramp: YlOrRd from 0.12 to 0.97 in equal steps
+        assert cl.colours == _ramp("YlOrRd", [0.12, 0.3325, 0.545, 0.7575, 0.97])
 
 
-def test_diverging_classes_break_at_zero():
+def test_separated_clusters_give_one_class_each_with_closed_range_labels():
+    y = np.array([2, 1, 21, 20, 300, 310, 5000, 90000, np.nan, 1, 20])
+    cl = maps.classify(y, k=5)
+    assert cl.classes.tolist() == [0, 0, 1, 1, 2, 2, 3, 4, -1, 0, 1]
+    assert cl.bins.tolist() == [2, 21, 310, 5000, 90000]
+    # two decimals below 10, one below 100, none from 100, thousands separators from 1,000
+    assert cl.labels == ["1.00 – 2.00", "20.0 – 21.0", "300 – 310", "5,000", "90,000"]
+
+
+def test_diverging_classes_break_at_zero_by_hand():
     y = np.array([-30, -10, -5, -1, 0, 2, 4, 8, 20, 50], dtype=float)
     cl = maps.classify(y, scheme="diverging", k=6)
-    neg_classes = set(cl.classes[y < 0])
-    pos_classes = set(cl.classes[y > 0])
-    assert not neg_classes & pos_classes  # no class mixes decreases and increases
-    assert cl.bins[max(neg_classes)] < 0
+    # k=6 → 3 classes a side.  Decreases [-30,-10,-5,-1]: terciles at positions 1 and 2 (linear) = -10, -5,
+    # then a break just below 0; zero is its own class; increases [2,4,8,20,50]: terciles at positions 4/3 and
+    # 8/3 = 4 + (8-4)/3 = 5.33 and 8 + (20-8)*2/3 = 16; the top class ends at the maximum.  Upper bounds
+    # (-10, -5, -0, 0, 5.33, 16, 50] put the values in these classes (each bound closes its class):
+    assert cl.classes.tolist() == [0, 0, 1, 2, 3, 4, 4, 5, 6, 6]
+    assert cl.bins.tolist() == [-10, -5, -1, 0, 4, 8, 50]  # observed maximum of each class
+    assert cl.labels == ["-30.0 – -10.0", "-5.00", "-1.00", "0.00", "2.00 – 4.00", "8.00", "20.0 – 50.0"]
+    # RdBu_r, centred: 3 classes below 0 and 3 above, one step = 1/3 of a half; position 0.06 + 0.88·t
+    t = [0.0, 1 / 6, 1 / 3, 0.5, 2 / 3, 5 / 6, 1.0]
+    assert cl.colours == _ramp("RdBu_r", [0.06 + 0.88 * x for x in t])
+
+
+def test_map_style_keywords_win_and_unknown_ones_are_refused(tmp_path, states):
+    style = maps.MapStyle(title="A", source="S", date="D", legend_title="L")
+    df = states.assign(v=np.arange(32, dtype=float))
+    out = maps.choropleth_png(df, "v", tmp_path / "a", style=style, title="B")
+    assert _png_text(out.png)["Title"] == "B" and out.legend_title == "L" and out.source == "S"
+    with pytest.raises(TypeError, match="legend_titel"):
+        maps.choropleth_png(df, "v", tmp_path / "b", style=style, legend_titel="x")
+    with pytest.raises(TypeError, match="title"):
+        maps.choropleth_png(df, "v", tmp_path / "c", source="S", date="D")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        style.title = "C"  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- PNG
@@ -70,24 +120,32 @@ def _png_text(path: Path) -> dict:
         return dict(im.text)
 
 
+def _png_colours(path: Path) -> set[str]:
+    with Image.open(path) as im:
+        return {"#%02x%02x%02x" % rgb[:3] for _, rgb in im.convert("RGB").getcolors(maxcolors=1 << 24)}
+
+
 def test_municipal_png_has_title_legend_source_and_date(tmp_path, mun, states):
-    rng = np.random.default_rng(1)
-    data = pd.DataFrame({"CVEGEO": mun["CVEGEO"], "hom": rng.poisson(4, len(mun)), "pop": rng.integers(2_000, 90_000, len(mun))})
-    data["rate"] = maps.rate_per_100k(data["hom"], data["pop"])
+    clusters = [1, 2, 20, 21, 300, 310, 5000, 90000]
+    data = pd.DataFrame({"CVEGEO": mun["CVEGEO"], "rate": [clusters[i % 8] for i in range(len(mun))]})
     data = data.iloc[5:]  # five municipalities without data
+    # user breaks: classes (-inf, 2], (2, 21], (21, 310], (310, 5000], and (5000, max] added by mapclassify
     out = maps.municipal_choropleth(
         data, "rate", tmp_path / "mun_rate", title="Homicide rate, 2021", source="INEGI (test data)",
         date="2021", legend_title="per 100,000", municipalities=mun, states=states, formats=("png",),
+        scheme="user", bins=[2, 21, 310, 5000],
     )
     assert out.png.exists() and out.html is None
     meta = _png_text(out.png)
     assert meta["Title"] == "Homicide rate, 2021"
     assert meta["Source"] == "INEGI (test data)" and meta["Creation Time"] == "2021"
-    assert meta["Description"].startswith("Legend: per 100,000")
-    assert out.legend_labels[-1] == "No data" and out.n_missing == 5
-    assert len(out.legend_labels) >= 4
-    # the legend's top class ends at the maximum rate
-    assert out.legend_labels[-2].endswith(maps._fmt(data["rate"].max()))
+    labels = ["1.00 – 2.00", "20.0 – 21.0", "300 – 310", "5,000", "90,000"]
+    assert meta["Description"] == "Legend: per 100,000: " + "; ".join(labels)
+    assert out.legend_labels == labels + ["No data"] and out.n_missing == 5
+    # the classes and the no-data grey are painted (legend patches and polygons)
+    colours = _ramp("YlOrRd", [0.12, 0.3325, 0.545, 0.7575, 0.97])
+    assert out.classification.colours == colours
+    assert set(colours) | {"#d9d9d9"} <= _png_colours(out.png)
 
 
 def test_state_change_map(tmp_path, states):
@@ -97,7 +155,12 @@ def test_state_change_map(tmp_path, states):
     meta = _png_text(out.png)
     assert "Change in homicide rate" == meta["Title"]
     assert out.html.exists()
-    assert any(l.startswith("-") for l in out.legend_labels)
+    # diverging by default: classes never mix decreases and increases; ranges run from the minimum to the maximum
+    assert out.classification.scheme == "diverging"
+    values = df["change"].to_numpy()
+    assert not set(out.classification.classes[values < 0]) & set(out.classification.classes[values > 0])
+    assert out.legend_labels[0].startswith("-40.0 – ") and out.legend_labels[-1].endswith(" – 60.0")
+    assert out.legend_title == "Δ per 100k"
 
 
 # ---------------------------------------------------------------- HTML

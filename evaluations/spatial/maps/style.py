@@ -1,0 +1,110 @@
+"""What a map says and how it is drawn: the style object, the fixed colours, the footer, the output record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .classification import Classification, classify
+
+NO_DATA_COLOUR = "#d9d9d9"
+HOTSPOT_COLOURS = {
+    "HH": "#d7191c",
+    "hot": "#d7191c",
+    "HL": "#fdae61",
+    "LH": "#abd9e9",
+    "LL": "#2c7bb6",
+    "cold": "#2c7bb6",
+    "ns": "#f2f2f2",
+}
+HOTSPOT_LABELS = {
+    "HH": "High–High (hot spot)",
+    "LL": "Low–Low (cold spot)",
+    "HL": "High–Low (outlier)",
+    "LH": "Low–High (outlier)",
+    "hot": "Hot spot (Gi*)",
+    "cold": "Cold spot (Gi*)",
+    "ns": "Not significant",
+}
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """Text, classification and drawing settings of one map, shared by its PNG and its HTML.
+
+    ``title``, ``source`` and ``date`` are printed on every map.  ``legend_title`` defaults to the mapped
+    column.  ``scheme``, ``k``, ``cmap`` and ``bins`` (upper bounds for ``scheme="user"``) go to
+    :func:`~.classification.classify`.  ``id_col`` and ``name_cols`` name the polygon key and the columns
+    shown on hover (HTML); ``value_format`` formats the hovered value.  ``linewidth``, ``dpi`` and ``figsize`` set the PNG; ``simplify_m`` is the tolerance in
+    metres by which the HTML's polygons are simplified.
+
+    The map functions take a ``style`` and/or these fields as keywords (keywords win)::
+
+        style = MapStyle(title="Homicide rate, 2021", source="INEGI", date="2021", legend_title="per 100,000")
+        choropleth(gdf, "rate", "out/rate", style=style)
+        choropleth(gdf, "rate", "out/rate_q", style=style, scheme="quantiles")
+    """
+
+    title: str
+    source: str
+    date: str
+    legend_title: str | None = None
+    scheme: str = "fisher_jenks"
+    k: int = 5
+    cmap: str | None = None
+    bins: tuple[float, ...] | None = None
+    id_col: str = "CVEGEO"
+    name_cols: tuple[str, ...] = ("NOMGEO", "NOM_ENT")
+    value_format: str = "{:,.1f}"
+    linewidth: float = 0.05
+    dpi: int = 130
+    figsize: tuple[float, float] = (10, 7.2)
+    simplify_m: float = 400.0
+
+    @classmethod
+    def of(cls, style: MapStyle | None, options: Mapping[str, Any]) -> MapStyle:
+        """``style`` with the keyword ``options`` applied, or a new style from the options alone.  An unknown
+        option raises ``TypeError`` naming it."""
+        if style is None:
+            return cls(**options)
+        return replace(style, **options) if options else style
+
+    def with_legend_title(self, default: str) -> MapStyle:
+        """This style with ``default`` as the legend title when none is set."""
+        return self if self.legend_title else replace(self, legend_title=default)
+
+    def classify(self, values) -> Classification:
+        """Classes of ``values`` with this style's scheme, number of classes and colour map."""
+        return classify(values, scheme=self.scheme, k=self.k, cmap=self.cmap, bins=self.bins)
+
+    def footer(self, n_missing: int, scheme: str | None) -> str:
+        """Source · date · classification scheme · units without data."""
+        parts = [f"Source: {self.source}", f"Date: {self.date}"]
+        if scheme:
+            parts.append(f"Classes: {scheme.replace('_', '–' if scheme == 'fisher_jenks' else ' ').title()}")
+        if n_missing:
+            parts.append(f"{n_missing} units without data (grey)")
+        return " · ".join(parts)
+
+
+@dataclass
+class MapOutput:
+    """Files written for one map and what its legend says."""
+
+    title: str
+    legend_title: str
+    legend_labels: list[str]
+    source: str
+    date: str
+    png: Path | None = None
+    html: Path | None = None
+    classification: Classification | None = None
+    n_missing: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def out_path(path, suffix: str) -> Path:
+    """``path`` with ``suffix`` (``.png``/``.html``): added when there is none, replacing another one."""
+    p = Path(path)
+    return p if p.suffix.lower() == suffix else p.with_suffix(suffix) if p.suffix else Path(str(p) + suffix)
