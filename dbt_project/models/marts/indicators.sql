@@ -48,13 +48,13 @@ victims as (
     select
         period,
         year,
-        sum(case when crime_subtype = 'Homicidio doloso' then victims else 0 end) as homicide,
-        sum(case when crime_subtype = 'Homicidio doloso' and age_group = 'minor_0_17' then victims else 0 end) as homicide_minors,
-        sum(case when crime_subtype = 'Feminicidio' then victims else 0 end) as femicide,
-        sum(case when crime_subtype = 'Secuestro' then victims else 0 end) as kidnapping,
-        sum(case when crime_subtype = 'Extorsión' then victims else 0 end) as extortion,
-        sum(case when crime_subtype = 'Trata de personas' then victims else 0 end) as trafficking
-    from {{ ref('stg_sesnsp__victims_state') }}
+        sum(homicide_victims) as homicide,
+        sum(homicide_victims_minors) as homicide_minors,
+        sum(femicide_victims) as femicide,
+        sum(kidnapping_victims) as kidnapping,
+        sum(extortion_victims) as extortion,
+        sum(trafficking_victims) as trafficking
+    from {{ ref('int_sesnsp__victims_state_month') }}
     group by period, year
 ),
 

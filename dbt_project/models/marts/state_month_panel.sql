@@ -10,7 +10,7 @@ with states as (
 calendar as (
     select distinct year, month, period from {{ ref('stg_sesnsp__ideff_federal_state') }}
     union
-    select distinct year, month, period from {{ ref('stg_sesnsp__victims_state') }}
+    select distinct year, month, period from {{ ref('int_sesnsp__victims_state_month') }}
     union
     select distinct year, month, period from {{ ref('stg_sesnsp__lethal_violence_state') }}
 ),
@@ -28,17 +28,7 @@ inegi as (
 ),
 
 victims as (
-    select
-        cve_ent,
-        period,
-        sum(case when crime_subtype = 'Homicidio doloso' then victims else 0 end) as homicide_victims,
-        sum(case when crime_subtype = 'Homicidio doloso' and age_group = 'minor_0_17' then victims else 0 end) as homicide_victims_minors,
-        sum(case when crime_subtype = 'Feminicidio' then victims else 0 end) as femicide_victims,
-        sum(case when crime_subtype = 'Secuestro' then victims else 0 end) as kidnapping_victims,
-        sum(case when crime_subtype = 'Extorsión' then victims else 0 end) as extortion_victims,
-        sum(case when crime_subtype = 'Trata de personas' then victims else 0 end) as trafficking_victims
-    from {{ ref('stg_sesnsp__victims_state') }}
-    group by cve_ent, period
+    select * from {{ ref('int_sesnsp__victims_state_month') }}
 ),
 
 lethal as (
