@@ -65,7 +65,7 @@ class Cells:
     gidx: np.ndarray       # index of the cohort in `cohorts`
     t_idx: np.ndarray      # period index of t
     b_idx: np.ndarray      # period index of the base period
-    ctrl: np.ndarray       # (cells, n_blocks) bool: which blocks are controls (block 0 = never treated)
+    ctrl: np.ndarray       # (cells, n_blocks) bool: which blocks are controls (block 0: see build_cells)
     reference: np.ndarray  # universal base: the normalised cell (t == base)
 
 

@@ -35,7 +35,7 @@ class CSResult:
     notes: list
     skipped_cells: list
     bootstrap: dict | None
-    # estimation internals used by aggregations
+    # estimation internals used by the aggregations, the pre-test and the placebo test
     _if_value: np.ndarray | None = field(repr=False)        # (n x cells) influence functions, or None
     _if_builder: object = field(repr=False)                 # builds them on first use
     _G: np.ndarray = field(repr=False)
