@@ -59,8 +59,9 @@ _ALIASES = {"nevertreated": "never", "notyettreated": "notyet", "not_yet": "noty
 # Group-time cells
 # --------------------------------------------------------------------------------------------
 @dataclass
-@dataclass
 class Cells:
+    """The ATT(g,t) cells to estimate, one entry per cell."""
+
     group: np.ndarray      # cohort value g
     gidx: np.ndarray       # index of the cohort in `cohorts`
     t_idx: np.ndarray      # period index of t
