@@ -26,6 +26,7 @@ from scipy import sparse, stats
 
 from . import bootstrap as _boot
 from .twfe import DidInputError
+from .values import plain_number
 
 KINDS = ("simple", "dynamic", "group", "calendar")
 _LEVEL = {"dynamic": "event_time", "group": "group", "calendar": "time"}
@@ -56,7 +57,7 @@ class Aggregation:
         level = _LEVEL[self.kind]
         by = []
         for r in self.by.itertuples(index=False):
-            row = {level: _num(getattr(r, level))}
+            row = {level: plain_number(getattr(r, level))}
             row.update({c: _clean(getattr(r, c)) for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value")})
             by.append(row)
         out = {"overall": dict(self.overall), "by": by, "band": self.band_kind,
@@ -81,11 +82,6 @@ class Aggregation:
 def _clean(x):
     x = float(x)
     return None if not np.isfinite(x) else x
-
-
-def _num(x):
-    x = float(x)
-    return int(x) if x.is_integer() else x
 
 
 def _params_for(keep_sets: list[np.ndarray], weights_sets: list[np.ndarray], att: np.ndarray, gidx: np.ndarray,

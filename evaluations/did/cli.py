@@ -115,9 +115,7 @@ def _estimate(args, df: pd.DataFrame):
                                 "periods, or collinear): the design cannot be estimated") from None
     from .cs import att_gt
     _require(args, "unit", "cohort")
-    if args.vcov == "cluster" and not args.cluster:
-        pass  # clustering by unit is what the influence-function SEs already do
-    elif args.vcov in ("iid", "robust"):
+    if args.vcov in ("iid", "robust"):
         warnings.warn("--vcov is ignored by --design cs: SEs come from influence functions "
                       "(clustered by --cluster when given, else by unit)", stacklevel=2)
     return att_gt(df, args.outcome, args.unit, args.time, args.cohort, control=args.control,

@@ -1,7 +1,8 @@
 """Diagnostics for difference-in-differences designs.
 
-* `pretrend_test` — joint Wald test that every pre-treatment ATT(g,t) of a Callaway-Sant'Anna
-  estimate is zero (chi-square, influence-function covariance; R `did`'s pre-test).
+* `wald_pretest` / `pretrend_test` — joint Wald test that every pre-treatment ATT(g,t) of a
+  Callaway-Sant'Anna estimate is zero (chi-square, influence-function covariance; R `did`'s
+  pre-test). `CSResult.pretest` computes it on first use.
 * `placebo_test` — a fake treatment date: every cohort is pretended to start `shift` periods
   early and only the cells between the fake and the true start (truly untreated periods) are
   kept; their cohort-size-weighted average (with its full influence function) should be zero.
@@ -19,8 +20,11 @@ import pandas as pd
 from scipy import stats
 
 from . import bootstrap as _boot
-from .cs import CSResult, _num, att_gt, prepare_panel
+from .cs import att_gt
+from .cs_result import CSResult
+from .panel import prepare_panel
 from .twfe import DidInputError
+from .values import plain_number
 
 
 @dataclass
@@ -43,6 +47,36 @@ class TestResult:
         return {"name": self.name, "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
                 "estimate": self.estimate, "std_error": self.std_error, "n_cells": self.n_cells,
                 "notes": list(self.notes)}
+
+
+def wald_pretest(att, IF, n, table, codes=None, n_clusters=None) -> dict:
+    """Joint Wald test that all pre-treatment ATT(g,t) are zero (R `did` pre-test).
+
+    W = att_pre' Sigma^-1 att_pre with Sigma the influence-function covariance (clustered when
+    a cluster variable is given); chi-square with as many degrees of freedom as pre cells.
+    """
+    pre = (~table["post"].to_numpy()) & (~table["reference"].to_numpy())
+    k = int(pre.sum())
+    if k == 0:
+        return {"statistic": None, "df": 0, "p_value": None, "reason": "no pre-treatment cells"}
+    sums = _boot.cluster_sums(IF[:, pre], codes, n_clusters)
+    singular = {"statistic": None, "df": k, "p_value": None,
+                "reason": f"singular covariance of the {k} pre-treatment ATT(g,t) "
+                          f"({sums.shape[0]} independent units/clusters)"}
+    if k > sums.shape[0]:
+        return singular
+    Sigma = sums.T @ sums / n**2
+    try:
+        L = np.linalg.cholesky(Sigma)
+    except np.linalg.LinAlgError:
+        return singular
+    d = np.diag(L)
+    if d.min() <= 1e-7 * d.max():
+        return singular
+    a = att[pre]
+    u = np.linalg.solve(L, a)
+    W = float(u @ u)
+    return {"statistic": W, "df": k, "p_value": float(stats.chi2.sf(W, k)), "reason": None}
 
 
 def pretrend_test(result: CSResult) -> TestResult:
@@ -139,7 +173,7 @@ class BaconDecomposition:
     def to_dict(self) -> dict:
         return {"twfe_estimate": self.twfe_estimate, "weighted_sum": self.weighted_sum,
                 "n_units": self.n_units, "n_periods": self.n_periods,
-                "comparisons": [{k: (_num(v) if k in ("treated", "control") and v is not None and np.isfinite(v)
+                "comparisons": [{k: (plain_number(v) if k in ("treated", "control") and v is not None and np.isfinite(v)
                                      else v) for k, v in r.items()}
                                 for r in self.comparisons.replace({np.inf: None}).to_dict("records")]}
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .results import RegressionResult
-from .twfe import DidInputError, coefficients_of, fit_panel, prepare_panel
+from .twfe import DidInputError, coefficients_of, complete_rows, fit_panel
 
 
 def event_time_terms(window: tuple[int, int]) -> list[int]:
@@ -36,7 +36,7 @@ def event_study(
     frame[cohort] = frame[cohort].fillna(0)
     columns = [unit, time, outcome, cohort, *covariates] + ([weights] if weights else [])
     columns += [cluster] if (vcov == "cluster" and cluster) else []
-    data, dropped = prepare_panel(frame, columns, unit, time)
+    data, dropped = complete_rows(frame, columns, unit, time)
     terms = event_time_terms(window)
     treated = data[cohort] > 0
     if not treated.any():

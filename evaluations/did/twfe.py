@@ -16,7 +16,7 @@ class DidInputError(ValueError):
     """The data cannot support the requested design (named column, reason)."""
 
 
-def prepare_panel(df: pd.DataFrame, columns: Sequence[str], unit: str, time: str) -> tuple[pd.DataFrame, int]:
+def complete_rows(df: pd.DataFrame, columns: Sequence[str], unit: str, time: str) -> tuple[pd.DataFrame, int]:
     """Keep the needed columns, drop incomplete rows (counted), refuse duplicate unit-periods."""
     missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
     if missing:
@@ -103,7 +103,7 @@ def twfe(
     """
     columns = [unit, time, outcome, treatment, *covariates] + ([weights] if weights else [])
     columns += [cluster] if (vcov == "cluster" and cluster) else []
-    data, dropped = prepare_panel(df, columns, unit, time)
+    data, dropped = complete_rows(df, columns, unit, time)
     fit, n_clusters = fit_panel(data, outcome, [treatment, *covariates], unit, time, weights, vcov, cluster)
     notes = [f"{dropped:,} rows dropped for missing values"] if dropped else []
     return RegressionResult(

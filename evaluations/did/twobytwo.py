@@ -8,7 +8,7 @@
 
 `vcov`: "iid" (classical), "robust" (HC1) or "cluster" (CR1 with G/(G-1)(N-1)/(N-K), by
 `cluster`, default the unit for panels). Inference uses t(N-K), or t(G-1) when clustered.
-Optional analytic `weights` (WLS). Returns the lead engineer's `RegressionResult`.
+Optional analytic `weights` (WLS). Returns a `RegressionResult` (see `results`).
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .cs import _show
 from .results import RegressionResult, coefficient
 from .twfe import DidInputError
+from .values import show_value
 
 VCOVS = ("iid", "robust", "cluster")
 
@@ -32,7 +32,7 @@ def _binary(df: pd.DataFrame, col: str) -> pd.Series:
     vals = pd.to_numeric(s, errors="coerce")
     bad = s[(vals.isna() & s.notna()) | (vals.notna() & ~vals.isin([0, 1]))]
     if len(bad):
-        raise DidInputError(f"column {col!r} must be 0/1 (or boolean); found value {_show(bad.iloc[0])}")
+        raise DidInputError(f"column {col!r} must be 0/1 (or boolean); found value {show_value(bad.iloc[0])}")
     return vals
 
 
@@ -94,7 +94,7 @@ def did_2x2(
     data[post] = _binary(data, post)
     for col in [outcome, *covariates] + ([weights] if weights else []):
         if not pd.api.types.is_numeric_dtype(data[col]):
-            raise DidInputError(f"column {col!r} must be numeric; found value {_show(data[col].iloc[0])}")
+            raise DidInputError(f"column {col!r} must be numeric; found value {show_value(data[col].iloc[0])}")
     for col, label in ((group, "treated"), (post, "post")):
         if data[col].nunique() < 2:
             raise DidInputError(f"column {col!r} has only the value {data[col].iloc[0]:g}: "
@@ -116,19 +116,20 @@ def did_2x2(
     else:
         g_per_unit = data.groupby(unit)[group].nunique()
         if (g_per_unit > 1).any():
-            raise DidInputError(f"column {group!r} changes within {unit}={_show(g_per_unit[g_per_unit > 1].index[0])}: "
+            changing = g_per_unit[g_per_unit > 1].index[0]
+            raise DidInputError(f"column {group!r} changes within {unit}={show_value(changing)}: "
                                 "treatment group must be fixed per unit in a panel")
         for col in [c for c in (weights, cluster) if c]:
             varying = data.groupby(unit)[col].nunique() > 1
             if varying.any():
-                raise DidInputError(f"column {col!r} changes within {unit}={_show(varying[varying].index[0])}")
+                raise DidInputError(f"column {col!r} changes within {unit}={show_value(varying[varying].index[0])}")
         means = data.groupby([unit, post])[outcome].mean().unstack(post)
         both = means.notna().all(axis=1)
         one_sided = means.index[~both]
         if len(one_sided):
             rows = int(data[unit].isin(one_sided).sum())
             msg = (f"{len(one_sided):,} units ({unit}) observed only before or only after "
-                   f"(e.g. {_show(one_sided[0])}): their {rows:,} rows are dropped")
+                   f"(e.g. {show_value(one_sided[0])}): their {rows:,} rows are dropped")
             notes.append(msg)
             warnings.warn(msg, stacklevel=2)
             dropped += rows

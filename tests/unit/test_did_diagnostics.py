@@ -39,7 +39,7 @@ def staggered_panel(seed=1, n=400, T=10, cohorts=(4, 6, 8), always=20, effect=1.
 def test_bacon_weights_sum_to_one_and_reproduce_twfe():
     df = staggered_panel()
     bacon = bacon_decomposition(df, "y", "id", "t", "g")
-    # independent TWFE: linearmodels PanelOLS with unit and time effects (lead's twfe)
+    # independent TWFE: linearmodels PanelOLS with unit and time effects (evaluations.did.twfe)
     reference = twfe(df, "y", "id", "t", "d", vcov="robust").att.estimate
     assert abs(bacon.comparisons["weight"].sum() - 1) < 1e-12
     assert (bacon.comparisons["weight"] >= 0).all()

@@ -65,17 +65,11 @@ def test_event_study_binning_keeps_all_rows_and_dropping_counts_them():
     assert dropped.dropped_rows == 5 * 4 + 5 * 4
 
 
-def test_clustered_standard_errors_use_the_cluster_column():
-    panel = staggered_panel(lambda e: 1.0, noise=1.0)
-    result = twfe(panel, "y", "unit", "time", "treated", vcov="cluster", cluster="state")
-    assert result.n_clusters == 3 and result.att.std_error > 0
-
-
-def _twfe_by_hand(panel: pd.DataFrame) -> tuple[float, float]:
-    """Estimate and unit-clustered SE of y on `treated` with unit and period dummies, in plain numpy.
+def _twfe_by_hand(panel: pd.DataFrame, cluster: str = "unit") -> tuple[float, float]:
+    """Estimate and clustered SE of y on `treated` with unit and period dummies, in plain numpy.
 
     Frisch–Waugh: residualise y and the treatment on the dummies by least squares, regress residual on
-    residual; the clustered variance is bread · Σ_units (Σ x·e)² · bread, scaled by n / (n − dummies − 1)
+    residual; the clustered variance is bread · Σ_clusters (Σ x·e)² · bread, scaled by n / (n − dummies − 1)
     (the absorbed units + periods − 1 effects and the regressor, linearmodels' debiased default).
     """
     units, periods = pd.get_dummies(panel["unit"], dtype=float), pd.get_dummies(panel["time"], dtype=float)
@@ -86,7 +80,7 @@ def _twfe_by_hand(panel: pd.DataFrame) -> tuple[float, float]:
 
     x, y = residual(panel["treated"].to_numpy(float)), residual(panel["y"].to_numpy(float))
     beta = x @ y / (x @ x)
-    scores = pd.Series(x * (y - beta * x)).groupby(panel["unit"].to_numpy()).sum().to_numpy()
+    scores = pd.Series(x * (y - beta * x)).groupby(panel[cluster].to_numpy()).sum().to_numpy()
     n = len(panel)
     variance = n / (n - dummies.shape[1] - 1) * (scores @ scores) / (x @ x) ** 2
     return beta, float(np.sqrt(variance))
@@ -101,6 +95,18 @@ def test_twfe_matches_a_dummy_variable_regression_by_hand(drop_rows):
     result = twfe(panel, "y", "unit", "time", "treated", vcov="cluster")
     assert result.att.estimate == pytest.approx(beta, rel=1e-10)
     assert result.att.std_error == pytest.approx(se, rel=1e-10)
+
+
+def test_clustered_standard_errors_use_the_cluster_column():
+    # Units 0..11 in three states (unit mod 3): the scores are summed by state, not by unit.
+    panel = staggered_panel(lambda e: 1.0, noise=1.0)
+    beta, se = _twfe_by_hand(panel, cluster="state")
+    result = twfe(panel, "y", "unit", "time", "treated", vcov="cluster", cluster="state")
+    assert result.n_clusters == 3
+    assert result.att.estimate == pytest.approx(beta, rel=1e-10)
+    assert result.att.std_error == pytest.approx(se, rel=1e-10)
+    _, se_by_unit = _twfe_by_hand(panel, cluster="unit")
+    assert abs(se - se_by_unit) > 0.01 * se_by_unit
 
 
 def test_loud_failures():
