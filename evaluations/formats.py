@@ -15,8 +15,8 @@ same number. (The typographic minus U+2212 is CLDR's sign for other locales, e.g
 
 Rounding, as ICU and Babel do it: a float is read as its shortest decimal form (the digits result.json shows,
 2.675 not 2.67499999…) and rounded half to even (2.675 → "2.68", 0.025 → "2%"); a value that rounds to zero is
-written without a sign ("0.000", never "-0.000", which would read as a negative estimate). Missing values (None, NaN,
-infinities) are written as `missing` ("—" unless the caller says otherwise).
+written without a sign ("0.000", never "-0.000", which would read as a negative estimate). Infinities are
+CLDR's "∞" / "-∞"; missing values (None, NaN) are written as `missing` ("—" unless the caller says otherwise).
 """
 from __future__ import annotations
 
@@ -51,18 +51,22 @@ def _pattern(lang: str, kind: str, digits: int) -> str:
 
 
 def _decimal(value) -> decimal.Decimal | None:
-    """A number as a Decimal (a float by its shortest decimal form), or None when it is missing or not finite."""
+    """A number as a Decimal (a float by its shortest decimal form), or None when it is missing (None, NaN)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, decimal.Decimal)):
         number = decimal.Decimal(value)
     else:
         number = decimal.Decimal(repr(float(value)))
-    return number if number.is_finite() else None
+    return None if number.is_nan() else number
+
+
+def _rounded(number: decimal.Decimal, digits: int) -> decimal.Decimal:
+    return number.quantize(decimal.Decimal(1).scaleb(-digits)) if number.is_finite() else number
 
 
 def _unsigned_if_zero(number: decimal.Decimal, digits: int) -> decimal.Decimal:
-    return abs(number) if number.quantize(decimal.Decimal(1).scaleb(-digits)) == 0 else number
+    return abs(number) if _rounded(number, digits) == 0 else number
 
 
 def number(value, lang: str, digits: int = 2, missing: str = MISSING) -> str:
@@ -89,7 +93,7 @@ def percent(share, lang: str, digits: int = 0, *, per_hundred: bool = False, sig
         return missing
     exact = _unsigned_if_zero(exact.scaleb(-2) if per_hundred else exact, digits + 2)
     text = format_percent(exact, format=_pattern(lang, "percent", digits), locale=locale_of(lang))
-    return "+" + text if signed and exact.quantize(decimal.Decimal(1).scaleb(-digits - 2)) > 0 else text
+    return "+" + text if signed and _rounded(exact, digits + 2) > 0 else text
 
 
 def p_value(p, lang: str, label: str | None = None, digits: int = 3, missing: str = MISSING) -> str:

@@ -61,10 +61,15 @@ def test_p_values_never_print_as_zero():
     assert formats.p_value(1.0, "es") == "1.000" and formats.p_value(None, "es") == "—"
 
 
-@pytest.mark.parametrize("value", [None, math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("value", [None, math.nan])
 def test_missing_values(value):
     assert formats.number(value, "en") == "—" and formats.integer(value, "es") == "—"
     assert formats.percent(value, "es") == "—" and formats.number(value, "en", missing="n/a") == "n/a"
+
+
+def test_infinities_use_the_cldr_infinity_sign():
+    assert formats.number(math.inf, "en", 3) == "∞" and formats.number(float("-inf"), "es") == "-∞"
+    assert formats.integer(math.inf, "es") == "∞"
 
 
 def test_dates_and_months_in_each_language():
