@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import math
 
+from . import formats
+
 
 def fmt(x: float | None, lang: str = "en", digits: int | None = None) -> str:
-    """A number for prose, as the site writes numbers in both its locales (en-US and es-MX, CLDR): comma
-    thousands separator, decimal point, true minus sign."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a" if lang == "en" else "n/d"
-    if digits is None:
+    """A number for prose, written by evaluations/formats.py as the site writes it; without `digits`, as many
+    decimals as its size warrants (0 from 100, 1 from 10, 2 from 1, else 3). Missing: "n/a" / "n/d"."""
+    if digits is None and x is not None and math.isfinite(x):
         a = abs(x)
         digits = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3
-    return f"{x:,.{digits}f}".replace("-", "\u2212")
+    return formats.number(x, lang, digits or 0, missing="n/a" if lang == "en" else "n/d")
 
 
 def covers_zero(est: dict) -> bool:
@@ -80,13 +80,13 @@ def pretrend_sentence(pretrend: dict | None) -> dict:
         return {"en": "", "es": ""}
     p = pretrend["p_value"]
     if p >= 0.05:
-        return {"en": f"Before treatment, treated and comparison units moved alike (pre-trend test p = {fmt(p, 'en', 3)}).",
+        return {"en": f"Before treatment, treated and comparison units moved alike (pre-trend test {formats.p_value(p, 'en', 'p')}).",
                 "es": f"Antes del tratamiento, las unidades tratadas y de comparación evolucionaron de forma parecida "
-                      f"(prueba de tendencias previas p = {fmt(p, 'es', 3)})."}
+                      f"(prueba de tendencias previas {formats.p_value(p, 'es', 'p')})."}
     return {"en": f"Caution: treated and comparison units already diverged before treatment (pre-trend test "
-                  f"p = {fmt(p, 'en', 3)}), which weakens the causal reading.",
+                  f"{formats.p_value(p, 'en', 'p')}), which weakens the causal reading.",
             "es": f"Precaución: las unidades tratadas y de comparación ya divergían antes del tratamiento (prueba de "
-                  f"tendencias previas p = {fmt(p, 'es', 3)}), lo que debilita la lectura causal."}
+                  f"tendencias previas {formats.p_value(p, 'es', 'p')}), lo que debilita la lectura causal."}
 
 
 def join(*parts: dict) -> dict:
@@ -126,9 +126,9 @@ def did_reading(outcome: dict, treatment: dict, headline: dict, units: dict, est
                  "es": f"La regresión de efectos fijos de dos vías da {fmt(twfe['estimate'], 'es')}."}
         if bacon_late_weight is not None:
             extra = join(extra, {
-                "en": f"In the Goodman-Bacon decomposition, {fmt(100 * bacon_late_weight, 'en', 1)}% of its weight comes from "
+                "en": f"In the Goodman-Bacon decomposition, {formats.percent(bacon_late_weight, 'en', 1)} of its weight comes from "
                       f"comparisons that use already-treated units as controls, which can bias it when effects change over time.",
-                "es": f"En la descomposición de Goodman-Bacon, el {fmt(100 * bacon_late_weight, 'es', 1)}% de su peso viene de "
+                "es": f"En la descomposición de Goodman-Bacon, el {formats.percent(bacon_late_weight, 'es', 1)} de su peso viene de "
                       f"comparaciones que usan unidades ya tratadas como control, lo que puede sesgarla si los efectos cambian con el tiempo."})
     lit = {"en": "", "es": ""}
     if literature:
@@ -155,22 +155,6 @@ def dose_reading(outcome: dict, dose: dict, est: dict, units: dict, note: dict |
     return join(lead, main, note or {}, tail)
 
 
-def event_reading(outcome: dict, event: dict, est: dict, units: dict, n_events: int, pretrend: dict | None = None) -> dict:
-    lead = {"en": f"Event study of {outcome['en']} around {event['en']} ({n_events} municipalities with an event).",
-            "es": f"Estudio de eventos de {outcome['es']} alrededor de {event['es']} ({n_events} municipios con evento)."}
-    main = effect_sentence({"en": "Average change after the event", "es": "Cambio promedio después del evento"}, est, units)
-    return join(lead, main, pretrend_sentence(pretrend))
-
-
-def _month_year(date: str, lang: str) -> str:
-    months = ({"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                      "November", "December"],
-               "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-                      "noviembre", "diciembre"]})[lang]
-    year, month = int(date[:4]), int(date[5:7])
-    return f"{months[month - 1]} {year}" if lang == "en" else f"{months[month - 1]} de {year}"
-
-
 def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, note: dict | None = None) -> dict:
     """Reading of a baseline-vs-post comparison, stating the windows actually used; a window too short for the
     publication rules (comparison["sufficient"] false) gives the means with their months and no change."""
@@ -182,20 +166,20 @@ def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, 
             return {"en": f"No data for {indicator['en']}.", "es": f"Sin datos de {indicator['es']}."}
         first = window["first_month_with_data"]
         out = {"en": f"{cap['en']}: average {fmt(window['mean'], 'en')} {units['en']} a month from "
-                     f"{_month_year(first, 'en')} to {_month_year(window['end'], 'en')} ({window['months']} months). The data "
+                     f"{formats.month(first, 'en')} to {formats.month(window['end'], 'en')} ({window['months']} months). The data "
                      f"start after October 2021, so there is no baseline and no before/after comparison is possible.",
                "es": f"{cap['es']}: promedio de {fmt(window['mean'], 'es')} {units['es']} al mes de "
-                     f"{_month_year(first, 'es')} a {_month_year(window['end'], 'es')} ({window['months']} meses). Los datos "
+                     f"{formats.month(first, 'es')} a {formats.month(window['end'], 'es')} ({window['months']} meses). Los datos "
                      f"empiezan después de octubre de 2021, así que no hay línea base ni es posible comparar antes y después."}
         return join(out, note or {}, caveat)
     means = {"en": f"{cap['en']}: {fmt(b['mean'], 'en')} {units['en']} a month on average over the {b['months']} month"
-                   f"{'s' if b['months'] != 1 else ''} with data before October 2021 ({_month_year(b['start'], 'en')} to "
-                   f"{_month_year(b['end'], 'en')}) and {fmt(p['mean'], 'en')} over the {p['months']} months since "
-                   f"(through {_month_year(p['end'], 'en')})",
+                   f"{'s' if b['months'] != 1 else ''} with data before October 2021 ({formats.month(b['start'], 'en')} to "
+                   f"{formats.month(b['end'], 'en')}) and {fmt(p['mean'], 'en')} over the {p['months']} months since "
+                   f"(through {formats.month(p['end'], 'en')})",
              "es": f"{cap['es']}: {fmt(b['mean'], 'es')} {units['es']} al mes en promedio en {'el' if b['months'] == 1 else 'los'} "
                    f"{b['months']} {'mes' if b['months'] == 1 else 'meses'} con datos antes de octubre de 2021 "
-                   f"({_month_year(b['start'], 'es')} a {_month_year(b['end'], 'es')}) y {fmt(p['mean'], 'es')} en los "
-                   f"{p['months']} meses posteriores (hasta {_month_year(p['end'], 'es')})"}
+                   f"({formats.month(b['start'], 'es')} a {formats.month(b['end'], 'es')}) y {fmt(p['mean'], 'es')} en los "
+                   f"{p['months']} meses posteriores (hasta {formats.month(p['end'], 'es')})"}
     if comparison.get("sufficient") is False:
         return join({lang: f"{means[lang]}. {comparison['insufficient'][lang]}" for lang in ("en", "es")}, note or {}, caveat)
     pct = comparison.get("percent_change")
@@ -204,7 +188,8 @@ def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, 
     if est is not None and covers_zero(est):
         detect = {"en": "Given month-to-month variation, the difference is not distinguishable from zero.",
                   "es": "Dada la variación mensual, la diferencia no se distingue de cero."}
-    pct_text = {lang: (f" ({'+' if pct > 0 else ''}{fmt(pct, lang, 1)}%)" if pct is not None else "") for lang in ("en", "es")}
+    pct_text = {lang: (f" ({formats.percent(pct, lang, 1, per_hundred=True, signed=True)})" if pct is not None else "")
+                for lang in ("en", "es")}
     out = {"en": f"{means['en']}, a change of {fmt(comparison['change'], 'en')}{pct_text['en']}.",
            "es": f"{means['es']}, un cambio de {fmt(comparison['change'], 'es')}{pct_text['es']}."}
     return join(out, detect, note or {}, caveat)

@@ -19,7 +19,7 @@ from .fsutil import is_real_dir as _is_real_dir
 #   BUILD/.outputs/<id>/results/, …/site/   one folder per successful `bicentennial run`
 #   BUILD/current -> .outputs/<id>          the one pointer a run switches (a symlink replaced by os.replace)
 #   BUILD/results -> current/results        stable links, made once; everything reads and writes these paths
-#   BUILD/site    -> current/site           (publish.published_site, release, reproduce, Dagster UI runs)
+#   BUILD/site    -> current/site           (site.build.published_site, release, reproduce, Dagster UI runs)
 #
 # Names a run creates end in -<pid>, so that what a killed run left can be told from a live run's.
 

@@ -6,9 +6,10 @@ import subprocess
 
 import dagster as dg
 
-from ..publish import SiteInputs, build_site, published_site
 from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
+from ..site.build import build_site, published_site
+from ..site.results import SiteInputs
 from .evaluations import EVALUATION_ASSETS
 from .spatial import MAP_ASSETS, SPATIAL_ASSETS
 

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from pipelines.publish import SiteInputs, publish
 from pipelines.settings import SITE_SOURCE_DIR
+from pipelines.site.build import publish
+from pipelines.site.results import SiteInputs
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -20,8 +20,10 @@ import pytest
 
 from pipelines import promotion as pr
 from pipelines import warehouse as wh
-from pipelines.publish import SiteInputs, build_site, list_versions, published_site, update_index
 from pipelines.settings import SITE_SOURCE_DIR
+from pipelines.site.build import build_site, published_site
+from pipelines.site.results import SiteInputs
+from pipelines.site.versions import list_versions, update_index
 from tests.conftest import REPO_ROOT
 from tests.unit.test_run_failures import last_good_build, snapshot
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import SiteInputs, build_site, publish, published_site, swap_into_place
 from pipelines.settings import SITE_SOURCE_DIR
+from pipelines.site.build import build_site, publish, published_site
+from pipelines.site.results import SiteInputs
+from pipelines.site.versions import swap_into_place
 
 pytestmark = pytest.mark.integration
 

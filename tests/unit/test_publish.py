@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.publish import (
-    SiteError, SiteInputs, check_version, data_sources_section, fill_missing_partials, load_result, md_text,
-    publish, render_with_pandoc, select_language, swap_into_place, version_key,
-)
 from pipelines.settings import SITE_SOURCE_DIR
+from pipelines.site.build import publish
+from pipelines.site.generate import fill_missing_partials
+from pipelines.site.markdown import md_text
+from pipelines.site.provenance import data_sources_section
+from pipelines.site.render import render_with_pandoc, select_language
+from pipelines.site.results import SiteError, SiteInputs, load_result
+from pipelines.site.versions import check_version, swap_into_place, version_key
 
 PNG_1x1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a7dd1a8b0000000049454e44ae426082")
@@ -111,10 +114,12 @@ def test_language_blocks_keep_one_language_and_nested_fences():
 def test_the_site_grades_nothing_and_unaudited_results_get_no_arrow(tmp_path, results_dir):
     """Directions, grades and q-values come from the evaluations (evidence, publication_audit.json); publish.py
     computes none. Results written before the publication rules (no evidence, no audit) say "not audited"."""
-    import pipelines.publish as publish_module
+    import pipelines.site.estimates
+    import pipelines.site.scorecard
 
-    for gone in ("direction_of", "evidence_of", "failed_diagnostic"):
-        assert not hasattr(publish_module, gone)
+    for module in (pipelines.site.estimates, pipelines.site.scorecard):
+        for gone in ("direction_of", "evidence_of", "failed_diagnostic"):
+            assert not hasattr(module, gone)
     published = build(tmp_path, results_dir)
     for lang, words in (("en", "not audited"), ("es", "sin auditar")):
         for page in ("index.html", "goal-2.html"):
@@ -184,6 +189,9 @@ def test_unreadable_result_file_is_one_clear_error(tmp_path, results_dir):
     broken.write_text('{"name": "broken"}')
     with pytest.raises(SiteError, match=r"lacks the key 'goal'"):
         load_result(broken)
+    broken.write_text('{"name": "broken", "goal": "goal_1_protect_people"}')  # no "schema": not a result file
+    with pytest.raises(SiteError, match=r"lacks the key 'schema'"):
+        load_result(broken)
 
 
 def test_data_page_lists_publisher_coverage_licence_and_hashes(tmp_path, results_dir):
@@ -215,13 +223,14 @@ def test_reproducibility_page_renders_the_manifest_when_present(tmp_path, result
 
 
 def test_p_values_never_print_as_zero():
-    from pipelines.publish import fmt_p
+    from evaluations.formats import p_value
 
-    assert fmt_p(4.08e-05, "es") == "p < 0.001" and fmt_p(0.0123, "en") == "p = 0.012" and fmt_p(0.001, "en") == "p = 0.001"
+    assert p_value(4.08e-05, "es", "p") == "p < 0.001" and p_value(0.0123, "en", "p") == "p = 0.012"
+    assert p_value(0.001, "en", "p") == "p = 0.001" and p_value(0.0009, "en") == "< 0.001" and p_value(None, "en") == "—"
 
 
 def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monkeypatch):
-    import pipelines.publish as publish_module
+    import pipelines.site.evaluation as evaluation_module
 
     result = its_result()
     result["tables"] = [{"file": "series.csv", "caption": {"en": "Monthly series", "es": "Serie mensual"}}]
@@ -229,7 +238,7 @@ def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monk
     (folder / "result.json").write_text(json.dumps(result))
     (folder / "series.csv").write_text("month,pounds,events,note\n2021-09-01,1234.5,24083.0,<b>x</b>\n2021-10-01,-0.25,7.0,\n"
                                        "2021-11-01,3,8.0,z\n")
-    monkeypatch.setattr(publish_module, "MAX_TABLE_ROWS", 2)
+    monkeypatch.setattr(evaluation_module, "MAX_TABLE_ROWS", 2)
     published = build(tmp_path, results_dir)
     es = (published.path / "es" / "goal-2.html").read_text()
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", es.split("Serie mensual")[1])

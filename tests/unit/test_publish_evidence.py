@@ -15,8 +15,10 @@ import pytest
 
 from evaluations.publication.rules import RULES
 from evaluations.publication.vocabulary import ASSESSMENTS, DIRECTIONS, GRADES
-from pipelines.publish import SiteInputs, baseline_block, publish
 from pipelines.settings import SITE_SOURCE_DIR
+from pipelines.site.build import publish
+from pipelines.site.estimates import baseline_block
+from pipelines.site.results import SiteInputs
 
 HOMICIDES = ("goal_1_protect_people", "homicide_reduction")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.quality.page import quality_page
+from pipelines.site.quality import quality_page
 
 
 def _write(results, name, table, expectations, **extra):

@@ -1,5 +1,5 @@
 """Readings are written from the numbers: no direction claimed when the CI covers zero."""
-from evaluations.reading import effect_sentence, fmt, its_reading, trend_reading
+from evaluations.reading import effect_sentence, fmt, its_reading, pretrend_sentence, trend_reading
 
 UNITS = {"en": "victims", "es": "víctimas"}
 
@@ -12,14 +12,14 @@ def test_ci_covering_zero_is_no_detectable_change():
 
 def test_direction_when_the_ci_excludes_zero():
     down = effect_sentence({"en": "Change", "es": "Cambio"}, {"estimate": -2.0, "ci_low": -3.0, "ci_high": -1.0}, UNITS)
-    assert down["en"] == "Change: a decrease, −2.00 victims (95% CI −3.00 to −1.00)."
-    assert down["es"] == "Cambio: una disminución, −2.00 víctimas (IC 95%: −3.00 a −1.00)."
+    assert down["en"] == "Change: a decrease, -2.00 victims (95% CI -3.00 to -1.00)."
+    assert down["es"] == "Cambio: una disminución, -2.00 víctimas (IC 95%: -3.00 a -1.00)."
 
 
 def test_number_formats_follow_the_site_locales():
     # en-US and es-MX (CLDR) both write 12,346 and 0.123: the readings match the site's tables.
     assert fmt(12345.678, "en") == "12,346" and fmt(12345.678, "es") == "12,346"
-    assert fmt(0.1234, "es") == "0.123" and fmt(-1.5, "es") == "\u22121.50"
+    assert fmt(0.1234, "es") == "0.123" and fmt(-1.5, "es") == "-1.50"
     assert fmt(None) == "n/a" and fmt(None, "es") == "n/d"
 
 
@@ -54,3 +54,9 @@ def test_trend_reading_with_a_one_month_baseline_states_it_and_no_change():
     assert "Insufficient baseline (1 month" in r["en"] and "36 months" not in r["en"]
     assert "change of" not in r["en"] and "%" not in r["en"]
     assert "en el 1 mes con datos" in r["es"] and "Línea base insuficiente (1 mes)" in r["es"]
+
+
+def test_pre_trend_p_values_never_read_as_zero():
+    tiny = pretrend_sentence({"p_value": 0.0002})
+    assert "(pre-trend test p < 0.001)" in tiny["en"] and "tendencias previas p < 0.001)" in tiny["es"]
+    assert "(pre-trend test p = 0.412)" in pretrend_sentence({"p_value": 0.4123})["en"]

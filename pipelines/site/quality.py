@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evaluations import formats
+
+from .markdown import md_text
+
 TEXT = {
     "en": {
         "none": "No check results in this build.",
@@ -53,8 +57,6 @@ def load_suite_results(results_dir: Path) -> list[dict]:
 
 
 def _cell(value, limit: int = 160) -> str:
-    from ..publish import md_text
-
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = " ".join(str(text).split())
     if len(text) > limit:
@@ -74,12 +76,12 @@ def quality_page(results_dir: Path, lang: str = "en") -> str:
     quarantined = sum(int(s.get("quarantined_rows") or 0) for s in suites)
     lines = [f'<p class="estimate">{_cell(t["summary"].format(suites=len(suites), total=len(outcomes), passed=passed, error=error, warn=warn))}</p>\n']
     if quarantined:
-        lines.append(t["quarantined"].format(rows=f"{quarantined:,}") + "\n")
+        lines.append(t["quarantined"].format(rows=formats.integer(quarantined, lang)) + "\n")
     for suite in sorted(suites, key=lambda s: (not s["table"].startswith("raw."), s["table"])):
         lines.append(f"### {_cell(suite['table'])} {{#{_anchor(suite['suite'])}}}\n")
-        meta = [t["rows"].format(rows=f"{int(suite.get('rows') or 0):,}")]
+        meta = [t["rows"].format(rows=formats.integer(int(suite.get('rows') or 0), lang))]
         if suite.get("quarantined_rows"):
-            meta.append(t["quarantine_rows"].format(rows=f"{int(suite['quarantined_rows']):,}"))
+            meta.append(t["quarantine_rows"].format(rows=formats.integer(int(suite['quarantined_rows']), lang)))
         lines.append(_cell("; ".join(meta), 400) + "\n")
         if suite.get("load_error"):
             lines.append(f'<p class="warning">{_cell(t["load_error"].format(message=suite["load_error"].get("message", "")), 400)}</p>\n')
@@ -88,7 +90,7 @@ def quality_page(results_dir: Path, lang: str = "en") -> str:
         rows = [t["head"], "|---|---|---|---:|---|---|"]
         for e in suite["expectations"]:
             result = t["pass"] if e["success"] else (t["fail"] if e.get("evaluated", True) else t["skip"])
-            count = "" if e.get("unexpected_count") is None else f"{e['unexpected_count']:,}"
+            count = "" if e.get("unexpected_count") is None else formats.integer(e["unexpected_count"], lang)
             examples = "" if e["success"] else _cell(e.get("examples") or e.get("observed") or "", 80)
             detail = "" if e["success"] else _cell(e.get("message", ""), 200)
             rows.append(f"| {_cell(e['name'])} | {e['severity'].upper()} | {result} | {count} | {examples} | {detail} |")

@@ -1,90 +1,16 @@
-"""Languages of the published site: locale formatting of numbers and dates, goal names, interface text.
+"""Languages of the published site: goal names, lines of action, interface text, the words of the evidence.
 
-Locale conventions follow the Unicode CLDR:
-- English pages use en-US: decimal point, comma grouping ("1,234.5"), dates "October 8, 2021".
-- Spanish pages are written for Mexican readers and use es-MX, *not* the generic "es" locale:
-  CLDR es-MX (common/main/es_MX.xml, numbers/symbols) has decimal "." and group ","  — "1,234.5",
-  as Mexico's NOM-008-SCFI allows and as Mexican agencies (INEGI, SESNSP) publish — whereas CLDR
-  "es" (Spain) gives "1.234,5". Percentages in es-MX are written without a space ("47%").
-  Dates are "8 de octubre de 2021"; month names are lower-case ("octubre de 2021").
-These functions are small and dependency-free on purpose; tests compare them with Babel's CLDR data.
+Numbers and dates are written by evaluations/formats.py (Babel, CLDR en_US and es_MX), the one place
+that defines the site's locales; a language here is one of its keys.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import math
-
+from evaluations import formats
 from evaluations.publication import vocabulary
 
-LANGS: tuple[str, ...] = ("en", "es")
+LANGS: tuple[str, ...] = tuple(formats.LOCALES)
 LANG_NAMES = {"en": "English", "es": "Español"}
-LOCALE_TAGS = {"en": "en-US", "es": "es-MX"}
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-           "octubre", "noviembre", "diciembre"],
-}
-MINUS = "-"  # CLDR en-US and es-MX minusSign: U+002D hyphen-minus
-
-
-def fmt_number(value, lang: str, digits: int = 2) -> str:
-    """A number with `digits` decimals, grouped by thousands (en-US and es-MX both: "1,234.50")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    _check(lang)
-    text = f"{abs(float(value)):,.{digits}f}"
-    negative = float(value) < 0 and float(text.replace(",", "")) != 0
-    return (MINUS if negative else "") + text
-
-
-def fmt_int(value, lang: str) -> str:
-    return fmt_number(value, lang, 0)
-
-
-def fmt_percent(share, lang: str, digits: int = 0) -> str:
-    """A share (0.474) as a percentage: "47%" in both en-US and es-MX."""
-    if share is None:
-        return "—"
-    return fmt_number(100 * float(share), lang, digits) + "%"
-
-
-def _date(value) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    return _dt.date.fromisoformat(str(value)[:10])
-
-
-def fmt_date(value, lang: str) -> str:
-    """'October 8, 2021' / '8 de octubre de 2021'."""
-    if value in (None, ""):
-        return "—"
-    _check(lang)
-    d = _date(value)
-    month = MONTHS[lang][d.month - 1]
-    return f"{month} {d.day}, {d.year}" if lang == "en" else f"{d.day} de {month} de {d.year}"
-
-
-def fmt_month(value, lang: str) -> str:
-    """'October 2021' / 'octubre de 2021'."""
-    if value in (None, ""):
-        return "—"
-    _check(lang)
-    d = _date(value)
-    month = MONTHS[lang][d.month - 1]
-    return f"{month} {d.year}" if lang == "en" else f"{month} de {d.year}"
-
-
-def fmt_period(start, end, lang: str) -> str:
-    return f"{fmt_month(start, lang)} – {fmt_month(end, lang)}"
-
-
-def _check(lang: str) -> None:
-    if lang not in LANGS:
-        raise ValueError(f"unknown site language {lang!r}; expected one of {', '.join(LANGS)}")
+LOCALE_TAGS = {lang: locale.replace("_", "-") for lang, locale in formats.LOCALES.items()}  # BCP 47, for <html lang>
 
 
 # ----------------------------------------------------------------------------------------------
