@@ -6,6 +6,7 @@ that defines the site's locales; a language here is one of its keys.
 from __future__ import annotations
 
 from evaluations import formats
+from evaluations import lines_of_action as framework
 from evaluations.publication import vocabulary
 
 LANGS: tuple[str, ...] = tuple(formats.LOCALES)
@@ -16,14 +17,8 @@ LOCALE_TAGS = {lang: locale.replace("_", "-") for lang, locale in formats.LOCALE
 # ----------------------------------------------------------------------------------------------
 # Goals and lines of action
 
-GOALS: dict[str, dict] = {
-    "goal_1_protect_people": {"number": "I", "page": "goal-1",
-                              "name": {"en": "Protect our people", "es": "Proteger a nuestra gente"}},
-    "goal_2_transborder_crime": {"number": "II", "page": "goal-2",
-                                 "name": {"en": "Prevent transborder crime", "es": "Prevenir la delincuencia transfronteriza"}},
-    "goal_3_criminal_networks": {"number": "III", "page": "goal-3",
-                                 "name": {"en": "Pursue criminal networks", "es": "Perseguir a las redes delictivas"}},
-}
+# The one definition (evaluations/framework/): {goal id: {number, page, name: {en, es}}}, in the Framework's order
+GOALS: dict[str, dict] = framework.GOALS
 
 
 def goal_title(goal: str, lang: str) -> str:
@@ -33,45 +28,17 @@ def goal_title(goal: str, lang: str) -> str:
 
 
 def lines_of_action() -> list[dict]:
-    """[{id, goal, name: {en, es}}] from evaluations/lines_of_action.py when it exists, else []."""
-    try:
-        from evaluations import lines_of_action as module  # noqa: PLC0415 — optional, owned by the evaluations layer
-    except ImportError:
-        return []
-    raw = None
-    for attribute in ("LINES", "LINES_OF_ACTION", "lines_of_action"):
-        raw = getattr(module, attribute, None)
-        if raw is not None:
-            break
-    if callable(raw):
-        raw = raw()
-    if isinstance(raw, dict):
-        raw = [{"id": key, **(value if isinstance(value, dict) else vars(value))} for key, value in raw.items()]
-    out = []
-    for item in raw or []:
-        if isinstance(item, (tuple, list)) and len(item) == 4:  # (goal, id, English name, Spanish name)
-            item = {"goal": item[0], "id": item[1], "name": {"en": item[2], "es": item[3]}}
-        record = item if isinstance(item, dict) else {k: getattr(item, k) for k in dir(item) if not k.startswith("_")}
-        name = record.get("name") or record.get("title") or {}
-        if isinstance(name, str):
-            name = {"en": name, "es": record.get("name_es", name)}
-        if record.get("id") and record.get("goal"):
-            out.append({"id": record["id"], "goal": record["goal"], "name": {"en": name.get("en", record["id"]),
-                                                                              "es": name.get("es", name.get("en", record["id"]))}})
-    return out
+    """[{id, goal, name: {en, es}}], in the Framework's order (evaluations/framework/)."""
+    return [dict(line) for line in framework.LINES]
 
 
 def known_gaps() -> list[dict]:
-    """DATA_GAPS of evaluations/lines_of_action.py ([{goal, line_of_action, reason: {en, es}}]), else []."""
-    try:
-        from evaluations import lines_of_action as module  # noqa: PLC0415
-    except ImportError:
-        return []
-    return [g for g in getattr(module, "DATA_GAPS", []) if isinstance(g, dict) and g.get("goal") and g.get("reason")]
+    """The declared data gaps ([{goal, line_of_action, kind, reason: {en, es}}])."""
+    return [dict(gap) for gap in framework.DATA_GAPS]
 
 
 def line_name(line_id: str, lang: str, known: dict[str, dict]) -> str:
-    """Name of a line of action; its id, made readable, when evaluations/lines_of_action.py lacks it."""
+    """Name of a line of action; its id, made readable, for an id the Framework does not have."""
     if line_id in known:
         return known[line_id]["name"][lang]
     return line_id.replace("_", " ").capitalize()

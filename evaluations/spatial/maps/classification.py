@@ -15,6 +15,7 @@ import mapclassify as mc
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
+from ... import formats
 
 __all__ = ["Classification", "classify"]
 
@@ -35,15 +36,10 @@ class Classification:
 
 
 def _fmt(x: float) -> str:
-    """A number in a legend label: thousands separators from 1,000, no decimals from 100, one from 10, else two."""
+    """A number in a legend label (English, like the rest of the map): no decimals from 100, one from 10,
+    else two; written by evaluations/formats.py like every other number."""
     ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:.0f}"
-    if ax >= 10:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
+    return formats.number(x, "en", 0 if ax >= 100 else 1 if ax >= 10 else 2)
 
 
 def _seeded(fn, seed: int):
