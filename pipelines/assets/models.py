@@ -1,4 +1,5 @@
 """dbt models as Dagster assets (staging, intermediate, marts); dbt data tests become asset checks."""
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -38,9 +39,9 @@ class Translator(DagsterDbtTranslator):
     pool="warehouse",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: ProjectResource):
-    # dbt reads the warehouse path from this variable (dbt_project/profiles.yml).
-    os.environ["BICENTENNIAL_WAREHOUSE"] = project.warehouse_path
-    invocation = dbt.cli(["build", "--exclude", "test_type:unit"], context=context)
+    # The warehouse path reaches dbt as a var (dbt_project/profiles.yml), not through this process's environment.
+    invocation = dbt.cli(["build", "--exclude", "test_type:unit", "--vars", json.dumps({"warehouse": project.warehouse_path})],
+                         context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path / "partial_parse.msgpack", Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path)
 
