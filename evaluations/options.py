@@ -8,9 +8,10 @@ from the same models, so an option is declared once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Vcov = Literal["iid", "robust", "cluster"]
 
@@ -20,6 +21,18 @@ DESIGN_ESTIMATORS: dict[str, tuple[str, ...]] = {
     "staggered_did": ("twfe", "event_study", "cs"), "event_study": ("twfe", "event_study", "cs"),
     "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (),
 }
+
+
+def one_of(values: Iterable[str]) -> AfterValidator:
+    """A check that a text is one of `values` (a vocabulary defined elsewhere), naming them when it is not."""
+    allowed = tuple(values)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
 
 
 class Block(BaseModel):
@@ -32,8 +45,9 @@ class Block(BaseModel):
     @classmethod
     def _known_keys(cls, value):
         if isinstance(value, dict):
-            known = {f.alias or name for name, f in cls.model_fields.items()}
-            unknown = [k for k in value if k not in known and k not in cls.model_fields]
+            fields = {name: f for name, f in cls.model_fields.items() if not f.exclude}
+            known = {f.alias or name for name, f in fields.items()}
+            unknown = [k for k in value if k not in known and k not in fields]
             if unknown:
                 raise ValueError(f"unknown {cls.noun} {unknown[0]!r}; expected one of {', '.join(sorted(known))}")
         return value

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from .lines_of_action import GOALS, LINE_IDS
-from .options import DESIGNS, Block, Estimators, unused_estimators
+from .options import DESIGNS, Block, Estimators, one_of, unused_estimators
 from .publication.vocabulary import DESIRED_DIRECTIONS, SCOPES
 from .threats import resolve as resolve_threats
 
@@ -86,12 +86,12 @@ class SpecData(Block):
 class EvaluationSpec(Block):
     name: str
     title: Bilingual
-    goal: str
-    line_of_action: str
-    scope: Literal[tuple(SCOPES)]
-    desired_direction: Literal[DESIRED_DIRECTIONS]  # which way is good for the indicator
+    goal: Annotated[str, one_of(GOALS)]
+    line_of_action: Annotated[str, one_of(sorted(LINE_IDS))]
+    scope: Annotated[str, one_of(SCOPES)]
+    desired_direction: Annotated[str, one_of(DESIRED_DIRECTIONS)]  # which way is good for the indicator
     threats: tuple[dict[str, str], ...]  # [{id, en, es}]: evaluations/threats.yaml ids resolved
-    design: Literal[DESIGNS]
+    design: Annotated[str, one_of(DESIGNS)]
     data: SpecData
     estimators: Estimators = Estimators()
     outcome: Bilingual | None = None     # plain-language name of what is measured
@@ -102,20 +102,6 @@ class EvaluationSpec(Block):
     map: dict[str, Any] | None = None
     spatial: dict[str, Any] | None = None
     path: Path | None = Field(None, exclude=True)  # the YAML file, set by load_spec
-
-    @field_validator("goal")
-    @classmethod
-    def _goal(cls, value: str) -> str:
-        if value not in GOALS:
-            raise ValueError(f"must be one of {', '.join(GOALS)}, got {value!r}")
-        return value
-
-    @field_validator("line_of_action")
-    @classmethod
-    def _line(cls, value: str) -> str:
-        if value not in LINE_IDS:
-            raise ValueError(f"must be one of {', '.join(sorted(LINE_IDS))}, got {value!r}")
-        return value
 
     @field_validator("threats", mode="before")
     @classmethod

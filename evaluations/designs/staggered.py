@@ -28,6 +28,8 @@ from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
 
 @dataclass
 class DidEvaluation:
+    """TWFE and its event study on a spec's panel, with the sample bookkeeping."""
+
     spec: EvaluationSpec
     results: dict[str, RegressionResult] = field(default_factory=dict)
     event_study: pd.DataFrame | None = None
@@ -215,9 +217,8 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                                         units, "cs"))
     result["estimates"].append(_est(dynamic.overall, "cs_dynamic", {"en": "Callaway–Sant'Anna, average over event times",
                                                                     "es": "Callaway–Sant'Anna, promedio sobre tiempos de evento"}, units, "cs"))
-    # the joint Wald test needs more clusters than pre-treatment cells; the average pre-treatment
-    # event-time effect (dynamic aggregation over e < 0) is reported beside it and always available
-    # event-time effects before treatment, each against its simultaneous band: always available
+    # the joint Wald test needs more clusters than pre-treatment cells; the pre-treatment event-time
+    # effects, each against its band, are reported beside it and always available
     pre_rows = dynamic.by[dynamic.by["event_time"] < 0]
     outside = pre_rows[(pre_rows["ci_low"] > 0) | (pre_rows["ci_high"] < 0)]
     result["diagnostics"]["pretrend"] = {
