@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-
-Vcov = Literal["iid", "robust", "cluster"]
 
 DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
 # the estimators whose options a design reads (options of any other estimator would change nothing)
@@ -33,6 +31,9 @@ def one_of(values: Iterable[str]) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+Vcov = Annotated[str, one_of(("iid", "robust", "cluster"))]
 
 
 class Block(BaseModel):
@@ -78,7 +79,7 @@ class EventStudyOptions(Options):
 
 
 class CsOptions(Options):
-    control: Literal["never", "notyet"] = Field("never", description="Callaway–Sant'Anna comparison group: never or notyet")
+    control: Annotated[str, one_of(("never", "notyet"))] = Field("never", description="Callaway–Sant'Anna comparison group: never or notyet")
     bootstrap: int = Field(999, ge=0, description="multiplier-bootstrap draws (0: analytical SEs only)")
     seed: int = Field(20211008, description="seed of the bootstrap (recorded in the result)")
     placebo_shift: int = Field(12, description="months the placebo adoption date is moved back")

@@ -3,7 +3,7 @@
 A spec says which table to read (`data`), the design, the estimators with their options
 (evaluations.options), and what the reader must be told with the result (scope, desired direction,
 threats to validity). A bad spec is refused with one line naming the file and the field, e.g.
-`evaluations/specs/x.yaml: estimators.cs.control: must be one of 'never' or 'notyet', got 'all'`.
+`evaluations/specs/x.yaml: estimators.cs.control: must be one of never, notyet, got 'all'`.
 Evaluators can override estimator options at launch (Dagster run config) through `with_overrides`.
 """
 from __future__ import annotations
@@ -123,6 +123,7 @@ class EvaluationSpec(Block):
         return self
 
     def where(self) -> str:
+        """The spec file as shown in messages (the spec's name when it was not read from a file)."""
         return _where(self.path) if self.path else self.name
 
     def with_overrides(self, overrides: dict) -> EvaluationSpec:
@@ -155,8 +156,6 @@ def _problem(error: dict) -> str:
     kind, ctx, got = error["type"], error.get("ctx") or {}, f", got {error.get('input')!r}"
     if kind == "missing":
         return "missing (required)"
-    if kind == "literal_error":
-        return f"must be one of {ctx['expected']}{got}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx['ge']}{got}"
     if kind == "value_error":

@@ -6,7 +6,7 @@ write results (JSON, CSV, PNG) under build/results/, and show the headline in th
 import json
 from pathlib import Path
 from types import UnionType
-from typing import Literal, Optional, Union, get_args, get_origin
+from typing import Optional, Union, get_args, get_origin
 
 import dagster as dg
 from pydantic import Field, create_model
@@ -34,13 +34,10 @@ class _Overrides(dg.Config):
 
 
 def _launch_type(annotation):
-    """The launchpad type of an option: a choice is typed by its values (the option model checks the
-    choice when the override is applied); `X | None` is X."""
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) is Literal:
-        return type(args[0])
+    """The launchpad type of an option (`X | None` is X); its value is checked by the option model when
+    the override is applied."""
     if get_origin(annotation) in (Union, UnionType):
-        return _launch_type(args[0])
+        return next(a for a in get_args(annotation) if a is not type(None))
     return annotation
 
 

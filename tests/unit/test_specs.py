@@ -139,7 +139,7 @@ def test_a_bad_spec_names_file_and_field(tmp_path, extra, message):
 
 def test_a_bad_option_of_a_listed_estimator_names_its_choices(tmp_path):
     data = "{table: t, time: period, unit: u, outcome: y, cohort: g}"
-    with pytest.raises(SpecError, match=r"s.yaml: estimators.cs.control: must be one of 'never' or 'notyet', got 'all'"):
+    with pytest.raises(SpecError, match=r"s.yaml: estimators.cs.control: must be one of never, notyet, got 'all'"):
         _spec(tmp_path, "staggered_did", data, "estimators: {cs: {control: all}}\n")
     with pytest.raises(SpecError, match=r"s.yaml: data: unknown data key 'outcom'"):
         _spec(tmp_path, "staggered_did", data.replace("outcome", "outcom"))
