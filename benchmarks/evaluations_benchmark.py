@@ -37,7 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-from evaluations.specs import load_specs, run_spec
+from evaluations.designs import run_spec
+from evaluations.spec_model import load_specs
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
             reads, runs, cpus = [], [], []
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
-                frame = con.execute(f"select * from {spec.data['table']}").df()
+                frame = con.execute(f"select * from {spec.data.table}").df()
                 geo_table = (spec.neighbours or {}).get("geography")
                 geography = con.execute(f"select * from {geo_table}").df() if geo_table else None
                 t1, c1 = time.perf_counter(), time.process_time()

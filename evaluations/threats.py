@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "threats.yaml"
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available, as in evaluations/specs.py
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available, as in evaluations/spec_model.py
 LANGUAGES = ("en", "es")
 SPECIFIC = "specific"
 

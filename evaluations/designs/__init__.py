@@ -1,2 +1,32 @@
-"""One module per evaluation design (runners turn a spec and a DataFrame into a result.json payload);
-`common` holds what they share. The remaining designs still live in evaluations/specs.py."""
+"""One module per evaluation design: a runner turns a spec (evaluations.spec_model) and its table (a
+DataFrame) into a result.json payload; `common` holds what they share. `run_spec` picks the runner."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..publication import PublicationError, finalize
+from ..spec_model import EvaluationSpec, SpecError
+from .common import EvaluationOutput
+from .dose_response import run_dose_response
+from .its import run_its
+from .staggered import run_staggered
+from .trend import run_trend
+
+RUNNERS = {
+    "staggered_did": run_staggered, "event_study": run_staggered, "its": run_its, "comparative_its": run_its,
+    "indicator_trend": run_trend, "dose_response": run_dose_response,
+}
+
+
+def run_spec(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame | None = None) -> EvaluationOutput:
+    """Run any spec on its table and return the result in the docs/RESULT_SCHEMA.md form, with the
+    publication rules applied; `geography` (polygons) is used by DiD specs with a `neighbours` block."""
+    if geography is not None and spec.design in ("staggered_did", "event_study"):
+        output = RUNNERS[spec.design](spec, frame, geography)
+    else:
+        output = RUNNERS[spec.design](spec, frame)
+    try:
+        output.result = finalize(output.result, spec.scope, spec.desired_direction, list(spec.threats))
+    except PublicationError as error:
+        raise SpecError(str(error)) from None
+    return output

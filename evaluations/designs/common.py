@@ -3,21 +3,13 @@ spec's rows and its monthly series."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from ..publication import enforce_baseline
-
-if TYPE_CHECKING:
-    from ..specs import EvaluationSpec
+from ..spec_model import EvaluationSpec, SpecError
 
 _MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
               "noviembre", "diciembre"]
-
-
-class SpecError(ValueError):
-    pass
 
 
 @dataclass
@@ -32,7 +24,7 @@ class EvaluationOutput:
 
 def _sources(spec: EvaluationSpec) -> list[str]:
     d = spec.data
-    return list(d["sources"]) if "sources" in d else [s.strip() for s in str(d.get("source", "")).split(";") if s.strip()]
+    return list(d.sources) if d.sources is not None else [s.strip() for s in str(d.source or "").split(";") if s.strip()]
 
 
 def _est(est: dict, id_: str, label: dict, units: dict | None = None, estimator: str | None = None) -> dict:
@@ -54,8 +46,8 @@ def _clean_num(x):
 def _skeleton(spec: EvaluationSpec, unit: str, start, end, n_units, n_obs) -> dict:
     return {
         "schema": 1, "name": spec.name, "title": spec.title, "goal": spec.goal, "line_of_action": spec.line_of_action,
-        "design": spec.design, "simulated": bool(spec.data.get("simulated", False)),
-        "data": {"sources": _sources(spec), "tables": [spec.data["table"]], "unit": unit,
+        "design": spec.design, "simulated": spec.data.simulated,
+        "data": {"sources": _sources(spec), "tables": [spec.data.table], "unit": unit,
                  "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                             "end": None if end is None else str((pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date())},
                  "n_units": int(n_units), "n_obs": int(n_obs)},
@@ -68,21 +60,21 @@ def select_rows(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None = N
     """The spec's rows: its `filter` (a pandas query), an extra query, and the start/end window."""
     d = spec.data
     data = frame
-    for q in (d.get("filter"), query):
+    for q in (d.filter, query):
         if q:
             try:
                 data = data.query(q)
             except Exception as error:  # pandas raises many kinds for a bad expression
-                raise SpecError(f"{spec.name}: filter {q!r} cannot be applied to {d['table']} ({error})") from None
-    for col in [d["time"]]:
+                raise SpecError(f"{spec.name}: filter {q!r} cannot be applied to {d.table} ({error})") from None
+    for col in [d.time]:
         if col not in data.columns:
-            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
-    dates = pd.to_datetime(data[d["time"]])
+            raise SpecError(f"{spec.name}: column {col!r} not in {d.table}")
+    dates = pd.to_datetime(data[d.time])
     keep = pd.Series(True, index=data.index)
-    if d.get("start"):
-        keep &= dates >= pd.Timestamp(d["start"])
-    if d.get("end"):
-        keep &= dates <= pd.Timestamp(d["end"])
+    if d.start:
+        keep &= dates >= pd.Timestamp(d.start)
+    if d.end:
+        keep &= dates <= pd.Timestamp(d.end)
     return data[keep]
 
 
@@ -91,17 +83,23 @@ def monthly_series(spec: EvaluationSpec, frame: pd.DataFrame, query: str | None 
     over the rows that report the value. Months where no row reports the value are missing."""
     d = spec.data
     data = select_rows(spec, frame, query).copy()
-    for col in [d["value"]] + ([d["per_100k"]] if d.get("per_100k") else []) + ([by] if by else []):
+    for col in [d.value] + ([d.per_100k] if d.per_100k else []) + ([by] if by else []):
         if col not in data.columns:
-            raise SpecError(f"{spec.name}: column {col!r} not in {d['table']}")
-    data["_period"] = pd.to_datetime(data[d["time"]])
+            raise SpecError(f"{spec.name}: column {col!r} not in {d.table}")
+    data["_period"] = pd.to_datetime(data[d.time])
     keys = ["_period"] + ([by] if by else [])
-    value = pd.to_numeric(data[d["value"]], errors="coerce")
+    value = pd.to_numeric(data[d.value], errors="coerce")
     grouped = value.groupby([data[k] for k in keys]).sum(min_count=1)
-    if d.get("per_100k"):
-        pop = pd.to_numeric(data[d["per_100k"]], errors="coerce").where(value.notna())
+    if d.per_100k:
+        pop = pd.to_numeric(data[d.per_100k], errors="coerce").where(value.notna())
         grouped = grouped / pop.groupby([data[k] for k in keys]).sum(min_count=1) * 100_000
     return grouped.rename("value")
+
+
+def month_index(values: pd.Series) -> pd.Series:
+    """Months since year 0 (so consecutive months differ by 1); missing stays missing."""
+    dates = pd.to_datetime(values)
+    return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")
 
 
 def month_label(date, lang: str) -> str:
@@ -117,7 +115,7 @@ def month_es(date: pd.Timestamp) -> str:
 def _baseline(spec: EvaluationSpec, series: pd.Series):
     from ..trends import baseline_comparison
 
-    months = int((spec.estimators.get("trend") or {}).get("baseline_months", 36))
+    months = spec.estimators.options("trend").baseline_months
     return baseline_comparison(series, baseline_months=months, name=spec.name)
 
 

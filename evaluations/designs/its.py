@@ -15,38 +15,38 @@ from ..its import FRAMEWORK_START, ITSInputError, comparative_series, fit_its, p
 from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
 from ..reading import fmt, its_reading, join
-from .common import EvaluationOutput, SpecError, _clean_num, _est, _skeleton, _trend_block, month_es, monthly_series
+from ..spec_model import SpecError
+from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, month_es, monthly_series
+from .trend import plot_trend
 
 
 def its_options(spec) -> dict:
-    o = spec.estimators.get("its") or {}
-    return {"break_date": pd.Timestamp(o.get("break", FRAMEWORK_START)), "seasonality": bool(o.get("seasonality", True)),
-            "placebo_shift": o.get("placebo_shift", 12), "hac_lags": o.get("hac_lags"), "min_side": int(o.get("min_side", 6))}
+    o = spec.estimators.options("its")
+    return {"break_date": pd.Timestamp(o.break_date or FRAMEWORK_START), "seasonality": o.seasonality,
+            "placebo_shift": o.placebo_shift, "hac_lags": o.hac_lags, "min_side": o.min_side}
 
 
 def _series(spec, frame: pd.DataFrame):
     d = spec.data
     if spec.design == "comparative_its":
-        treated = monthly_series(spec, frame, d["treated"]).dropna()
-        comparison = monthly_series(spec, frame, d["comparison"]).dropna()
-        return comparative_series(treated, comparison), d.get("unit_label", "group"), 2, treated, comparison
-    series = monthly_series(spec, frame, d.get("series_query")).dropna()
-    return series, d.get("unit_label", "national"), 1, None, None
+        treated = monthly_series(spec, frame, d.treated).dropna()
+        comparison = monthly_series(spec, frame, d.comparison).dropna()
+        return comparative_series(treated, comparison), d.unit_label or "group", 2, treated, comparison
+    series = monthly_series(spec, frame, d.series_query).dropna()
+    return series, d.unit_label or "national", 1, None, None
 
 
 def _series_figure(spec, series: pd.Series, result: dict) -> dict:
-    from ..specs import plot_trend
-
     result["figures"].append({"file": "series.png", "kind": "series", "alt": {
         "en": f"Monthly {spec.outcome['en']} as published", "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} "
                                                                  f"mensual, como se publica"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], spec.units["en"], spec.data.get("source", ""))}
+    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], spec.units["en"], spec.data.source or "")}
 
 
 def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> EvaluationOutput:
     """A rolling-sum series: no model. Calendar-year totals (the value ending in December) when the window is 12."""
-    months = int(spec.data["rolling_months"])
+    months = int(spec.data.rolling_months)
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
     result["data"]["rolling_months"] = months
     result["_insufficient_reasons"] = [reason(
@@ -99,8 +99,8 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
     opts = its_options(spec)
     series, unit, n_units, treated, comparison = _series(spec, frame)
     if series.empty:
-        raise SpecError(f"{spec.name}: no rows with a value in {d['table']} after the filter")
-    if d.get("rolling_months"):
+        raise SpecError(f"{spec.name}: no rows with a value in {d.table} after the filter")
+    if d.rolling_months:
         return _rolling_output(spec, series, unit, n_units)
     n_pre = int((series.index < opts["break_date"]).sum())
     n_post = int(len(series) - n_pre)
@@ -153,11 +153,11 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
     tables = {"series.csv": series_table}
     result["tables"].append({"file": "series.csv", "caption": {"en": "Observed, fitted and counterfactual series",
                                                                "es": "Serie observada, ajustada y contrafactual"}})
-    if d.get("by"):
+    if d.by:
         tables["by_unit.csv"] = _by_unit(spec, frame, opts)
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same model for each {d.get('by_label_en', d['by'])}: level and slope changes with 95% CIs",
-            "es": f"El mismo modelo para cada {d.get('by_label_es', d['by'])}: cambios de nivel y pendiente con IC 95 %"}})
+            "en": f"The same model for each {d.by_label_en or d.by}: level and slope changes with 95% CIs",
+            "es": f"El mismo modelo para cada {d.by_label_es or d.by}: cambios de nivel y pendiente con IC 95 %"}})
     break_label = {"en": fit.break_date.strftime("%B %Y"), "es": month_es(fit.break_date)}
     result["reading"] = its_reading(spec.outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), spec.units,
                                     result["diagnostics"].get("placebo"), fit.n_post)
@@ -167,26 +167,26 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
         "en": f"Observed {spec.outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
         "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], spec.units["en"], d.get("source", "")[:160])}
+    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], spec.units["en"], (d.source or "")[:160])}
     return EvaluationOutput(result, tables, figures)
 
 
 def _by_unit(spec, frame: pd.DataFrame, opts: dict) -> pd.DataFrame:
     """The same model for each `by` value; a unit below the ITS length rule gets a note and no numbers."""
     d, rows = spec.data, []
-    for key, part in monthly_series(spec, frame, d.get("by_query"), by=d["by"]).dropna().groupby(level=1):
+    for key, part in monthly_series(spec, frame, d.by_query, by=d.by).dropna().groupby(level=1):
         part = part.droplevel(1)
         n_pre = int((part.index < opts["break_date"]).sum())
         if n_pre < ITS_MIN_PRE or len(part) - n_pre < ITS_MIN_POST:
-            rows.append({d["by"]: key, "n_obs": len(part), "note": f"{n_pre} months before and {len(part) - n_pre} after the "
+            rows.append({d.by: key, "n_obs": len(part), "note": f"{n_pre} months before and {len(part) - n_pre} after the "
                                                                    f"break: below the publication rule, not estimated"})
             continue
         try:
             f = fit_its(part, opts["break_date"], seasonality=opts["seasonality"], hac_lags=opts["hac_lags"],
                         placebo_shift=None, name=f"{spec.name} {key}")
         except ITSInputError as error:
-            rows.append({d["by"]: key, "n_obs": len(part), "note": str(error)})
+            rows.append({d.by: key, "n_obs": len(part), "note": str(error)})
             continue
-        rows.append({d["by"]: key, "n_obs": f.n_obs, **{f"level_{k}": v for k, v in f.level.to_dict().items()},
+        rows.append({d.by: key, "n_obs": f.n_obs, **{f"level_{k}": v for k, v in f.level.to_dict().items()},
                      **{f"slope_{k}": v for k, v in f.slope.to_dict().items()}, "hac_lags": f.hac_lags, "note": ""})
     return pd.DataFrame(rows)

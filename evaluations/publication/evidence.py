@@ -1,6 +1,6 @@
 """One evidence rubric for every result: grade, direction, assessment, reasons and power beside nulls.
 
-`finalize(result, spec)` is applied by `evaluations.specs.run_spec` to every result before it is
+`finalize(result, spec)` is applied by `evaluations.designs.run_spec` to every result before it is
 written. It enforces what the runners alone cannot (no change on a short baseline, no p-value for a
 count's level), grades the evidence from the design and its own diagnostics, reads the direction from
 the interval of the result's own headline, adds the minimum detectable effect beside every null, and

@@ -5,52 +5,54 @@ write results (JSON, CSV, PNG) under build/results/, and show the headline in th
 """
 import json
 from pathlib import Path
-from typing import Optional
+from types import UnionType
+from typing import Optional, Union, get_args, get_origin
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, create_model
 
+from evaluations.designs import run_spec
 from evaluations.lines_of_action import coverage, data_gaps
+from evaluations.options import ESTIMATOR_MODELS
 from evaluations.publication import audit, load_results, report_lines
-from evaluations.specs import ESTIMATOR_OPTIONS, EvaluationSpec, SpecError, load_specs, run_spec
+from evaluations.spec_model import EvaluationSpec, SpecError, load_specs
 
 from ..resources import ProjectResource
 
 GROUP = "evaluations"
 
 
-class EvaluationConfig(dg.Config):
-    """Estimator options an evaluator can override at launch (Launchpad run config); unset = the spec's value.
-
-    Each field is `<estimator>_<option>` of evaluations.specs.ESTIMATOR_OPTIONS. An option of an estimator
-    the evaluation's design does not use fails the step with a message naming it (nothing is computed)."""
-
-    twfe_vcov: Optional[str] = Field(default=None, description="TWFE standard errors: iid, robust or cluster")
-    event_study_window: Optional[list[int]] = Field(default=None, description="[first lead, last lag], e.g. [-6, 12]")
-    event_study_bin_endpoints: Optional[bool] = Field(default=None, description="pool event times beyond the window")
-    event_study_vcov: Optional[str] = Field(default=None, description="iid, robust or cluster")
-    cs_control: Optional[str] = Field(default=None, description="Callaway–Sant'Anna comparison group: never or notyet")
-    cs_bootstrap: Optional[int] = Field(default=None, description="multiplier-bootstrap draws (0: analytical SEs only)")
-    cs_seed: Optional[int] = Field(default=None, description="seed of the bootstrap (recorded in the result)")
-    cs_placebo_shift: Optional[int] = Field(default=None, description="months the placebo adoption date is moved back")
-    cs_max_event_time: Optional[int] = Field(default=None, description="last event time in the overall ATT (unset: all)")
-    its_break: Optional[str] = Field(default=None, description="interrupted time series break date, YYYY-MM-DD")
-    its_seasonality: Optional[bool] = Field(default=None, description="month-of-year dummies in the ITS")
-    its_placebo_shift: Optional[int] = Field(default=None, description="months the placebo break is moved back")
-    its_hac_lags: Optional[int] = Field(default=None, description="Newey–West lags (unset: chosen from the residuals, "
-                                                                   "Newey & West 1994 automatic bandwidth)")
-    its_min_side: Optional[int] = Field(default=None, description="fewest months needed on each side of the break")
-    trend_baseline_months: Optional[int] = Field(default=None, description="months before October 2021 in the baseline")
-
+class _Overrides(dg.Config):
     def overrides(self) -> dict:
         """{estimator: {option: value}} of the fields that are set."""
-        estimators = sorted(ESTIMATOR_OPTIONS, key=len, reverse=True)  # event_study before any shorter prefix
         out: dict = {}
         for field_name, value in self.model_dump().items():
             if value is not None:
-                estimator = next(e for e in estimators if field_name.startswith(e + "_"))
-                out.setdefault(estimator, {})[field_name[len(estimator) + 1:]] = value
+                estimator, option, _ = LAUNCH_FIELDS[field_name]
+                out.setdefault(estimator, {})[option] = value
         return out
+
+
+def _launch_type(annotation):
+    """The launchpad type of an option (`X | None` is X); its value is checked by the option model when
+    the override is applied."""
+    if get_origin(annotation) in (Union, UnionType):
+        return next(a for a in get_args(annotation) if a is not type(None))
+    return annotation
+
+
+# launchpad field `<estimator>_<option>` -> (estimator, option as written in a spec, the option's model field)
+LAUNCH_FIELDS = {f"{estimator}_{field.alias or name}": (estimator, field.alias or name, field)
+                 for estimator, model in ESTIMATOR_MODELS.items() for name, field in model.model_fields.items()}
+EvaluationConfig = create_model(
+    "EvaluationConfig", __base__=_Overrides, __module__=__name__,
+    __doc__="""Estimator options an evaluator can override at launch (Launchpad run config); unset = the spec's value.
+
+    Each field is `<estimator>_<option>` of the option models in evaluations.options. An option of an estimator
+    the evaluation's design does not use fails the step with a message naming it (nothing is computed).""",
+    **{launch: (Optional[_launch_type(field.annotation)], Field(default=None, description=field.description))
+       for launch, (_, _, field) in LAUNCH_FIELDS.items()},
+)
 
 
 def quality_status(results_dir: Path, table: str) -> dict:
@@ -75,7 +77,7 @@ def write_json(path: Path, payload: dict) -> None:
 
 def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
     """One asset per spec, whatever its design: read the spec's table, run it, write result.json, CSVs, PNGs."""
-    table_key = dg.AssetKey(spec.data["table"].split("."))
+    table_key = dg.AssetKey(spec.data.table.split("."))
     geography_table = (spec.neighbours or {}).get("geography")
     extra_deps = [dg.AssetKey(geography_table.split("."))] if geography_table else []
 
@@ -94,7 +96,7 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         except SpecError as error:
             raise dg.Failure(description=f"run config overrides: {error}") from None
         with project.connect(read_only=True) as con:
-            frame = con.execute(f"select * from {spec.data['table']}").df()
+            frame = con.execute(f"select * from {spec.data.table}").df()
             geography = con.execute(f"select * from {geography_table}").df() if geography_table else None
         try:
             output = run_spec(run_spec_, frame, geography)
@@ -109,7 +111,7 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             figure = draw(out_dir / name)
             metadata[name.replace(".png", "_plot")] = dg.MetadataValue.path(str(figure))
         payload = dict(output.result)
-        payload["quality"] = quality_status(project.settings.results_dir, spec.data["table"])
+        payload["quality"] = quality_status(project.settings.results_dir, spec.data.table)
         write_json(out_dir / "result.json", payload)
         head = payload.get("headline")
         if head:

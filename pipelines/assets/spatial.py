@@ -22,7 +22,9 @@ from evaluations.spatial import (
 )
 from evaluations.indicators import period_change
 from evaluations.spatial.maps import change_map
-from evaluations.specs import EvaluationSpec, drop_small_cohorts, load_specs, month_index
+from evaluations.designs.common import month_index
+from evaluations.designs.staggered import drop_small_cohorts
+from evaluations.spec_model import EvaluationSpec, load_specs
 
 from ..resources import ProjectResource
 
@@ -48,8 +50,8 @@ def read_geography(con) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def read_counts(con, spec: EvaluationSpec) -> pd.DataFrame:
     """Counts and population by municipality and month, new municipalities folded into their parents."""
     d = spec.data
-    panel = con.execute(f"select {d['unit']} as CVEGEO, {d['time']} as period, homicides, population "
-                        f"from {d['table']}").df()
+    panel = con.execute(f"select {d.unit} as CVEGEO, {d.time} as period, homicides, population "
+                        f"from {d.table}").df()
     return fold_new_municipalities(panel, code_col="CVEGEO", value_cols=["homicides", "population"], by=["period"])
 
 
@@ -59,7 +61,7 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def _source(spec: EvaluationSpec) -> str:
-    return spec.data.get("source", "")
+    return spec.data.source or ""
 
 
 def rates_by_period(counts: pd.DataFrame, spec: EvaluationSpec) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["maps", spec.name]),
-        deps=[dg.AssetKey(spec.data["table"].split(".")), *GEOGRAPHY_KEYS],
+        deps=[dg.AssetKey(spec.data.table.split(".")), *GEOGRAPHY_KEYS],
         group_name=GROUP,
         description=f"Municipal choropleth (PNG + interactive offline HTML): {settings['title']['en']}.",
         kinds={"python"},
@@ -117,7 +119,7 @@ def build_hotspot_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["spatial", f"{spec.name}_hotspots"]),
-        deps=[dg.AssetKey(spec.data["table"].split(".")), *GEOGRAPHY_KEYS],
+        deps=[dg.AssetKey(spec.data.table.split(".")), *GEOGRAPHY_KEYS],
         group_name=GROUP,
         description=(f"Hot and cold spots of the homicide rate ({settings.get('method', 'gi')}, permutation "
                      f"inference with FDR) in {baseline[0]}–{baseline[1]} and {post[0]}–{post[1]}, and how they moved."),
@@ -177,7 +179,7 @@ def build_spillover_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["spatial", f"{spec.name}_spillover"]),
-        deps=[dg.AssetKey(spec.data["table"].split(".")), *GEOGRAPHY_KEYS],
+        deps=[dg.AssetKey(spec.data.table.split(".")), *GEOGRAPHY_KEYS],
         group_name=GROUP,
         description=("Spillover-aware DiD: direct effect on treated municipalities and spillover on untreated "
                      "neighbours (exposure rings by contiguity), TWFE with state-clustered SEs."),
@@ -189,9 +191,9 @@ def build_spillover_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         d = spec.data
         with project.connect(read_only=True) as con:
             panel = con.execute(
-                f"select {d['unit']} as unit, {d['time']} as period, {d['outcome']} as outcome, "
-                f"{d['cohort']} as cohort, {d['cluster']} as cluster from {d['table']} "
-                f"where {d['time']} between ? and ?", [str(d["start"]), str(d["end"])]
+                f"select {d.unit} as unit, {d.time} as period, {d.outcome} as outcome, "
+                f"{d.cohort} as cohort, {d.cluster} as cluster from {d.table} "
+                f"where {d.time} between ? and ?", [str(d.start), str(d.end)]
             ).df()
             municipalities, _ = read_geography(con)
         panel = panel[panel["unit"].isin(set(municipalities["CVEGEO"]))]
@@ -207,7 +209,7 @@ def build_spillover_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             bands_km=tuple(settings.get("bands_km", (25.0,))), cluster_col="cluster",
         )
         out_dir = project.settings.results_dir / "spatial" / spec.name
-        payload = {"outcome": d["outcome"], "method": settings.get("method", "contiguity"), **result.as_dict(),
+        payload = {"outcome": d.outcome, "method": settings.get("method", "contiguity"), **result.as_dict(),
                    "cohort_sizes": cohort_sizes, "excluded_cohorts": excluded_cohorts}
         write_json(out_dir / "spillover.json", payload)
         direct = result.direct

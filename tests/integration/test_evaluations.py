@@ -9,7 +9,7 @@ import pytest
 import statsmodels.api as sm
 
 from evaluations.lines_of_action import LINES
-from evaluations.specs import load_specs
+from evaluations.spec_model import load_specs
 
 SPECS = load_specs()
 TOP = {"schema", "name", "title", "goal", "line_of_action", "design", "simulated", "data", "headline", "estimates",
@@ -31,7 +31,7 @@ def _result(build, name):
 def test_result_follows_the_schema(pipeline_build, spec):
     r = _result(pipeline_build, spec.name)
     assert TOP <= set(r) and r["schema"] == 1 and r["name"] == spec.name and r["design"] == spec.design
-    assert r["data"]["n_obs"] > 0 and r["data"]["sources"] and r["data"]["tables"] == [spec.data["table"]]
+    assert r["data"]["n_obs"] > 0 and r["data"]["sources"] and r["data"]["tables"] == [spec.data.table]
     assert r["reading"]["en"] and r["reading"]["es"]
     for e in r["estimates"] + ([r["headline"]] if r["headline"] else []):
         if e["ci_low"] is not None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from evaluations.lines_of_action import DATA_GAPS, GOALS, LINE_IDS, LINES, data_gaps
-from evaluations.specs import load_specs
+from evaluations.spec_model import load_specs
 
 REPO_COPY = Path(__file__).resolve().parents[2] / "docs" / "LINES_OF_ACTION.md"
 DESIGN = Path(__file__).resolve().parents[3] / "shared" / "DESIGN.md"

@@ -13,7 +13,8 @@ import pytest
 
 from evaluations.publication import audit, check, finalize
 from evaluations.publication.vocabulary import MDE_FACTOR
-from evaluations.specs import load_spec, run_spec
+from evaluations.designs import run_spec
+from evaluations.spec_model import load_spec
 
 HEAD = ("name: s\ntitle: {en: T, es: T}\ngoal: goal_1_protect_people\nline_of_action: homicide_reduction\n"
         "scope: framework\ndesired_direction: decrease\nthreats: [single_series]\n"

@@ -1,10 +1,15 @@
 """Spec format: every shipped spec loads; bad specs fail with one clear message; designs run on small
 frames with hand-checked numbers."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from evaluations.specs import DESIGNS, SpecError, load_spec, load_specs, monthly_series, run_spec
+from evaluations.designs import run_spec
+from evaluations.designs.common import monthly_series
+from evaluations.options import DESIGNS
+from evaluations.spec_model import SpecError, load_spec, load_specs
 
 
 def test_shipped_specs_load_and_cover_every_design_but_event_study():
@@ -14,7 +19,7 @@ def test_shipped_specs_load_and_cover_every_design_but_event_study():
         assert s.path.stem == s.name
     assert {s.design for s in specs} >= set(DESIGNS) - {"event_study"}
     joint = next(s for s in specs if s.name == "joint_operations_homicides")
-    assert joint.map is not None and joint.spatial is not None and "cs" in joint.estimators
+    assert joint.map is not None and joint.spatial is not None and joint.estimators.cs is not None
 
 
 def test_bad_yaml_names_file_and_line(tmp_path):
@@ -29,22 +34,22 @@ def test_unknown_design_and_missing_keys(tmp_path):
             "scope: framework\ndesired_direction: decrease\nthreats: [single_series]\n")
     p = tmp_path / "x.yaml"
     p.write_text(base.replace("scope: framework\n", "") + "design: its\ndata: {table: t, time: p, value: v}\n")
-    with pytest.raises(SpecError, match="x.yaml: missing key 'scope'"):
+    with pytest.raises(SpecError, match="x.yaml: scope: missing"):
         load_spec(p)
     p.write_text(base.replace("threats: [single_series]", "threats: [no_such_threat]") + "design: its\ndata: {table: t, time: p, value: v}\n")
     with pytest.raises(SpecError, match="no_such_threat"):
         load_spec(p)
     p.write_text(base.replace("scope: framework", "scope: someday") + "design: its\ndata: {table: t, time: p, value: v}\n")
-    with pytest.raises(SpecError, match="scope 'someday' is not one of framework, earlier_policy"):
+    with pytest.raises(SpecError, match="x.yaml: scope: must be one of framework, earlier_policy, got 'someday'"):
         load_spec(p)
     p.write_text(base + "design: magic\ndata: {table: t}\n")
-    with pytest.raises(SpecError, match="design 'magic' is not one of"):
+    with pytest.raises(SpecError, match="x.yaml: design: must be one of .*, got 'magic'"):
         load_spec(p)
     p.write_text(base + "design: its\noutcome: {en: a, es: b}\nunits: {en: a, es: b}\ndata: {table: t, time: period}\n")
-    with pytest.raises(SpecError, match="data.value is required for design its"):
+    with pytest.raises(SpecError, match="x.yaml: data.value is required for design its"):
         load_spec(p)
     p.write_text(base.replace("public_health", "nonsense") + "design: its\ndata: {table: t, time: p, value: v}\n")
-    with pytest.raises(SpecError, match="line_of_action 'nonsense'"):
+    with pytest.raises(SpecError, match="x.yaml: line_of_action: must be one of .*, got 'nonsense'"):
         load_spec(p)
 
 
@@ -95,15 +100,15 @@ def test_comparative_its_spec_recovers_the_gap(tmp_path):
 
 def test_overrides_are_validated():
     joint = next(s for s in load_specs() if s.name == "joint_operations_homicides")
-    assert joint.with_overrides({"event_study": {"window": [-6, 12]}}).estimators["event_study"]["window"] == [-6, 12]
-    with pytest.raises(SpecError, match="unknown option"):
+    assert joint.with_overrides({"event_study": {"window": [-6, 12]}}).estimators.event_study.window == [-6, 12]
+    with pytest.raises(SpecError, match="estimators.cs: unknown option 'draws'; expected one of bootstrap, control,"):
         joint.with_overrides({"cs": {"draws": 5}})
 
 
 def test_neighbour_cohorts_on_a_row_of_squares():
     import shapely
 
-    from evaluations.specs import neighbour_cohorts
+    from evaluations.designs.staggered import neighbour_cohorts
 
     # A | B | C | D in a row; A first treated in period 5, D in period 9: B borders A (5), C borders D (9)
     # and B (untreated), so C takes 9; treated units are not neighbours (NaN)
@@ -113,3 +118,33 @@ def test_neighbour_cohorts_on_a_row_of_squares():
     assert np.isnan(out["A"]) and np.isnan(out["D"])
     assert (out["B"], out["C"]) == (5, 9)
 
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("estimators: {its: {seasonality: 'yes'}}\n", "s.yaml: estimators.its.seasonality: input should be a valid boolean, got 'yes'"),
+    ("estimators: {its: {min_side: 0}}\n", "s.yaml: estimators.its.min_side: must be at least 1, got 0"),
+    ("estimators: {its: {break: 'October'}}\n", "s.yaml: estimators.its.break: must be a date (YYYY-MM-DD), got 'October'"),
+    ("estimators: {its: {lags: 3}}\n", "s.yaml: estimators.its: unknown option 'lags'; expected one of break, hac_lags, "
+                                       "min_side, placebo_shift, seasonality"),
+    ("estimators: {twfe: }\n", "s.yaml: estimators.twfe: the its design does not use this estimator (its estimators: its)"),
+    ("estimators: {magic: {}}\n", "s.yaml: estimators: unknown estimator 'magic'; expected one of cs, event_study, its, "
+                                  "trend, twfe"),
+    ("notes: {en: only English}\n", "s.yaml: notes: must have en and es texts"),
+    ("colour: red\n", "s.yaml: unknown key 'colour'"),
+])
+def test_a_bad_spec_names_file_and_field(tmp_path, extra, message):
+    with pytest.raises(SpecError, match=re.escape(message)):
+        _spec(tmp_path, "its", "{table: t, time: period, value: v}", extra)
+
+
+def test_a_bad_option_of_a_listed_estimator_names_its_choices(tmp_path):
+    data = "{table: t, time: period, unit: u, outcome: y, cohort: g}"
+    with pytest.raises(SpecError, match=r"s.yaml: estimators.cs.control: must be one of never, notyet, got 'all'"):
+        _spec(tmp_path, "staggered_did", data, "estimators: {cs: {control: all}}\n")
+    with pytest.raises(SpecError, match=r"s.yaml: data: unknown data key 'outcom'"):
+        _spec(tmp_path, "staggered_did", data.replace("outcome", "outcom"))
+    spec = _spec(tmp_path, "staggered_did", data, "estimators: {twfe: , cs: {bootstrap: 0}}\n")
+    # listed without options: run with the defaults; not listed: not run (event study) or defaults (cs)
+    assert spec.estimators.twfe.vcov == "cluster" and spec.estimators.event_study is None
+    assert spec.estimators.cs.bootstrap == 0 and spec.estimators.cs.seed == 20211008
+    assert spec.estimators.options("its").min_side == 6

@@ -1,7 +1,7 @@
 """Threats to validity: every spec says what its result cannot show (scope, desired direction, threats that
 resolve against evaluations/threats.yaml), and bad threat lists are refused with the spec's name.
 
-The specs are read with yaml directly, not through evaluations.specs (its loader is changed separately)."""
+The specs are read with yaml directly, not through evaluations.spec_model."""
 from pathlib import Path
 
 import pytest

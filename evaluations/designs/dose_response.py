@@ -1,0 +1,47 @@
+"""Dose response (`dose_response` specs) → result.json payloads: the change in the outcome per unit of
+dose with unit and month fixed effects, with and without the rows flagged as outliers."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..did import twfe
+from ..reading import dose_reading
+from ..spec_model import EvaluationSpec
+from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index, select_rows
+
+
+def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
+    d = spec.data
+    data = select_rows(spec, frame).copy()
+    data = data[data[d.dose].notna()]
+    data["_t"] = month_index(data[d.time]).astype("int64")
+    dose = pd.to_numeric(data[d.dose], errors="coerce")
+    if d.dose_per_100k:
+        dose = dose / pd.to_numeric(data[d.dose_per_100k], errors="coerce") * 100_000
+    data["_dose"] = dose
+    outlier = data[d.outlier].fillna(False).astype(bool) if d.outlier else pd.Series(False, index=data.index)
+    cluster = d.cluster or d.unit
+    headline = twfe(data[~outlier], d.outcome, d.unit, "_t", "_dose", vcov="cluster", cluster=cluster)
+    with_outlier = twfe(data, d.outcome, d.unit, "_t", "_dose", vcov="cluster", cluster=cluster)
+    result = _skeleton(spec, d.unit_label or d.unit, pd.to_datetime(data[d.time]).min(),
+                       pd.to_datetime(data[d.time]).max(), data[d.unit].nunique(), headline.n_obs)
+    att = {k: getattr(headline.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    att_all = {k: getattr(with_outlier.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    label = {"en": "Change in the outcome per unit of dose (state and month fixed effects, outlier excluded)",
+             "es": "Cambio en el resultado por unidad de dosis (efectos fijos de estado y mes, sin el valor atípico)"}
+    result["headline"] = {**{k: v for k, v in _est(att, "twfe_dose", label, spec.units, "twfe_dose").items() if k != "id"}}
+    result["estimates"] = [
+        _est(att, "twfe_dose", label, spec.units, "twfe_dose"),
+        _est(att_all, "twfe_dose_with_outlier", {"en": "The same, keeping the flagged outlier",
+                                                 "es": "Lo mismo, conservando el valor atípico señalado"}, spec.units, "twfe_dose"),
+    ]
+    flagged = data.loc[outlier, [d.unit, d.time, d.dose]]
+    result["diagnostics"]["outliers"] = {"flagged": [{k: str(v) for k, v in r.items()} for r in flagged.to_dict("records")],
+                                         "label": {"en": f"Rows flagged by {d.outlier} (excluded from the headline)",
+                                                   "es": f"Filas señaladas por {d.outlier} (excluidas del resultado principal)"}}
+    result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
+    result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}
+    note = spec.notes
+    result["reading"] = dose_reading(spec.outcome, {"en": spec.data.dose_label_en or "the dose",
+                                                    "es": spec.data.dose_label_es or "la dosis"}, att, spec.units, note)
+    return EvaluationOutput(result)

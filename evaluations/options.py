@@ -1,0 +1,154 @@
+"""Estimator options: one pydantic model per estimator, the `estimators:` block of a spec, and which
+estimators each design reads.
+
+An option left out of a spec takes the default written here; the runners in evaluations/designs/ read
+these models and nothing else. The Dagster launchpad config (pipelines/assets/evaluations.py) is derived
+from the same models, so an option is declared once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
+# the estimators whose options a design reads (options of any other estimator would change nothing)
+DESIGN_ESTIMATORS: dict[str, tuple[str, ...]] = {
+    "staggered_did": ("twfe", "event_study", "cs"), "event_study": ("twfe", "event_study", "cs"),
+    "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (),
+}
+
+
+def one_of(values: Iterable[str]) -> AfterValidator:
+    """A check that a text is one of `values` (a vocabulary defined elsewhere), naming them when it is not."""
+    allowed = tuple(values)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+Vcov = Annotated[str, one_of(("iid", "robust", "cluster"))]
+
+
+class Block(BaseModel):
+    """A spec block: immutable, and an unknown key is refused naming the keys it may have."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    noun: ClassVar[str] = "key"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, value):
+        if isinstance(value, dict):
+            fields = {name: f for name, f in cls.model_fields.items() if not f.exclude}
+            known = {f.alias or name for name, f in fields.items()}
+            unknown = [k for k in value if k not in known and k not in fields]
+            if unknown:
+                raise ValueError(f"unknown {cls.noun} {unknown[0]!r}; expected one of {', '.join(sorted(known))}")
+        return value
+
+
+class Options(Block):
+    """Options of one estimator; types are checked strictly (no "12" for 12)."""
+
+    model_config = ConfigDict(strict=True)
+    noun: ClassVar[str] = "option"
+
+
+class TwfeOptions(Options):
+    vcov: Vcov = Field("cluster", description="TWFE standard errors: iid, robust or cluster")
+
+
+class EventStudyOptions(Options):
+    window: list[int] = Field([-5, 5], description="[first lead, last lag], e.g. [-6, 12]")
+    bin_endpoints: bool = Field(True, description="pool event times beyond the window")
+    vcov: Vcov = Field("cluster", description="iid, robust or cluster")
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, window: list[int]) -> list[int]:
+        if not (len(window) == 2 and window[0] < -1 <= window[1]):
+            raise ValueError(f"must be [low, high] integers with low < -1 <= high, got {window}")
+        return window
+
+
+class CsOptions(Options):
+    control: Annotated[str, one_of(("never", "notyet"))] = Field("never", description="Callaway–Sant'Anna comparison group: never or notyet")
+    bootstrap: int = Field(999, ge=0, description="multiplier-bootstrap draws (0: analytical SEs only)")
+    seed: int = Field(20211008, description="seed of the bootstrap (recorded in the result)")
+    placebo_shift: int = Field(12, description="months the placebo adoption date is moved back")
+    max_event_time: int | None = Field(None, description="last event time in the overall ATT (unset: all)")
+
+
+class ItsOptions(Options):
+    break_date: str | None = Field(None, alias="break",
+                                   description="interrupted time series break date, YYYY-MM-DD (unset: October 2021)")
+    seasonality: bool = Field(True, description="month-of-year dummies in the ITS")
+    placebo_shift: int = Field(12, description="months the placebo break is moved back")
+    hac_lags: int | None = Field(None, ge=0, description="Newey–West lags (unset: chosen from the residuals, "
+                                                         "Newey & West 1994 automatic bandwidth)")
+    min_side: int = Field(6, ge=1, description="fewest months needed on each side of the break")
+
+    @field_validator("break_date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"must be a date (YYYY-MM-DD), got {value!r}") from None
+        return value
+
+
+class TrendOptions(Options):
+    baseline_months: int = Field(36, ge=1, description="months before October 2021 in the baseline")
+
+
+class Estimators(Block):
+    """The `estimators:` block: an estimator listed (even with no options) is run by designs that
+    treat it as optional (TWFE and its event study); its options fall back to the defaults above."""
+
+    noun: ClassVar[str] = "estimator"
+    twfe: TwfeOptions | None = None
+    event_study: EventStudyOptions | None = None
+    cs: CsOptions | None = None
+    its: ItsOptions | None = None
+    trend: TrendOptions | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_defaults(cls, value):
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return {k: {} if v is None else v for k, v in value.items()}
+        return value
+
+    def options(self, estimator: str) -> Options:
+        """The estimator's options as listed, or its defaults when it is not listed."""
+        return getattr(self, estimator) or ESTIMATOR_MODELS[estimator]()
+
+    def listed(self) -> dict[str, dict]:
+        """{estimator: {option: value}} of what was set, as written in a spec."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+ESTIMATOR_MODELS: dict[str, type[Options]] = {
+    name: field.annotation.__args__[0] for name, field in Estimators.model_fields.items()
+}
+
+
+def unused_estimators(design: str, estimators: Estimators) -> str | None:
+    """A message naming the first listed estimator the design does not read (None when all are read)."""
+    used = DESIGN_ESTIMATORS.get(design, ())
+    for name in Estimators.model_fields:
+        if getattr(estimators, name) is not None and name not in used:
+            return (f"estimators.{name}: the {design} design does not use this estimator "
+                    f"(its estimators: {', '.join(used) or 'none'})")
+    return None
