@@ -132,6 +132,14 @@ def month(value, lang: str, missing: str = MISSING) -> str:
     return format_skeleton("yMMMM", _as_date(value), locale=locale_of(lang))
 
 
+def month_short(value, lang: str, missing: str = MISSING) -> str:
+    """An abbreviated month and its year (CLDR skeleton yMMM): "Oct 2021" / "oct 2021"."""
+    if value in (None, ""):
+        locale_of(lang)
+        return missing
+    return format_skeleton("yMMM", _as_date(value), locale=locale_of(lang))
+
+
 def period(start, end, lang: str) -> str:
     """Two months joined by an en dash: "October 2018 – September 2021"."""
     return f"{month(start, lang)} – {month(end, lang)}"

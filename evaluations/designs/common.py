@@ -3,13 +3,11 @@ spec's rows and its monthly series."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import pandas as pd
 
 from ..publication import enforce_baseline
 from ..spec_model import EvaluationSpec, SpecError
-
-_MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-              "noviembre", "diciembre"]
 
 
 @dataclass
@@ -100,16 +98,6 @@ def month_index(values: pd.Series) -> pd.Series:
     """Months since year 0 (so consecutive months differ by 1); missing stays missing."""
     dates = pd.to_datetime(values)
     return (dates.dt.year * 12 + dates.dt.month - 1).astype("Int64")
-
-
-def month_label(date, lang: str) -> str:
-    """'Oct 2024' / 'oct 2024' for windows in estimate labels."""
-    date = pd.Timestamp(date)
-    return date.strftime("%b %Y") if lang == "en" else f"{_MONTHS_ES[date.month - 1][:3]} {date.year}"
-
-
-def month_es(date: pd.Timestamp) -> str:
-    return f"{_MONTHS_ES[date.month - 1]} de {date.year}"
 
 
 def _baseline(spec: EvaluationSpec, series: pd.Series):

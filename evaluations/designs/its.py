@@ -14,9 +14,10 @@ import pandas as pd
 from ..its import FRAMEWORK_START, ITSInputError, comparative_series, fit_its, plot_its
 from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
+from .. import formats
 from ..reading import fmt, its_reading, join
 from ..spec_model import SpecError
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, month_es, monthly_series
+from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
 from .trend import plot_trend
 
 
@@ -68,11 +69,11 @@ def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> Evaluat
     last = series.index.max()
     result["reading"] = join(
         {"en": f"{spec.outcome['en'][:1].upper() + spec.outcome['en'][1:]}: the source publishes {months}-month rolling sums "
-               f"(latest: {fmt(series.iloc[-1], 'en', 0)} in the {months} months ending {last.strftime('%B %Y')}). Because "
+               f"(latest: {fmt(series.iloc[-1], 'en', 0)} in the {months} months ending {formats.month(last, 'en')}). Because "
                f"consecutive values share {months - 1} months, the platform fits no model and reports no before/after change "
                f"on them.",
          "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]}: la fuente publica sumas móviles de {months} meses "
-               f"(la más reciente: {fmt(series.iloc[-1], 'es', 0)} en los {months} meses que terminan en {month_es(last)}). Como "
+               f"(la más reciente: {fmt(series.iloc[-1], 'es', 0)} en los {months} meses que terminan en {formats.month(last, 'es')}). Como "
                f"valores consecutivos comparten {months - 1} meses, la plataforma no ajusta ningún modelo ni reporta un cambio "
                f"antes/después sobre ellos."}, years_text, spec.notes or {})
     result["tables"].append({"file": "series.csv", "caption": {"en": "Monthly series as published", "es": "Serie mensual como se publica"}})
@@ -81,9 +82,9 @@ def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> Evaluat
 
 def _too_short_output(spec, series: pd.Series, unit: str, n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
-    text = {"en": f"{n_pre} months before {break_date.strftime('%B %Y')} and {n_post} from it; an interrupted time series "
+    text = {"en": f"{n_pre} months before {formats.month(break_date, 'en')} and {n_post} from it; an interrupted time series "
                   f"needs at least {ITS_MIN_PRE} and {ITS_MIN_POST}, so no change is estimated.",
-            "es": f"{n_pre} meses antes de {month_es(break_date)} y {n_post} desde entonces; una serie de tiempo interrumpida "
+            "es": f"{n_pre} meses antes de {formats.month(break_date, 'es')} y {n_post} desde entonces; una serie de tiempo interrumpida "
                   f"necesita al menos {ITS_MIN_PRE} y {ITS_MIN_POST}, así que no se estima ningún cambio."}
     result["_insufficient_reasons"] = [reason("its_too_short", text["en"], text["es"])]
     result["results"]["its"] = {"n_pre": n_pre, "n_post": n_post, "break_date": str(break_date.date())}
@@ -158,7 +159,7 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
         result["tables"].append({"file": "by_unit.csv", "caption": {
             "en": f"The same model for each {d.by_label_en or d.by}: level and slope changes with 95% CIs",
             "es": f"El mismo modelo para cada {d.by_label_es or d.by}: cambios de nivel y pendiente con IC 95 %"}})
-    break_label = {"en": fit.break_date.strftime("%B %Y"), "es": month_es(fit.break_date)}
+    break_label = {"en": formats.month(fit.break_date, "en"), "es": formats.month(fit.break_date, "es")}
     result["reading"] = its_reading(spec.outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), spec.units,
                                     result["diagnostics"].get("placebo"), fit.n_post)
     if spec.notes:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..publication import enforce_baseline
+from .. import formats
 from ..reading import trend_reading
 from ..trends import CAVEAT, baseline_comparison
 from ..spec_model import EvaluationSpec, SpecError
-from .common import EvaluationOutput, _baseline, _est, _skeleton, _trend_block, month_label, monthly_series
+from .common import EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
 
 
 def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -32,8 +33,8 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         p = comparison.post
         first, last = p["first_month_with_data"], p["end"]
         result["estimates"].append(_est(post_mean, "post_mean", {
-            "en": f"Monthly mean, {month_label(first, 'en')} – {month_label(last, 'en')} (descriptive; interval for month-to-month noise)",
-            "es": f"Promedio mensual, {month_label(first, 'es')} – {month_label(last, 'es')} (descriptivo; intervalo por la "
+            "en": f"Monthly mean, {formats.month_short(first, 'en')} – {formats.month_short(last, 'en')} (descriptive; interval for month-to-month noise)",
+            "es": f"Promedio mensual, {formats.month_short(first, 'es')} – {formats.month_short(last, 'es')} (descriptivo; intervalo por la "
                   f"variación mensual)"}, spec.units))
         result["results"].setdefault("trend", {})["post_mean"] = {k: v for k, v in post_mean.items() if k != "p_value"}
     windows = block or {"baseline": comparison.baseline, "post": comparison.post}
@@ -85,7 +86,7 @@ def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, so
         w = block.get(key)
         if w:
             label = (f"Baseline mean ({w['months']} months)" if key == "baseline" else
-                     f"Mean since {pd.Timestamp(w['start']).strftime('%b %Y')} ({w['months']} months)")
+                     f"Mean since {formats.month_short(w['start'], 'en')} ({w['months']} months)")
             ax.hlines(w["mean"], pd.Timestamp(w["start"]), pd.Timestamp(w["end"]), color=colour, lw=2, label=label)
     ax.axvline(pd.Timestamp("2021-10-01"), color="black", lw=0.8, ls=":")
     ax.set_title(title, fontsize=10)

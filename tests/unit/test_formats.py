@@ -85,6 +85,9 @@ def test_dates_and_months_in_each_language():
     assert formats.period("2018-10-01", "2021-09-30", "en") == "October 2018 – September 2021"
     assert formats.period("2018-10-01", "2021-09-30", "es") == "octubre de 2018 – septiembre de 2021"
     assert formats.date(None, "en") == formats.month("", "es") == "—"
+    # abbreviated (CLDR yMMM), as estimate labels write their windows
+    assert formats.month_short("2021-09-01", "en") == "Sep 2021" and formats.month_short("2021-09-01", "es") == "sep 2021"
+    assert formats.month_short(dt.date(2024, 12, 1), "es") == "dic 2024" and formats.month_short("2024-01-15", "es") == "ene 2024"
 
 
 def test_unknown_language_is_a_clear_error():
