@@ -9,12 +9,13 @@ from types import UnionType
 from typing import Optional, Union, get_args, get_origin
 
 import dagster as dg
-from pydantic import Field, create_model
+from pydantic import Field, ValidationError, create_model
 
 from evaluations.designs import run_spec
 from evaluations.lines_of_action import coverage, data_gaps
 from evaluations.options import ESTIMATOR_MODELS
 from evaluations.publication import audit, load_results, report_lines
+from evaluations.result_model import EvaluationResult
 from evaluations.spec_model import EvaluationSpec, SpecError, load_specs
 
 from ..resources import ProjectResource
@@ -75,6 +76,19 @@ def write_json(path: Path, payload: dict) -> None:
     path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n")
 
 
+def write_result(path: Path, payload: dict, spec_file: str) -> None:
+    """result.json, written only when the text that would be written reads into EvaluationResult
+    (docs/RESULT_SCHEMA.md), so no file of another shape is ever published."""
+    text = json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n"
+    try:
+        EvaluationResult.model_validate(json.loads(text))
+    except ValidationError as error:
+        raise dg.Failure(description=f"{spec_file}: the result does not match docs/RESULT_SCHEMA.md: "
+                                     f"{' '.join(str(error).split())[:800]}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
     """One asset per spec, whatever its design: read the spec's table, run it, write result.json, CSVs, PNGs."""
     table_key = dg.AssetKey(spec.data.table.split("."))
@@ -112,7 +126,7 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             metadata[name.replace(".png", "_plot")] = dg.MetadataValue.path(str(figure))
         payload = dict(output.result)
         payload["quality"] = quality_status(project.settings.results_dir, spec.data.table)
-        write_json(out_dir / "result.json", payload)
+        write_result(out_dir / "result.json", payload, spec.path.name)
         head = payload.get("headline")
         if head:
             metadata.update({"headline_estimator": head.get("estimator"), "headline_estimate": head["estimate"],

@@ -63,3 +63,21 @@ def test_a_result_with_an_unknown_or_missing_field_is_refused():
         EvaluationResult.model_validate({**doc, "colour": "red"})
     with pytest.raises(ValueError, match="estimates.0.kind"):
         EvaluationResult.model_validate({**doc, "estimates": [{**doc["estimates"][0], "kind": "guess"}]})
+
+
+def test_the_evaluation_asset_writes_only_results_that_read_into_the_model(tmp_path):
+    import dagster as dg
+
+    from pipelines.assets.evaluations import write_result
+
+    doc = _documented()
+    doc["headline"] = None
+    doc["estimates"][0]["label"] = {"en": "a", "es": "b"}
+    doc["evidence"]["mde"] = None
+    good = tmp_path / "good" / "result.json"
+    write_result(good, doc, "good.yaml")
+    assert json.loads(good.read_text()) == doc
+    bad = tmp_path / "bad" / "result.json"
+    with pytest.raises(dg.Failure, match="bad.yaml: the result does not match docs/RESULT_SCHEMA.md"):
+        write_result(bad, {**doc, "design": "guesswork"}, "bad.yaml")
+    assert not bad.exists()
