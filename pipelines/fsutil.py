@@ -1,4 +1,4 @@
-"""Small file-system helpers shared by the landing catalog and the warehouse promotion."""
+"""Small file-system helpers shared by the landing catalog, the warehouse and the promotion of outputs."""
 from __future__ import annotations
 
 import os
@@ -33,3 +33,10 @@ def remove_path(path: Path) -> None:
             path.unlink()
         except OSError:
             pass
+
+
+def with_path(error: OSError, path) -> OSError:
+    """`error`, naming `path` if it names no file itself (a failing write or fsync on an open file)."""
+    if error.filename is not None or error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror or os.strerror(error.errno), str(path))

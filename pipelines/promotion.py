@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from . import warehouse as warehouse_file  # promote is looked up at call time (tests replace it)
-from .fsutil import fsync_dir, remove_path
+from .fsutil import fsync_dir, remove_path, with_path
 from .fsutil import is_real_dir as _is_real_dir
 
 # ----------------------------------------------------------------------------------------------
@@ -28,13 +28,6 @@ CURRENT = "current"
 OUTPUT_NAMES = ("results", "site")
 _TEMPORARY = (".run-", f".{CURRENT}.new-", f".{CURRENT}.old-", ".results.new-", ".site.new-", ".run.log.new-",
               ".results.previous-", ".site.previous-")  # in BUILD; the last two from runs before this layout
-
-
-def with_path(error: OSError, path) -> OSError:
-    """`error`, naming `path` if it names no file itself (a failing write or fsync on an open file)."""
-    if error.filename is not None or error.errno is None:
-        return error
-    return OSError(error.errno, error.strerror or os.strerror(error.errno), str(path))
 
 
 def pid_alive(pid: int) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import landing, landing_catalog
-from .fsutil import fsync_dir
+from .fsutil import fsync_dir, with_path
 from .sources import SourceFormatError, SourceSpec
 
 LANDING_COLUMNS = ("table_name varchar, file varchar, size_bytes bigint, sha256 varchar, rows bigint, landed_path varchar, "

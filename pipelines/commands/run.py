@@ -61,7 +61,7 @@ class _NoTracebacks(io.TextIOBase):
 
     def _record(self, error: BaseException) -> None:
         if isinstance(error, OSError) and self.log_error is None:
-            from ..promotion import with_path
+            from ..fsutil import with_path
 
             self.log_error = with_path(error, self.log_path or "the run log")
 

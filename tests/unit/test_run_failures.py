@@ -423,3 +423,18 @@ def test_a_finished_but_unreaped_process_is_not_alive():
     assert not pid_alive(child.pid)
     child.wait()
     assert pid_alive(os.getpid())
+
+
+def test_disk_full_renaming_the_warehouse_names_the_candidate_and_keeps_the_last_good_one(tmp_path, monkeypatch):
+    candidate, warehouse = tmp_path / "warehouse.candidate.duckdb", tmp_path / "warehouse.duckdb"
+    candidate.write_bytes(b"new")
+    warehouse.write_bytes(b"last good")
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(wh.os, "replace", full)
+    with pytest.raises(OSError) as raised:
+        wh.promote(candidate, warehouse)
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(candidate)
+    assert warehouse.read_bytes() == b"last good" and candidate.read_bytes() == b"new"
