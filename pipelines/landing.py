@@ -16,10 +16,11 @@ import bz2
 import hashlib
 import os
 import shutil
+import stat
 import struct
 import tempfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .sources.base import SourceFormatError
@@ -41,6 +42,7 @@ class StoredFile:
     sha256: str
     size_bytes: int
     path: Path
+    created: bool = field(default=False, compare=False)  # this call put the content in the store
 
 
 def landing_dir(build_dir: Path | None = None) -> Path:
@@ -64,45 +66,85 @@ def sha256_and_size(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def store(source: Path, root: Path | None = None) -> StoredFile:
-    """Copy `source` into the landing store `root` (default landing_dir()) unless its content is
-    there already, and return the stored copy."""
-    source = Path(source)
-    if source.is_dir():
-        raise SourceFormatError(source, f"a landing file; {source} is a directory")
-    if not source.exists():
-        raise SourceFormatError(source, f"an existing landing file; {source} does not exist (not found)")
-    if not source.is_file():
-        import stat
-
-        mode = source.stat().st_mode
+def unusable_reason(path: Path) -> str | None:
+    """Why `path` cannot be received as a landing file, in a few words ("is a directory", "no such file",
+    "is not a regular file (a character device)", "permission denied"), or None. A device or pipe is never
+    opened (reading /dev/zero or a FIFO would not end)."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file" + (" (a broken symbolic link)" if path.is_symlink() else "")
+    except PermissionError:
+        return "permission denied (its folder cannot be read)"
+    except OSError as error:
+        return f"cannot be read ({error.strerror or type(error).__name__})"
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if not stat.S_ISREG(mode):
         kind = next((name for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                                              (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")) if test(mode)),
                     "not a file")
-        raise SourceFormatError(source, f"a landing file; {source} is not a regular file ({kind})")
-    if not os.access(source, os.R_OK):
-        raise SourceFormatError(source, f"a readable landing file; {source} is not readable (permission denied)")
+        return f"is not a regular file ({kind})"
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        return "permission denied"
+    except OSError as error:
+        return f"cannot be read ({error.strerror or type(error).__name__})"
+    return None
+
+
+def stored_mode(mode: int) -> int:
+    """The permission bits of a stored copy: read-only, and readable by no one the original did not allow
+    (a file received with mode 0600 is kept 0400, one with 0644 is kept 0444); the owner can always read."""
+    return (stat.S_IMODE(mode) & 0o444) | stat.S_IRUSR
+
+
+def store(source: Path, root: Path | None = None) -> StoredFile:
+    """Copy `source` into the landing store `root` (default landing_dir()) unless its content is
+    there already, and return the stored copy (`created`: this call stored it)."""
+    source = Path(source)
+    reason = unusable_reason(source)
+    if reason is not None and reason.startswith("no such file"):
+        raise SourceFormatError(source, f"an existing landing file; {source} does not exist (not found)")
+    if reason is not None:
+        raise SourceFormatError(source, f"a landing file; {source} {reason}")
     size = source.stat().st_size
     if size > MAX_FILE_BYTES:
         raise SourceFormatError(source, f"a file of at most {MAX_FILE_BYTES:,} bytes, found {size:,} bytes")
     sha, size = sha256_and_size(source)
     folder = Path(root or landing_dir()) / sha
     target = folder / source.name
+    created = False
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=folder)  # created 0600
         os.close(handle)
         try:
             shutil.copyfile(source, temporary)
             if sha256_and_size(Path(temporary))[0] != sha:
                 raise SourceFormatError(source, "a file that does not change while it is being copied")
-            os.chmod(temporary, 0o444)
+            os.chmod(temporary, stored_mode(source.stat().st_mode))
             os.link(temporary, target)  # fails if another process stored it first: never overwrite
+            created = True
         except FileExistsError:
             pass
         finally:
             os.unlink(temporary)
-    return StoredFile(source.name, sha, size, target)
+    return StoredFile(source.name, sha, size, target, created)
+
+
+def discard(stored: StoredFile) -> None:
+    """Remove a copy this process stored (a refused file), its screening verdict, and its folder if that
+    leaves it empty. The caller checks that no receipt refers to the content."""
+    stored.path.unlink(missing_ok=True)
+    (stored.path.parent / VERIFIED).unlink(missing_ok=True)
+    try:
+        stored.path.parent.rmdir()
+    except OSError:
+        pass  # another name for the same bytes is stored there
 
 
 def compression_of(path: Path) -> str | None:
@@ -232,16 +274,30 @@ def check_header(path: Path, header: dict) -> None:
     if "\x00" in text:
         raise SourceFormatError(path, f"{encoding} text (the header contains NUL bytes)", line=1)
     found = next(csv.reader(io.StringIO(text.rstrip("\r\n")), delimiter=delimiter))
+    # The first line of a refused file is not echoed: the file may not be what it claims to be (a key or a
+    # credentials file given by mistake), and the message reaches the terminal, logs and outcome files. A
+    # field of the header is shown only when every column before it is the published one (the file is then
+    # evidently the published kind, and a renamed or extra column name is what its reader needs to see);
+    # otherwise the header is described by its number of fields and the published names.
     if len(found) == 1 and len(columns) > 1:
-        raise SourceFormatError(path, f"columns separated by {delimiter!r}; the header {text.strip()[:120]!r} has none "
-                                "(another delimiter?)", line=1)
+        raise SourceFormatError(path, f"columns separated by {delimiter!r}; the header line (of {len(text.strip()):,} "
+                                f"characters) has none (another delimiter?)", line=1)
     for i, expected in enumerate(columns):
         if i >= len(found):
             raise SourceFormatError(path, f"column {i + 1} named {expected!r} (missing; the header has {len(found)} columns)",
                                     line=1, column=expected)
         if found[i] != expected:
-            what = "missing or renamed" if expected not in found else "out of place"
-            raise SourceFormatError(path, f"column {i + 1} named {expected!r} ({what}), found {found[i]!r}", line=1, column=expected)
+            if expected in found:
+                what = f"out of place: it is column {found.index(expected) + 1} of {len(found)}"
+            else:
+                what = "missing or renamed"
+            if i > 0 or found[i] in columns:
+                shown = f", found {found[i][:80]!r}"
+            else:
+                shown = (f"; its first field is not a published column name (the header has {len(found)} fields, "
+                         f"the published one {len(columns)}: {', '.join(repr(c) for c in columns[:3])}"
+                         f"{', …' if len(columns) > 3 else ''})")
+            raise SourceFormatError(path, f"column {i + 1} named {expected!r} ({what}){shown}", line=1, column=expected)
     if len(found) > len(columns):
         raise SourceFormatError(path, extra_columns_message(len(columns), found[len(columns):]),
                                 line=1, column=found[len(columns)])

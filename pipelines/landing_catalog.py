@@ -335,6 +335,18 @@ def plan_revert(spec: SourceSpec, data_dir: Path, root: Path, name: str, now: st
     return plan
 
 
+def referenced(root: Path, sha256: str) -> bool:
+    """Whether any source's receipts name the content `sha256` (such a stored copy is never removed)."""
+    folder = Path(root) / CATALOG_FOLDER
+    if not folder.is_dir():
+        return False
+    for log in folder.glob("*.jsonl"):
+        receipts, _ = parse_log(log.read_bytes(), log)
+        if any(sha256 in (r.sha256, r.previous_sha256) for r in receipts):
+            return True
+    return False
+
+
 def commit(plan: Plan) -> list[str]:
     """Append the plan's pending receipts (a seed's file is stored first, if no load stored it: e.g. the
     embedded version an ingest replaces, which a revert may bring back). Seeds another process recorded
@@ -463,5 +475,5 @@ class SourceFolder:
         try:
             os.link(source, target)
         except OSError:
-            shutil.copyfile(source, target)
+            shutil.copy(source, target)  # with the stored copy's permission bits, never wider
         return target

@@ -13,7 +13,14 @@ Otherwise the catalog and the warehouse are left as they were and the command pr
 from the catalog, so the update stays.
 
 Outcomes go to BUILD/ingest/<sha256[:12]>/<suite>.json (+ .quarantine.csv); only the 5 latest such folders
-are kept.
+are kept. A refused file's copy is removed from the landing store (unless `--keep-refused`, or the same
+bytes are a version some receipt names); an accepted copy is kept read-only, readable by no one the
+original did not allow.
+
+Exit codes: 0 loaded (or reverted); 1 refused (a check failed, or the load failed: one line per problem);
+2 a usage error, nothing stored or changed (unknown source, a path that is a directory, a device, missing
+or unreadable, an unknown --replaces/--revert name, or a warehouse without the tables the source's checks
+look codes up in: run `bicentennial run` first); 130 interrupted.
 """
 from __future__ import annotations
 
@@ -25,6 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 EXIT_REFUSED, EXIT_USAGE = 1, 2
+
+
+class NotReady(Exception):
+    """The warehouse lacks a table the source's checks need (one line saying what to run first)."""
 
 
 @dataclass
@@ -40,6 +51,7 @@ class IngestResult:
     restored: str | None = None  # a revert: SHA-256 of the version put back (None: the added file was removed)
     unchanged: bool = False  # the bytes already in use: loaded and checked, nothing recorded
     notes: list[str] = field(default_factory=list)  # from the landing catalog (e.g. a torn last line repaired)
+    refused_copy: str | None = None  # "removed" or "kept": the landing copy of a refused file
 
     @property
     def failed_checks(self) -> list[str]:
@@ -75,25 +87,77 @@ def _landing_root(build_dir: Path) -> Path:
 
 
 def ingest_file(source: str, file: Path, warehouse: Path, build_dir: Path, data_dir: Path,
-                replaces: str | None = None) -> IngestResult:
+                replaces: str | None = None, keep_refused: bool = False) -> IngestResult:
     """Ingest `file` for `source` into `warehouse` (see the module docstring). Never raises for a bad file;
-    raises CatalogError for a `replaces` name the source does not have."""
-    from ..landing import store
-    from ..landing_catalog import plan_ingest
+    raises CatalogError for a `replaces` name the source does not have and NotReady for a warehouse without
+    the tables the source's checks look codes up in (nothing is stored then)."""
+    from ..landing import discard, store
+    from ..landing_catalog import plan_ingest, referenced
     from ..sources import SourceFormatError, source_by_name
 
     spec = source_by_name(source)
     file, build_dir = Path(file).resolve(), Path(build_dir)
+    require_lookup_tables(spec.name, Path(warehouse))
     result = IngestResult(spec.name, file.name, False)
     landing_root = _landing_root(build_dir)
+    stored = None
     try:
-        stored = store(file, landing_root)  # kept as received, whatever happens next
+        stored = store(file, landing_root)
         plan = plan_ingest(spec, Path(data_dir), landing_root, stored, replaces)
+        return _load_checked(spec, plan, result, Path(warehouse), build_dir, Path(data_dir), stored.sha256)
     except SourceFormatError as error:
         result.load_error = {"message": str(error)}
         result.lines.append(f"{error}")
         return result
-    return _load_checked(spec, plan, result, Path(warehouse), build_dir, Path(data_dir), stored.sha256)
+    finally:
+        if stored is not None and stored.created and not result.loaded:
+            if keep_refused:
+                result.refused_copy = "kept"
+            elif not referenced(landing_root, stored.sha256):
+                discard(stored)
+                result.refused_copy = "removed"
+
+
+def lookup_tables(source: str) -> dict[str, str]:
+    """Tables the checks of raw.`source` read besides the table itself (codes looked up in the geography,
+    e.g. raw.municipalities) → the first check that reads it."""
+    import re
+
+    suite = suite_for(f"raw.{source}")
+    found: dict[str, str] = {}
+    for expectation in suite.expectations:
+        if expectation.value_set_from:
+            found.setdefault(expectation.value_set_from["table"], expectation.name)
+    for name, sql in suite.derived.items():
+        for table in re.findall(r"\b((?:raw|staging|marts|intermediate)\.[a-z_][a-z0-9_]*)", sql):
+            found.setdefault(table, name)
+    found.pop(suite.table, None)
+    return found
+
+
+def require_lookup_tables(source: str, warehouse: Path) -> None:
+    """Raise NotReady unless `warehouse` has every table the checks of `source` look values up in: without
+    them the checks cannot run and a valid file would be refused (e.g. into a fresh build folder)."""
+    import duckdb
+
+    needed = lookup_tables(source)
+    if not needed:
+        return
+    present: set[str] = set()
+    if warehouse.exists():
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            present = {f"{s}.{t}" for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables").fetchall()}
+        finally:
+            con.close()
+    missing = [t for t in needed if t not in present]
+    if missing:
+        where = f"the warehouse {warehouse} has no {', '.join(missing)}" if warehouse.exists() else \
+            f"there is no warehouse at {warehouse} yet"
+        checks = ", ".join(sorted({needed[t] for t in missing}))
+        raise NotReady(f"raw.{source} is checked against {', '.join(missing)} ({checks}), and {where}; run "
+                       f"`bicentennial run` with the same --build-dir first, then ingest again (nothing was stored)")
 
 
 def revert_file(source: str, name: str, warehouse: Path, build_dir: Path, data_dir: Path) -> IngestResult:
@@ -104,6 +168,7 @@ def revert_file(source: str, name: str, warehouse: Path, build_dir: Path, data_d
 
     spec = source_by_name(source)
     build_dir = Path(build_dir)
+    require_lookup_tables(spec.name, Path(warehouse))
     result = IngestResult(spec.name, name, False, reverted=True)
     try:
         plan = plan_revert(spec, Path(data_dir), _landing_root(build_dir), name)
@@ -148,6 +213,9 @@ def _load_checked(spec, plan, result: IngestResult, warehouse: Path, build_dir: 
             result.lines.append(run.load_error["message"])
         else:
             result.lines += [f"{spec.name}: {line}" for line in run.messages()]
+            # A blocking check that could not run says why (run.messages() lists the evaluated ones).
+            result.lines += [f"{spec.name}: {suite.table}: {o.message} [ERROR]" for o in run.outcomes
+                             if o.blocking_failure and not o.evaluated]
         if run.blocked:
             return result
         # The receipt first: once it is written the update is accepted, and a run rebuilds from it even if
@@ -191,9 +259,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("bicentennial ingest: --revert takes a file name and no --replaces", file=sys.stderr)
         return EXIT_USAGE
     file = Path(args.file)
-    if not args.revert and not file.is_file():
-        print(f"bicentennial ingest: {file}: no such file", file=sys.stderr)
-        return EXIT_USAGE
+    if not args.revert:
+        from ..landing import unusable_reason
+
+        reason = unusable_reason(file)
+        if reason is not None:
+            print(f"bicentennial ingest: {file}: {reason}; {WHAT_TO_DO.get(reason.split(' (')[0], 'check the path')}",
+                  file=sys.stderr)
+            return EXIT_USAGE
     try:
         with run_lock(settings.warehouse, on_wait=lambda: print(
                 f"bicentennial ingest: a run holds {settings.warehouse}; waiting…", flush=True)):
@@ -201,8 +274,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 result = revert_file(args.source, file.name, settings.warehouse, settings.build_dir, settings.data_dir)
             else:
                 result = ingest_file(args.source, file, settings.warehouse, settings.build_dir, settings.data_dir,
-                                     replaces=args.replaces)
-    except CatalogError as error:
+                                     replaces=args.replaces, keep_refused=args.keep_refused)
+    except (CatalogError, NotReady) as error:
         print(f"bicentennial ingest: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -218,8 +291,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     rows = result.suite_run.rows if result.suite_run is not None else 0
     what = f"the revert of {result.file}" if result.reverted else result.file
     if not result.loaded:
+        copy = {"removed": "; its landing copy was removed (--keep-refused keeps it)",
+                "kept": "; its landing copy is kept (--keep-refused)"}.get(result.refused_copy, "")
         print(f"bicentennial ingest: {what} REFUSED for raw.{result.source}; the warehouse and the landing catalog are "
-              "untouched" + (f" (outcomes: {result.results})" if result.results else ""), file=sys.stderr)
+              "untouched" + copy + (f" (outcomes: {result.results})" if result.results else ""), file=sys.stderr)
         return EXIT_REFUSED
     removed = result.suite_run.removed
     quarantined = f"; {removed:,} quarantined in quarantine.rows" if removed else ""
@@ -236,17 +311,37 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+WHAT_TO_DO = {
+    "is a directory": "give one file of it (the file as published)",
+    "is not a regular file": "give a regular file (copy the data to a file first)",
+    "no such file": "check the path",
+    "permission denied": "make it readable by this user (chmod u+r) or copy it",
+}
+
+
 def add_parser(subparsers) -> None:
     ingest = subparsers.add_parser(
         "ingest", help="add or replace one file of a named source (or --revert it) through the parse/check/quarantine path",
-        description="Add or replace one file of a source in the landing store (the source of truth), load the "
-                    "source's full current set of files with that change on a copy of the warehouse, and keep it "
-                    "only if its blocking checks hold.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Add or replace one file of a source in the landing store (the source of truth), load the\n"
+                    "source's full current set of files with that change on a copy of the warehouse, and keep it\n"
+                    "only if its blocking checks hold. The warehouse must exist (`bicentennial run` first).",
+        epilog="exit codes:\n"
+               "  0    loaded (or reverted); `bicentennial run` rebuilds what depends on it\n"
+               "  1    refused: a check or the load failed (one line per problem); the warehouse and the\n"
+               "       landing catalog are untouched, the refused copy removed unless --keep-refused\n"
+               "  2    usage: unknown source; FILE is a directory, a device or pipe, missing or unreadable;\n"
+               "       an unknown --replaces/--revert name; no warehouse with the tables the checks need\n"
+               "       (run `bicentennial run` first). Nothing is stored or changed.\n"
+               "  130  interrupted; nothing changed")
     ingest.add_argument("source", help="source name (raw table), e.g. sesnsp_victims_state")
     ingest.add_argument("file", help="the file as published (with --revert: the name of a file of the source)")
-    ingest.add_argument("--replaces", metavar="NAME", help="replace the source's file NAME (by default the file of the same "
-                                                          "name is replaced, or a new name is added)")
-    ingest.add_argument("--revert", action="store_true", help="go back to the previous version of the file named FILE")
+    ingest.add_argument("--replaces", metavar="NAME", help="replace the source's file NAME with FILE (by default the file of "
+                                                          "the same name is replaced, or a new name is added)")
+    ingest.add_argument("--revert", action="store_true", help="go back to the previous version of the source's file "
+                                                              "named FILE (a file an ingest added is removed)")
+    ingest.add_argument("--keep-refused", action="store_true", help="keep a refused file's copy in the landing store "
+                                                                    "(by default it is removed)")
     ingest.add_argument("--build-dir", help="build folder (default: build/)")
     ingest.add_argument("--warehouse", help="DuckDB file (default: BUILD_DIR/warehouse.duckdb)")
     ingest.add_argument("--data-dir", help="data folder holding the embedded files (default: the repository's data/)")

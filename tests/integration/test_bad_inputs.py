@@ -71,9 +71,13 @@ def test_bad_input_is_refused_and_nothing_is_lost(case, last_good, tmp_path):
         assert set(result.blocking_checks) == case.mode[1]
         assert result.lines and all(line.startswith(f"{case.source}: raw.{case.source}: ") for line in result.lines)
     assert not any("Traceback" in line or "\n" in line for line in result.lines)
-    # The file is kept exactly as received, under its SHA-256.
+    # A refused file's copy is removed from the landing store (issue #15); `--keep-refused` keeps it exactly as
+    # received, under its SHA-256.
     stored = last_good / "landing" / hashlib.sha256(data).hexdigest() / case.filename
-    assert stored.read_bytes() == data
+    assert result.refused_copy == "removed" and not stored.exists()
+    if case is CASES[0]:
+        kept = ingest_file(case.source, incoming, warehouse, last_good, DATA_DIR, keep_refused=True)
+        assert not kept.loaded and kept.refused_copy == "kept" and stored.read_bytes() == data
     # The previous good warehouse and site are byte-identical.
     assert (file_digest(warehouse), tree_digest(site)) == before
     # Outcomes are on file for review (the Data quality page reads the same records).
