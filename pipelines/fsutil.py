@@ -1,6 +1,7 @@
 """Small file-system helpers shared by the landing catalog, the warehouse and the promotion of outputs."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -40,3 +41,9 @@ def with_path(error: OSError, path) -> OSError:
     if error.filename is not None or error.errno is None:
         return error
     return OSError(error.errno, error.strerror or os.strerror(error.errno), str(path))
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (hashlib.file_digest): the one file hash of the platform."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

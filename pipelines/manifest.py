@@ -40,7 +40,6 @@ version and the platform are reported as notes, never as failures.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import platform
@@ -49,6 +48,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+from .fsutil import file_sha256
 
 MANIFEST_VERSION = 1
 TABLE_HASH_METHOD = "md5-sum-v1"
@@ -68,14 +69,6 @@ class ManifestError(Exception):
 
 # ----------------------------------------------------------------------------------------------
 # Building
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_code_version(repo: Path) -> dict:
@@ -100,7 +93,7 @@ def environment_info(repo: Path) -> dict:
     lock = repo / LOCK_FILE
     return {
         "lock_file": LOCK_FILE,
-        "lock_sha256": sha256_file(lock) if lock.is_file() else None,
+        "lock_sha256": file_sha256(lock) if lock.is_file() else None,
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "platform": f"{platform.system()}-{platform.machine()}",
     }
@@ -247,7 +240,7 @@ def quality_outcomes(results_dir: Path) -> dict:
 
 
 def artifact_hashes(results_dir: Path) -> dict:
-    return {p.relative_to(results_dir).as_posix(): sha256_file(p)
+    return {p.relative_to(results_dir).as_posix(): file_sha256(p)
             for p in sorted(results_dir.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 

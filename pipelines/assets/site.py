@@ -1,17 +1,18 @@
 """The site asset: writes the Quarto pages' generated parts from the results and renders one site version."""
 
-import hashlib
 import os
 import subprocess
 
 import dagster as dg
 
+from ..fsutil import file_sha256
 from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
 from ..site.build import build_site, published_site
 from ..site.results import SiteInputs
 from .evaluations import EVALUATION_ASSETS
 from .spatial import MAP_ASSETS, SPATIAL_ASSETS
+
 
 def code_version() -> dict:
     """Commit, version (the exact git tag of HEAD, else "dev") and SHA-256 of the hashed lock file."""
@@ -24,7 +25,7 @@ def code_version() -> dict:
     lock = REPO_ROOT / "requirements.lock"
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
             "version": os.environ.get("BICENTENNIAL_SITE_VERSION") or git("describe", "--tags", "--exact-match") or "dev",
-            "lock_sha256": hashlib.sha256(lock.read_bytes()).hexdigest() if lock.exists() else ""}
+            "lock_sha256": file_sha256(lock) if lock.exists() else ""}
 
 
 def source_catalogue() -> list[dict]:
