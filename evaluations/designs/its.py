@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import formats
 from ..its import FRAMEWORK_START, ITSInputError, comparative_series, fit_its, plot_its
 from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
-from .. import formats
 from ..reading import fmt, its_reading, join
 from ..spec_model import SpecError
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series

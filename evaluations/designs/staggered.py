@@ -14,8 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..did import aggregate  # noqa: F401  (CSResult.aggregate imports it lazily)
-from ..did import event_study, event_study_table, twfe
+from ..did import (
+    aggregate,  # noqa: F401  (CSResult.aggregate imports it lazily)
+    event_study,
+    event_study_table,
+    twfe,
+)
 from ..did.cs import att_gt
 from ..did.diagnostics import bacon_decomposition, placebo_test, pretrend_test
 from ..did.plots import plot_event_study

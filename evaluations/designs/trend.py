@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..publication import enforce_baseline
 from .. import formats
+from ..publication import enforce_baseline
 from ..reading import trend_reading
-from ..trends import CAVEAT, baseline_comparison
 from ..spec_model import EvaluationSpec, SpecError
+from ..trends import CAVEAT, baseline_comparison
 from .common import EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
 
 

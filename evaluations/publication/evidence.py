@@ -9,8 +9,7 @@ refuses (PublicationError) a result that still breaks a rule of `rules.RULES`.
 from __future__ import annotations
 
 from .rules import DID_DESIGNS, ITS_DESIGNS, check, covers_zero, has_interval
-from .vocabulary import (DESIRED_DIRECTIONS, MDE_FACTOR, MDE_KINDS, MIN_BASELINE_MONTHS, MIN_POST_MONTHS, SCOPES,
-                         assessment)
+from .vocabulary import DESIRED_DIRECTIONS, MDE_FACTOR, MDE_KINDS, MIN_BASELINE_MONTHS, MIN_POST_MONTHS, SCOPES, assessment
 
 
 class PublicationError(ValueError):

@@ -11,8 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .vocabulary import (DESIGN_GRADES, ITS_MIN_POST, ITS_MIN_PRE, MDE_KINDS, MIN_BASELINE_MONTHS, MIN_COHORT_CLUSTERS,
-                         MIN_COHORT_UNITS, MIN_POST_MONTHS, SCOPES)
+from .vocabulary import (
+    DESIGN_GRADES,
+    ITS_MIN_POST,
+    ITS_MIN_PRE,
+    MDE_KINDS,
+    MIN_BASELINE_MONTHS,
+    MIN_COHORT_CLUSTERS,
+    MIN_COHORT_UNITS,
+    MIN_POST_MONTHS,
+    SCOPES,
+)
 
 ITS_DESIGNS = ("its", "comparative_its")
 DID_DESIGNS = ("staggered_did", "event_study")

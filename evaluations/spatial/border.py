@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geometry import GEO_DATA_DIR, GEOGRAPHIC_CRS, PROJECTED_CRS, to_projected
+from .geometry import GEO_DATA_DIR, GEOGRAPHIC_CRS, to_projected
 
 __all__ = [
     "BORDER_PATH",

@@ -11,6 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from evaluations.designs.common import month_index
+from evaluations.designs.staggered import drop_small_cohorts
+from evaluations.indicators import period_change
 from evaluations.spatial import (
     compare_periods,
     fold_new_municipalities,
@@ -20,10 +23,7 @@ from evaluations.spatial import (
     spillover_did,
     transition_map,
 )
-from evaluations.indicators import period_change
 from evaluations.spatial.maps import change_map
-from evaluations.designs.common import month_index
-from evaluations.designs.staggered import drop_small_cohorts
 from evaluations.spec_model import EvaluationSpec, load_specs
 
 from ..resources import ProjectResource

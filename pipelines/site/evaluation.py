@@ -14,7 +14,6 @@ from .markdown import figure_md, md_text, sentence, table_md
 from .results import estimate_named, mde_of, same_estimate
 from .spatial import spatial_section
 
-
 MAX_TABLE_ROWS = 500  # longer CSVs show their first rows; the whole file is linked
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 
-
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^$<>\"'])")
 
 

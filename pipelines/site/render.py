@@ -21,7 +21,6 @@ from . import i18n
 from .i18n import LANGS, t
 from .results import SiteError
 
-
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 
 

@@ -41,7 +41,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
             return {"std_error": e["se"], "ci_low": e["ci_low"], "ci_high": e["ci_high"]}
 
         lines.append(
-            f'<p class="estimate">' + ("Spillover-aware estimate — direct effect on municipalities of treated states: "
+            '<p class="estimate">' + ("Spillover-aware estimate — direct effect on municipalities of treated states: "
                                        if en else "Estimación que considera derrames — efecto directo en municipios de estados tratados: ")
             + f'<strong>{formats.number(direct["estimate"], lang, 3)}</strong> ({ci_text(est(direct), lang)})'
             + ((("; spillover on untreated neighbouring municipalities: " if en else "; derrame en municipios vecinos no tratados: ")
@@ -60,7 +60,7 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         excluded = spill.get("excluded_cohorts") or []
         if excluded:   # publication rule cohort_min_size, as in the headline estimate
             units, dates = sum(c["units"] for c in excluded), ", ".join(c["cohort"] for c in excluded)
-            lines.append(f'<p class="note">' + (
+            lines.append('<p class="note">' + (
                 f"Left out of this estimate, as of the headline: {len(excluded)} cohort(s) of {formats.integer(units, lang)} "
                 f"municipalities (first treated {dates}) with fewer than {vocabulary.MIN_COHORT_UNITS} municipalities or in "
                 f"fewer than {vocabulary.MIN_COHORT_CLUSTERS} states; they still "

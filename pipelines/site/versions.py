@@ -19,7 +19,6 @@ from . import i18n
 from .i18n import LANGS
 from .results import SiteError
 
-
 VERSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 
 

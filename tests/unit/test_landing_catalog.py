@@ -12,7 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import landing, landing_catalog as catalog
+from pipelines import landing
+from pipelines import landing_catalog as catalog
 from pipelines.sources import SourceFormatError, SourceSpec
 from tests.conftest import DATA_DIR
 
@@ -223,7 +224,7 @@ def test_the_current_set_is_deterministic(data, root, tmp_path):
 
 
 def test_a_tampered_stored_copy_is_refused(data, root, tmp_path):
-    from pipelines.warehouse import load_source, load_errors
+    from pipelines.warehouse import load_errors, load_source
 
     seeded(data, root)
     stored = root / sha("key,count\na,1\n") / "a.csv"

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evaluations.designs import run_spec
 from evaluations.publication import audit, check, finalize
 from evaluations.publication.vocabulary import MDE_FACTOR
-from evaluations.designs import run_spec
 from evaluations.spec_model import load_spec
 
 HEAD = ("name: s\ntitle: {en: T, es: T}\ngoal: goal_1_protect_people\nline_of_action: homicide_reduction\n"

@@ -80,8 +80,8 @@ def test_a_value_of_the_wrong_type_or_an_unknown_field_is_refused_at_launch(opti
 
 
 def test_a_good_override_is_valid_and_reaches_the_spec():
-    from pipelines.assets.evaluations import EvaluationConfig
     from evaluations.spec_model import load_specs
+    from pipelines.assets.evaluations import EvaluationConfig
 
     job = defs.resolve_job_def(JOB)
     config = {"twfe_vcov": "robust", "event_study_window": [-6, 12]}
@@ -96,8 +96,8 @@ def test_a_good_override_is_valid_and_reaches_the_spec():
 
 
 def test_a_good_its_override_reaches_the_spec():
-    from pipelines.assets.evaluations import EvaluationConfig
     from evaluations.spec_model import load_specs
+    from pipelines.assets.evaluations import EvaluationConfig
 
     spec = next(s for s in load_specs() if s.name == "homicide_rate_its_sesnsp")
     overridden = spec.with_overrides(EvaluationConfig(its_break="2019-07-01", its_hac_lags=6).overrides())

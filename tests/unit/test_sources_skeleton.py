@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from pipelines.sources import SourceFormatError, source_by_name

@@ -15,6 +15,7 @@ import mapclassify as mc
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
+
 from ... import formats
 
 __all__ = ["Classification", "classify"]
