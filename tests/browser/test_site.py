@@ -18,8 +18,9 @@ import pytest
 
 from pipelines.publish import SiteInputs, publish
 from pipelines.settings import SITE_SOURCE_DIR
+from tests.conftest import missing_system_dependency
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration]
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -35,7 +36,8 @@ def site_root(pipeline_build, tmp_path_factory) -> Path:
     """Two releases rendered from a copy of the session pipeline's results; the municipality with the largest
     homicide-rate increase is renamed to a string of HTML and JavaScript."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+        missing_system_dependency(f"{CHROMIUM} is missing and could not be installed here: scripts/test-system-deps "
+                                  "installs Debian's chromium (needs root and apt-get)")
     base = tmp_path_factory.mktemp("browser-site")
     results = base / "results"
     shutil.copytree(pipeline_build / "results", results)
