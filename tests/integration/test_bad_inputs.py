@@ -82,8 +82,9 @@ def test_bad_input_is_refused_and_nothing_is_lost(case, last_good, tmp_path):
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BICENTENNIAL_")}
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=900, env={**os.environ, **(env or {})})
+                          timeout=900, env={**clean, **(env or {})})
 
 
 @pytest.mark.parametrize("name, expected", [
