@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ def _start_shared_build() -> None:
     env.pop("BICENTENNIAL_WAREHOUSE", None)
     with open(base / "run.out", "w") as out, open(base / "run.err", "w") as err:
         process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                                   stdout=out, stderr=err, text=True)
+                                   stdout=out, stderr=err, text=True, start_new_session=True)
     _shared.update(process=process, base=base, build=build)
 
 
@@ -54,7 +55,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     process = _shared.get("process")
     if process is not None:
         if process.poll() is None:  # the session stopped early (-x, interrupted): do not leave the run behind
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)  # with its dbt subprocess
             process.wait(timeout=60)
         shutil.rmtree(_shared["base"], ignore_errors=True)
 
