@@ -1,4 +1,4 @@
-# The two commands a newcomer needs:  make run   and   make test
+# The two commands a newcomer needs:  make run   and   make test   (make help lists the others)
 # Both create the locked environment in .venv on first use.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -8,15 +8,21 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: run test env lock ui clean bench
+.PHONY: help run test test-all env lock ui clean bench
 
 run: $(STAMP)  ## run the whole pipeline on the embedded data and build the site
 	$(VENV)/bin/bicentennial run
 
-test: $(STAMP)  ## run the test suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP)  ## fast tier: unit tests + the tests that read one shared pipeline build (about 5 min on 2 cores)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: $(STAMP)  ## both tiers: adds concurrent runs, reproduce, determinism, browsers, PostgreSQL (installs chromium/postgresql as root)
+	scripts/test-system-deps $(PY) -m pytest $(PYTEST_ARGS)
 
 env: $(STAMP)
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 18
 
 ui: $(STAMP)  ## open the Dagster UI on 127.0.0.1:3000
 	$(VENV)/bin/bicentennial ui

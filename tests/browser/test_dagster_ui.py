@@ -11,9 +11,10 @@ import time
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.conftest import missing_system_dependency
 from tests.dagster_ui_server import copy_build, dagster_ui
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -37,7 +38,8 @@ query Latest($path: [String!]!) {
 @pytest.fixture
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; .ci/run does it)")
+        missing_system_dependency(f"{CHROMIUM} is missing and could not be installed here: scripts/test-system-deps "
+                                  "installs Debian's chromium (needs root and apt-get)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -5,8 +5,8 @@ and no request leaving 127.0.0.1. Screenshots go to this test's tmp folder."""
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import re
 import shutil
 import threading
@@ -19,8 +19,9 @@ import pytest
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
+from tests.conftest import missing_system_dependency
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration]
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -36,7 +37,8 @@ def site_root(pipeline_build, tmp_path_factory) -> Path:
     """Two releases rendered from a copy of the session pipeline's results; the municipality with the largest
     homicide-rate increase is renamed to a string of HTML and JavaScript."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)")
+        missing_system_dependency(f"{CHROMIUM} is missing and could not be installed here: scripts/test-system-deps "
+                                  "installs Debian's chromium (needs root and apt-get)")
     base = tmp_path_factory.mktemp("browser-site")
     results = base / "results"
     shutil.copytree(pipeline_build / "results", results)

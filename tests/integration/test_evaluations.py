@@ -10,6 +10,7 @@ import statsmodels.api as sm
 
 from evaluations.lines_of_action import LINES
 from evaluations.spec_model import load_specs
+from tests.integration.twfe_reference import joint_operations_twfe
 
 SPECS = load_specs()
 TOP = {"schema", "name", "title", "goal", "line_of_action", "design", "simulated", "data", "headline", "estimates",
@@ -51,12 +52,16 @@ def test_every_line_of_action_has_a_result_or_a_gap(pipeline_build):
     assert {g["line_of_action"] for g in gaps if g["kind"] == "partial"} <= evaluated
 
 
-def test_joint_operations_headline_is_callaway_santanna_with_twfe_beside(pipeline_build):
+def test_joint_operations_headline_is_callaway_santanna_with_twfe_beside(pipeline_build, con):
     r = _result(pipeline_build, "joint_operations_homicides")
     assert r["headline"]["estimator"] == "cs"
     ids = {e["id"]: e for e in r["estimates"]}
-    assert ids["twfe"]["estimate"] == pytest.approx(r["results"]["twfe"]["att"]["estimate"])
+    # the TWFE estimate listed beside the headline is the coefficient of a by-hand demeaning of the warehouse panel
+    reference = joint_operations_twfe(con)
+    assert ids["twfe"]["estimate"] == pytest.approx(reference["estimate"], rel=1e-8, abs=1e-10)
+    assert ids["twfe"]["std_error"] == pytest.approx(reference["std_error"], rel=1e-8)
     assert ids["cs"]["estimate"] == pytest.approx(r["results"]["cs"]["att"]["estimate"])
+    assert ids["cs"]["estimate"] != pytest.approx(ids["twfe"]["estimate"], rel=1e-3)
     # the Goodman-Bacon weighted sum reproduces the TWFE coefficient of the balanced panel
     bacon = r["diagnostics"]["bacon"]
     assert bacon["weighted_sum"] == pytest.approx(bacon["twfe_estimate"], rel=1e-8)

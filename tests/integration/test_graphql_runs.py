@@ -11,7 +11,7 @@ import pytest
 
 from tests.dagster_ui_server import REPO_ROOT, dagster_ui
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
 GEO = REPO_ROOT / "data" / "geo" / "mx_mapas"
 

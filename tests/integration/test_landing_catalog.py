@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import DATA_DIR, REPO_ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SOURCE = "sesnsp_ideff_federal_state"
 IDEFF = DATA_DIR / "sesnsp/sesnsp_ideff_fuero_federal_estatal_2012_2025/IDEFF_jul25.csv"

@@ -1,6 +1,6 @@
 """Two full runs of the same checkout give byte-identical result manifests (and result files).
 
-The first run is the session's `pipeline_build`; the second runs here into its own build folder.
+The first run is the session's `pipeline_build`; the second runs here into its own build folder (slow tier).
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def second_build(tmp_path_factory):
     return build
 
 
+@pytest.mark.slow
 def test_two_runs_give_byte_identical_manifests(pipeline_build, second_build):
     first = (pipeline_build / "results" / "manifest.json").read_bytes()
     second = (second_build / "results" / "manifest.json").read_bytes()
@@ -65,6 +66,7 @@ def test_manifest_records_what_the_run_used(pipeline_build):
     assert manifest["seeds"]["spatial/joint_operations_homicides/hotspots.json#seed"] == spec_seed
 
 
+@pytest.mark.slow
 def test_result_files_are_byte_identical_too(pipeline_build, second_build):
     first, second = pipeline_build / "results", second_build / "results"
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())

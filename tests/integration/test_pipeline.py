@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.integration.twfe_reference import joint_operations_twfe
 
 pytestmark = pytest.mark.integration
 
@@ -73,46 +73,17 @@ def test_check_results(pipeline_build):
     assert mart["rows"] == 651_288
 
 
-def _two_way_demean(values: pd.Series, unit: pd.Series, time: pd.Series) -> np.ndarray:
-    """Alternating projections onto unit and time means until nothing changes (FWL)."""
-    v = values.to_numpy(dtype=float)
-    for _ in range(1000):
-        before = v
-        v = v - pd.Series(v).groupby(unit.to_numpy()).transform("mean").to_numpy()
-        v = v - pd.Series(v).groupby(time.to_numpy()).transform("mean").to_numpy()
-        if np.max(np.abs(v - before)) < 1e-13:
-            break
-    return v
-
-
 def test_twfe_equals_an_independent_demeaning(pipeline_build, con):
     result = json.loads((pipeline_build / "results/evaluations/joint_operations_homicides/result.json").read_text())
     twfe = result["results"]["twfe"]
-    panel = con.execute(
-        "select cvegeo, cve_ent, period, homicide_rate, treatment_start_period from marts.homicide_panel_mun_month "
-        "where period between date '2004-01-01' and date '2009-12-31'"
-    ).df()
-    # publication rule cohort_min_size, applied here by hand: an operation's cohort (municipalities first treated
-    # in the same month) with fewer than 5 municipalities or in a single state is left out of every estimate
-    first = panel.dropna(subset=["treatment_start_period"]).drop_duplicates("cvegeo").copy()
-    first["month"] = pd.to_datetime(first["treatment_start_period"]).dt.strftime("%Y-%m")
-    size = first.groupby("month").agg(units=("cvegeo", "size"), states=("cve_ent", "nunique"))
-    small = size.index[(size["units"] < 5) | (size["states"] < 2)]
-    assert sorted(small) == [c["cohort"] for c in result["sample"]["excluded_cohorts"]] and len(small) > 0
-    panel = panel[~panel["cvegeo"].isin(first.loc[first["month"].isin(small), "cvegeo"])]
-    treated = panel["treatment_start_period"].notna() & (pd.to_datetime(panel["period"]) >= pd.to_datetime(panel["treatment_start_period"]))
-    y = _two_way_demean(panel["homicide_rate"], panel["cvegeo"], panel["period"])
-    d = _two_way_demean(treated.astype(float), panel["cvegeo"], panel["period"])
-    beta = d @ y / (d @ d)
-    assert twfe["att"]["estimate"] == pytest.approx(beta, rel=1e-8, abs=1e-10)
-    # Cluster-robust (by state) sandwich, scaled as linearmodels does by n / (n - K) with
-    # K = 1 regressor + (N - 1) unit + (T - 1) period effects + 1 constant = N + T.
-    residual = y - beta * d
-    scores = pd.Series(d * residual).groupby(panel["cve_ent"].to_numpy()).sum()
-    n, units, periods = len(panel), panel["cvegeo"].nunique(), panel["period"].nunique()
-    se = np.sqrt((scores**2).sum() / (d @ d) ** 2 * n / (n - units - periods))
-    assert twfe["att"]["std_error"] == pytest.approx(se, rel=1e-8)
-    assert (twfe["n_obs"], twfe["n_units"], twfe["n_clusters"]) == (n, units, panel["cve_ent"].nunique())
+    reference = joint_operations_twfe(con)
+    assert reference["small_cohorts"] == [c["cohort"] for c in result["sample"]["excluded_cohorts"]]
+    assert len(reference["small_cohorts"]) > 0
+    assert twfe["att"]["estimate"] == pytest.approx(reference["estimate"], rel=1e-8, abs=1e-10)
+    assert twfe["att"]["std_error"] == pytest.approx(reference["std_error"], rel=1e-8)
+    panel = reference["panel"]
+    assert (twfe["n_obs"], twfe["n_units"], twfe["n_clusters"]) == (len(panel), panel["cvegeo"].nunique(),
+                                                                    panel["cve_ent"].nunique())
     # 10 states were reached by an operation (see data/programs/joint_operations_2006_2008.csv); their municipalities,
     # less those of the excluded cohorts:
     assert result["sample"]["treated_units"] == panel.loc[panel["treatment_start_period"].notna(), "cvegeo"].nunique()

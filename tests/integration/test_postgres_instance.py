@@ -3,7 +3,7 @@ server: its storages are dagster-postgres, and a run of a real pipeline asset is
 (read back with plain SQL, not through Dagster).
 
 The server: BICENTENNIAL_TEST_POSTGRES_URL (postgresql://user:password@127.0.0.1:port/db, a role
-allowed to create databases), which .ci/run sets after starting Debian's postgresql on 127.0.0.1;
+allowed to create databases), which scripts/test-system-deps sets after starting Debian's postgresql on 127.0.0.1;
 otherwise a throwaway cluster is started from Debian's postgresql binaries on a free 127.0.0.1 port
 and removed afterwards; without either the tests are skipped.
 """
@@ -23,9 +23,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from tests.conftest import missing_system_dependency
 from tests.dagster_ui_server import REPO_ROOT, free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 psycopg2 = pytest.importorskip("psycopg2")
 
 PRODUCTION_CONFIG = REPO_ROOT / "deploy" / "production" / "dagster.yaml"
@@ -62,8 +63,8 @@ def server_url():
         return
     bindir = _pg_bindir()
     if bindir is None or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("no PostgreSQL server: run .ci/run (installs and starts Debian's postgresql) "
-                    "or set BICENTENNIAL_TEST_POSTGRES_URL")
+        missing_system_dependency("no PostgreSQL server: scripts/test-system-deps (run by make test-all) installs and "
+                                  "starts Debian's postgresql as root, or set BICENTENNIAL_TEST_POSTGRES_URL")
     root = Path(tempfile.mkdtemp(prefix="bicentennial-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")

@@ -25,7 +25,7 @@ import pytest
 from pipelines.manifest import load_manifest
 from tests.conftest import REPO_ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TAG = "v0.0.0-reproduce-test"
 GIT_ID = ["-c", "user.name=Reproduce Test", "-c", "user.email=reproduce@example.org"]

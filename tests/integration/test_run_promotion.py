@@ -3,15 +3,23 @@ is adopted, the run's outputs go to BUILD/.outputs/<id>/ and one rename of BUILD
 released site versions are carried over, and what killed runs left is removed. Everything that reads or writes
 BUILD/results and BUILD/site keeps working through the links (a Dagster UI run renders into them directly).
 
+While that run holds the lock next to the warehouse, `bicentennial ingest` of one corrected file is started on
+the same build folder: it waits for the run, neither fails on DuckDB's file lock, and the warehouse left behind is
+complete and holds the ingested file (an ingest is a single-source load under the same lock as a run, so one full
+run tests what two concurrent runs did).
+
 Then a real full disk (a 20 MB tmpfs) and a real read-only file system: one line naming the path and what to
 do, exit 1, no traceback, the last good build byte-identical. Those need `mount` (root); skipped otherwise."""
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,28 +32,58 @@ from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import build_site, published_site
 from pipelines.site.results import SiteInputs
 from pipelines.site.versions import list_versions, update_index
+from tests.bad_inputs.corpus import LVS, LVS_SOURCE, edit_many
 from tests.conftest import REPO_ROOT
 from tests.unit.test_run_failures import last_good_build, snapshot
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 RELEASE = {"en/index.html": "<html>v0.9.0</html>\n", "es/index.html": "<html>v0.9.0 es</html>\n",
            "version.json": '{"version": "v0.9.0", "commit": "0000000"}\n'}
 
 
-def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+def _env() -> dict:
     env = {**os.environ}
     env.pop("BICENTENNIAL_WAREHOUSE", None)
     env.pop("BICENTENNIAL_BUILD_DIR", None)
+    return env
+
+
+def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--build-dir", str(build)], cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+                          env=_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def run_with_an_ingest_waiting(build: Path, incoming: Path, source: str, logs: Path) -> dict[str, tuple]:
+    """`bicentennial run` on `build`, and once it holds the lock (its staging folder exists), `bicentennial ingest
+    source incoming` on the same folder; returns {name: (returncode, stdout, stderr)} when both have finished.
+    Output goes to files, not pipes: a process blocked on a full pipe while holding the lock would deadlock the
+    other, which waits for that lock before anyone reads its pipe."""
+    commands = {"run": ["run", "--build-dir", str(build)],
+                "ingest": ["ingest", source, str(incoming), "--build-dir", str(build)]}
+    processes = {}
+    for name, args in commands.items():
+        with open(logs / f"{name}.out", "w") as out, open(logs / f"{name}.err", "w") as err:
+            processes[name] = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, env=_env(),
+                                               stdout=out, stderr=err, text=True)
+        if name == "run":
+            deadline = time.monotonic() + 300
+            while not (build / f".run-{processes['run'].pid}").exists():
+                assert processes["run"].poll() is None and time.monotonic() < deadline, (logs / "run.err").read_text()
+                time.sleep(0.2)
+    for process in processes.values():
+        process.wait(timeout=1800)
+    return {name: (process.returncode, (logs / f"{name}.out").read_text(), (logs / f"{name}.err").read_text())
+            for name, process in processes.items()}
 
 
 @pytest.fixture(scope="module")
-def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, dict]:
     """The one full pipeline run of this module, over a build made before the output links (real results/ and
-    site/ folders, a released site version), with what killed runs of the previous version left behind."""
-    build = tmp_path_factory.mktemp("promotion") / "build"
+    site/ folders, a released site version), with what killed runs of the previous version left behind; an
+    ingest of the corrected file `incoming` started while the run holds the lock."""
+    base = tmp_path_factory.mktemp("promotion")
+    build = base / "build"
     (build / "results/evaluations/retired_spec").mkdir(parents=True)
     (build / "results/evaluations/retired_spec/result.json").write_text("{}")
     for relative, text in RELEASE.items():
@@ -54,13 +92,18 @@ def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     for leftover in (".run-999999", ".site.previous-999999"):
         (build / leftover / "x").mkdir(parents=True)
     assert not pr.pid_alive(999999)
-    done = bicentennial_run(build)
-    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
-    return build, done
+    # Aguascalientes, January 2024: one more intentional homicide, and the total with it (1 + 14 + 7 + 2 = 24).
+    incoming = base / "incoming" / LVS.name
+    incoming.parent.mkdir()
+    incoming.write_bytes(edit_many(LVS, (2, 6, "7"), (2, 8, "24")))
+    finished = run_with_an_ingest_waiting(build, incoming, LVS_SOURCE, base)
+    code, stdout, stderr = finished["run"]
+    assert code == 0, (stdout[-3000:], stderr[-3000:])
+    return build, subprocess.CompletedProcess([], code, stdout, stderr), {"incoming": incoming, **finished}
 
 
 def test_results_and_site_are_links_to_one_output_folder(promoted):
-    build, done = promoted
+    build, done, _ = promoted
     current = pr.current_outputs(build)
     assert current is not None and current.parent == build / pr.OUTPUTS and current.name.startswith("run-")
     assert os.readlink(build / "current") == f"{pr.OUTPUTS}/{current.name}"
@@ -74,7 +117,7 @@ def test_results_and_site_are_links_to_one_output_folder(promoted):
 
 
 def test_the_release_is_carried_over_and_the_old_results_replaced(promoted):
-    build, _ = promoted
+    build, _, _ = promoted
     for relative, text in RELEASE.items():
         assert (build / "site/v0.9.0" / relative).read_text() == text
     assert list_versions(build / "site")[0] == "v0.9.0" and len(list_versions(build / "site")) == 2
@@ -85,9 +128,33 @@ def test_the_release_is_carried_over_and_the_old_results_replaced(promoted):
     assert (build / "results/manifest.json").is_file()
 
 
+def test_an_ingest_started_during_the_run_waits_and_both_writes_land(promoted):
+    build, _, concurrent = promoted
+    for name in ("run", "ingest"):
+        code, out, err = concurrent[name]
+        assert "Could not set lock" not in out + err
+        assert code == 0, (name, out[-2000:], err[-2000:])
+    assert "waiting" in concurrent["ingest"][1] and "waiting" not in concurrent["run"][1]  # the run held the lock first
+    incoming = concurrent["incoming"]
+    with gzip.open(REPO_ROOT / "data/homicides/gargiulo/mexico-muni-month-homicide-rates-2000-2021.csv.gz", "rt") as handle:
+        lines = sum(1 for _ in handle) - 1
+    with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.gargiulo_homicides").fetchone()[0] == lines
+        assert con.execute("select count(*) from marts.homicide_panel_mun_month").fetchone()[0] == lines
+        assert con.execute("select count(*) from raw._load_errors").fetchone()[0] == 0
+        tables = con.execute("select count(distinct table_name) from raw._landing_files").fetchone()[0]
+        ingested = con.execute("select sha256 from raw._landing_files where table_name = ?", [LVS_SOURCE]).fetchall()
+        rows = con.execute(f"select count(*) from raw.{LVS_SOURCE}").fetchone()[0]
+    assert tables >= 20
+    # the ingest wrote after the run: its file is the one in use, with every row of it
+    assert ingested == [(hashlib.sha256(incoming.read_bytes()).hexdigest(),)]
+    assert rows == len(incoming.read_text(encoding="utf-8").splitlines()) - 1 == 608
+    assert not wh.candidate_path(build / "warehouse.duckdb").exists()
+
+
 def test_a_dagster_ui_run_renders_into_the_live_folders_through_the_links(promoted):
     """What the `site` asset does when the UI runs it on BUILD (no staging): build_site(BUILD, previous=BUILD/site)."""
-    build, _ = promoted
+    build, _, _ = promoted
     current, release = pr.current_outputs(build), snapshot(build)
     assert published_site(build) == build / "site"
     with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:

@@ -1,13 +1,23 @@
 """Where a run builds its warehouse, and what an interrupted run left there."""
+import subprocess
+import sys
+
 import duckdb
 
 from pipelines.warehouse import candidate_path, fresh_candidate
+from tests.conftest import REPO_ROOT
 
 
 def test_candidate_is_next_to_the_warehouse_with_one_name_for_every_run(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     assert candidate_path(warehouse) == tmp_path / ".warehouse.building.duckdb"
-    assert candidate_path(warehouse) == candidate_path(warehouse)
+    assert candidate_path(tmp_path / "other" / "prod.duckdb") == tmp_path / "other" / ".prod.building.duckdb"
+    # another run is another process: it must arrive at the same name (no process id, time or random part)
+    other_run = subprocess.run(
+        [sys.executable, "-c", "import sys; from pipelines.warehouse import candidate_path; print(candidate_path(sys.argv[1]))",
+         str(warehouse)], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60,
+    )
+    assert other_run.stdout.strip() == str(tmp_path / ".warehouse.building.duckdb")
 
 
 def test_fresh_candidate_removes_what_an_interrupted_run_left(tmp_path):
