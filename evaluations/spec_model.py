@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar
 
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from .lines_of_action import GOALS, LINE_IDS
 from .options import DESIGNS, Block, Estimators, one_of, unused_estimators
@@ -152,7 +153,7 @@ def _where(path: Path) -> str:
         return str(path)
 
 
-def _problem(error: dict) -> str:
+def _problem(error: ErrorDetails) -> str:
     kind, ctx, got = error["type"], error.get("ctx") or {}, f", got {error.get('input')!r}"
     if kind == "missing":
         return "missing (required)"

@@ -12,6 +12,8 @@ from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index, 
 
 def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     d = spec.data
+    # required by the design (spec_model.REQUIRED_DATA, EvaluationSpec._design_needs)
+    assert d.unit is not None and d.outcome is not None and spec.outcome is not None and spec.units is not None
     data = select_rows(spec, frame).copy()
     data = data[data[d.dose].notna()]
     data["_t"] = month_index(data[d.time]).astype("int64")
