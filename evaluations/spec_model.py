@@ -123,6 +123,12 @@ class EvaluationSpec(Block):
             raise ValueError(problem)
         return self
 
+    def outcome_texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """`outcome` and `units`, which every design requires (staggered_did when it names an outcome)."""
+        if self.outcome is None or self.units is None:
+            raise SpecError(f"{self.where()}: outcome and units (en and es texts) are required for design {self.design}")
+        return self.outcome, self.units
+
     def where(self) -> str:
         """The spec file as shown in messages (the spec's name when it was not read from a file)."""
         return _where(self.path) if self.path else self.name

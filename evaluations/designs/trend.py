@@ -17,8 +17,7 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     series = monthly_series(spec, frame).dropna()
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {spec.data.table} after the filter")
-    outcome, units = spec.outcome, spec.units
-    assert outcome is not None and units is not None   # required by the design (EvaluationSpec._design_needs)
+    outcome, units = spec.outcome_texts()
     result = _skeleton(spec, spec.data.unit_label or "national", series.index.min(), series.index.max(), 1, len(series))
     comparison = _baseline(spec, series)
     block, change = _trend_block(spec, series)
