@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal, get_args, overload
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -130,6 +130,19 @@ class Estimators(Block):
             return {k: {} if v is None else v for k, v in value.items()}
         return value
 
+    @overload
+    def options(self, estimator: Literal["twfe"]) -> TwfeOptions: ...
+    @overload
+    def options(self, estimator: Literal["event_study"]) -> EventStudyOptions: ...
+    @overload
+    def options(self, estimator: Literal["cs"]) -> CsOptions: ...
+    @overload
+    def options(self, estimator: Literal["its"]) -> ItsOptions: ...
+    @overload
+    def options(self, estimator: Literal["trend"]) -> TrendOptions: ...
+    @overload
+    def options(self, estimator: str) -> Options: ...
+
     def options(self, estimator: str) -> Options:
         """The estimator's options as listed, or its defaults when it is not listed."""
         return getattr(self, estimator) or ESTIMATOR_MODELS[estimator]()
@@ -140,7 +153,7 @@ class Estimators(Block):
 
 
 ESTIMATOR_MODELS: dict[str, type[Options]] = {
-    name: field.annotation.__args__[0] for name, field in Estimators.model_fields.items()
+    name: get_args(field.annotation)[0] for name, field in Estimators.model_fields.items()
 }
 
 

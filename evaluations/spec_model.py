@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar
 
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from .lines_of_action import GOALS, LINE_IDS
 from .options import DESIGNS, Block, Estimators, one_of, unused_estimators
@@ -122,6 +123,12 @@ class EvaluationSpec(Block):
             raise ValueError(problem)
         return self
 
+    def outcome_texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """`outcome` and `units`, which every design requires (staggered_did when it names an outcome)."""
+        if self.outcome is None or self.units is None:
+            raise SpecError(f"{self.where()}: outcome and units (en and es texts) are required for design {self.design}")
+        return self.outcome, self.units
+
     def where(self) -> str:
         """The spec file as shown in messages (the spec's name when it was not read from a file)."""
         return _where(self.path) if self.path else self.name
@@ -152,7 +159,7 @@ def _where(path: Path) -> str:
         return str(path)
 
 
-def _problem(error: dict) -> str:
+def _problem(error: ErrorDetails) -> str:
     kind, ctx, got = error["type"], error.get("ctx") or {}, f", got {error.get('input')!r}"
     if kind == "missing":
         return "missing (required)"

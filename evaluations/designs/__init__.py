@@ -2,6 +2,8 @@
 DataFrame) into a result.json payload; `common` holds what they share. `run_spec` picks the runner."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from ..publication import PublicationError, finalize
@@ -12,7 +14,8 @@ from .its import run_its
 from .staggered import run_staggered
 from .trend import run_trend
 
-RUNNERS = {
+Runner = Callable[[EvaluationSpec, pd.DataFrame], EvaluationOutput]
+RUNNERS: dict[str, Runner] = {
     "staggered_did": run_staggered, "event_study": run_staggered, "its": run_its, "comparative_its": run_its,
     "indicator_trend": run_trend, "dose_response": run_dose_response,
 }
@@ -22,7 +25,7 @@ def run_spec(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame 
     """Run any spec on its table and return the result in the docs/RESULT_SCHEMA.md form, with the
     publication rules applied; `geography` (polygons) is used by DiD specs with a `neighbours` block."""
     if geography is not None and spec.design in ("staggered_did", "event_study"):
-        output = RUNNERS[spec.design](spec, frame, geography)
+        output = run_staggered(spec, frame, geography)
     else:
         output = RUNNERS[spec.design](spec, frame)
     try:

@@ -12,6 +12,8 @@ from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index, 
 
 def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     d = spec.data
+    assert d.unit is not None and d.outcome is not None  # required by the design (spec_model.REQUIRED_DATA)
+    outcome, units = spec.outcome_texts()
     data = select_rows(spec, frame).copy()
     data = data[data[d.dose].notna()]
     data["_t"] = month_index(data[d.time]).astype("int64")
@@ -29,11 +31,11 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     att_all = {k: getattr(with_outlier.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
     label = {"en": "Change in the outcome per unit of dose (state and month fixed effects, outlier excluded)",
              "es": "Cambio en el resultado por unidad de dosis (efectos fijos de estado y mes, sin el valor atípico)"}
-    result["headline"] = {**{k: v for k, v in _est(att, "twfe_dose", label, spec.units, "twfe_dose").items() if k != "id"}}
+    result["headline"] = {**{k: v for k, v in _est(att, "twfe_dose", label, units, "twfe_dose").items() if k != "id"}}
     result["estimates"] = [
-        _est(att, "twfe_dose", label, spec.units, "twfe_dose"),
+        _est(att, "twfe_dose", label, units, "twfe_dose"),
         _est(att_all, "twfe_dose_with_outlier", {"en": "The same, keeping the flagged outlier",
-                                                 "es": "Lo mismo, conservando el valor atípico señalado"}, spec.units, "twfe_dose"),
+                                                 "es": "Lo mismo, conservando el valor atípico señalado"}, units, "twfe_dose"),
     ]
     flagged = data.loc[outlier, [d.unit, d.time, d.dose]]
     result["diagnostics"]["outliers"] = {"flagged": [{k: str(v) for k, v in r.items()} for r in flagged.to_dict("records")],
@@ -42,6 +44,6 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
     result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}
     note = spec.notes
-    result["reading"] = dose_reading(spec.outcome, {"en": spec.data.dose_label_en or "the dose",
-                                                    "es": spec.data.dose_label_es or "la dosis"}, att, spec.units, note)
+    result["reading"] = dose_reading(outcome, {"en": spec.data.dose_label_en or "the dose",
+                                               "es": spec.data.dose_label_es or "la dosis"}, att, units, note)
     return EvaluationOutput(result)

@@ -16,18 +16,18 @@ from ..its import FRAMEWORK_START, ITSInputError, comparative_series, fit_its, p
 from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
 from ..reading import fmt, its_reading, join
-from ..spec_model import SpecError
+from ..spec_model import EvaluationSpec, SpecError
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
 from .trend import plot_trend
 
 
-def its_options(spec) -> dict:
+def its_options(spec: EvaluationSpec) -> dict:
     o = spec.estimators.options("its")
     return {"break_date": pd.Timestamp(o.break_date or FRAMEWORK_START), "seasonality": o.seasonality,
             "placebo_shift": o.placebo_shift, "hac_lags": o.hac_lags, "min_side": o.min_side}
 
 
-def _series(spec, frame: pd.DataFrame):
+def _series(spec: EvaluationSpec, frame: pd.DataFrame):
     d = spec.data
     if spec.design == "comparative_its":
         treated = monthly_series(spec, frame, d.treated).dropna()
@@ -37,17 +37,18 @@ def _series(spec, frame: pd.DataFrame):
     return series, d.unit_label or "national", 1, None, None
 
 
-def _series_figure(spec, series: pd.Series, result: dict) -> dict:
+def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict) -> dict:
+    outcome, units = spec.outcome_texts()
     result["figures"].append({"file": "series.png", "kind": "series", "alt": {
-        "en": f"Monthly {spec.outcome['en']} as published", "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} "
-                                                                 f"mensual, como se publica"},
+        "en": f"Monthly {outcome['en']} as published", "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} "
+                                                            f"mensual, como se publica"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], spec.units["en"], spec.data.source or "")}
+    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], units["en"], spec.data.source or "")}
 
 
-def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> EvaluationOutput:
+def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, months: int) -> EvaluationOutput:
     """A rolling-sum series: no model. Calendar-year totals (the value ending in December) when the window is 12."""
-    months = int(spec.data.rolling_months)
+    outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
     result["data"]["rolling_months"] = months
     result["_insufficient_reasons"] = [reason(
@@ -60,19 +61,19 @@ def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> Evaluat
         table = pd.DataFrame({"year": years.index.year, "total": years.to_numpy()})
         tables["calendar_years.csv"] = table
         result["tables"].append({"file": "calendar_years.csv", "caption": {
-            "en": f"Calendar-year totals: {spec.outcome['en']} (the 12 months ending in December)",
-            "es": f"Totales por año calendario: {spec.outcome['es']} (los 12 meses que terminan en diciembre)"}})
+            "en": f"Calendar-year totals: {outcome['en']} (the 12 months ending in December)",
+            "es": f"Totales por año calendario: {outcome['es']} (los 12 meses que terminan en diciembre)"}})
         shown = table.tail(6)
         years_text = {lang: ("Calendar-year totals: " if lang == "en" else "Totales por año calendario: ")
                       + "; ".join(f"{y}: {fmt(v, lang, 0)}" for y, v in zip(shown["year"], shown["total"])) + "."
                       for lang in ("en", "es")}
     last = series.index.max()
     result["reading"] = join(
-        {"en": f"{spec.outcome['en'][:1].upper() + spec.outcome['en'][1:]}: the source publishes {months}-month rolling sums "
+        {"en": f"{outcome['en'][:1].upper() + outcome['en'][1:]}: the source publishes {months}-month rolling sums "
                f"(latest: {fmt(series.iloc[-1], 'en', 0)} in the {months} months ending {formats.month(last, 'en')}). Because "
                f"consecutive values share {months - 1} months, the platform fits no model and reports no before/after change "
                f"on them.",
-         "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]}: la fuente publica sumas móviles de {months} meses "
+         "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]}: la fuente publica sumas móviles de {months} meses "
                f"(la más reciente: {fmt(series.iloc[-1], 'es', 0)} en los {months} meses que terminan en {formats.month(last, 'es')}). Como "
                f"valores consecutivos comparten {months - 1} meses, la plataforma no ajusta ningún modelo ni reporta un cambio "
                f"antes/después sobre ellos."}, years_text, spec.notes or {})
@@ -80,7 +81,8 @@ def _rolling_output(spec, series: pd.Series, unit: str, n_units: int) -> Evaluat
     return EvaluationOutput(result, tables, _series_figure(spec, series, result))
 
 
-def _too_short_output(spec, series: pd.Series, unit: str, n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
+def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
+    outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
     text = {"en": f"{n_pre} months before {formats.month(break_date, 'en')} and {n_post} from it; an interrupted time series "
                   f"needs at least {ITS_MIN_PRE} and {ITS_MIN_POST}, so no change is estimated.",
@@ -88,21 +90,22 @@ def _too_short_output(spec, series: pd.Series, unit: str, n_units: int, n_pre: i
                   f"necesita al menos {ITS_MIN_PRE} y {ITS_MIN_POST}, así que no se estima ningún cambio."}
     result["_insufficient_reasons"] = [reason("its_too_short", text["en"], text["es"])]
     result["results"]["its"] = {"n_pre": n_pre, "n_post": n_post, "break_date": str(break_date.date())}
-    result["reading"] = join({lang: f"{spec.outcome[lang][:1].upper() + spec.outcome[lang][1:]}: {text[lang]}"
+    result["reading"] = join({lang: f"{outcome[lang][:1].upper() + outcome[lang][1:]}: {text[lang]}"
                               for lang in ("en", "es")}, spec.notes or {})
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     result["tables"].append({"file": "series.csv", "caption": {"en": "Monthly series", "es": "Serie mensual"}})
     return EvaluationOutput(result, tables, _series_figure(spec, series, result))
 
 
-def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
+def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     d = spec.data
+    outcome, units = spec.outcome_texts()
     opts = its_options(spec)
     series, unit, n_units, treated, comparison = _series(spec, frame)
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {d.table} after the filter")
     if d.rolling_months:
-        return _rolling_output(spec, series, unit, n_units)
+        return _rolling_output(spec, series, unit, n_units, d.rolling_months)
     n_pre = int((series.index < opts["break_date"]).sum())
     n_post = int(len(series) - n_pre)
     if n_pre < ITS_MIN_PRE or n_post < ITS_MIN_POST:
@@ -116,17 +119,17 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
     result = _skeleton(spec, unit, fit.start, fit.end, n_units, fit.n_obs)
     bl = fit.break_date.strftime("%Y-%m")
     level_label = {"en": f"Change in level at {bl} (interrupted time series)", "es": f"Cambio de nivel en {bl} (serie de tiempo interrumpida)"}
-    result["headline"] = {k: v for k, v in _est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level").items() if k != "id"}
-    slope_units = {"en": f"{spec.units['en']} per month", "es": f"{spec.units['es']} por mes"}
+    result["headline"] = {k: v for k, v in _est(fit.level.to_dict(), "its_level", level_label, units, "its_level").items() if k != "id"}
+    slope_units = {"en": f"{units['en']} per month", "es": f"{units['es']} por mes"}
     result["estimates"] = [
-        _est(fit.level.to_dict(), "its_level", level_label, spec.units, "its_level"),
+        _est(fit.level.to_dict(), "its_level", level_label, units, "its_level"),
         _est(fit.slope.to_dict(), "its_slope", {"en": f"Change in monthly slope at {bl}", "es": f"Cambio de pendiente mensual en {bl}"},
              slope_units, "its_slope"),
         _est(fit.pre_slope.to_dict(), "pre_slope", {"en": "Monthly slope before the break", "es": "Pendiente mensual antes del corte"},
              slope_units, "its_pre_slope"),
         dict(_est(quadratic.level.to_dict(), "its_level_quadratic", {
             "en": f"Sensitivity: change in level at {bl} with a quadratic pre-trend",
-            "es": f"Sensibilidad: cambio de nivel en {bl} con tendencia previa cuadrática"}, spec.units, "its_level"),
+            "es": f"Sensibilidad: cambio de nivel en {bl} con tendencia previa cuadrática"}, units, "its_level"),
              kind="sensitivity"),
     ]
     if fit.placebo is not None:
@@ -160,19 +163,19 @@ def run_its(spec, frame: pd.DataFrame) -> EvaluationOutput:
             "en": f"The same model for each {d.by_label_en or d.by}: level and slope changes with 95% CIs",
             "es": f"El mismo modelo para cada {d.by_label_es or d.by}: cambios de nivel y pendiente con IC 95 %"}})
     break_label = {"en": formats.month(fit.break_date, "en"), "es": formats.month(fit.break_date, "es")}
-    result["reading"] = its_reading(spec.outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), spec.units,
+    result["reading"] = its_reading(outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), units,
                                     result["diagnostics"].get("placebo"), fit.n_post)
     if spec.notes:
         result["reading"] = join(result["reading"], spec.notes)
     result["figures"].append({"file": "its.png", "kind": "its", "alt": {
-        "en": f"Observed {spec.outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
-        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
+        "en": f"Observed {outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
+        "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], spec.units["en"], (d.source or "")[:160])}
+    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], units["en"], (d.source or "")[:160])}
     return EvaluationOutput(result, tables, figures)
 
 
-def _by_unit(spec, frame: pd.DataFrame, opts: dict) -> pd.DataFrame:
+def _by_unit(spec: EvaluationSpec, frame: pd.DataFrame, opts: dict) -> pd.DataFrame:
     """The same model for each `by` value; a unit below the ITS length rule gets a note and no numbers."""
     d, rows = spec.data, []
     for key, part in monthly_series(spec, frame, d.by_query, by=d.by).dropna().groupby(level=1):

@@ -137,6 +137,7 @@ def sample_sentences(sample: dict, levels: dict | None) -> dict:
 def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame, data: pd.DataFrame | None = None) -> DidEvaluation:
     """TWFE and its event study on the spec's panel (`data`: an already prepared panel, e.g. without small cohorts)."""
     d = spec.data
+    assert d.unit is not None and d.outcome is not None  # required by the design (spec_model.REQUIRED_DATA)
     data = prepare_did_frame(spec, frame) if data is None else data
     cluster = d.cluster
     out = DidEvaluation(spec)
@@ -153,7 +154,8 @@ def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame, data: pd.DataFrame |
         out.results["twfe"] = twfe(data, d.outcome, d.unit, "_t", "_treated", vcov=spec.estimators.twfe.vcov, cluster=cluster)
     es = spec.estimators.event_study
     if es is not None:
-        out.results["event_study"] = event_study(data, d.outcome, d.unit, "_t", "_g", window=tuple(es.window),
+        low, high = es.window
+        out.results["event_study"] = event_study(data, d.outcome, d.unit, "_t", "_g", window=(low, high),
                                                  bin_endpoints=es.bin_endpoints, vcov=es.vcov, cluster=cluster)
         out.event_study = event_study_table(out.results["event_study"])
     return out
@@ -183,6 +185,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     """Callaway–Sant'Anna headline, TWFE and its event study beside it, Goodman-Bacon decomposition of
     the TWFE estimate, CS pre-trend test and a placebo with the treatment dated earlier."""
     d = spec.data
+    assert d.unit is not None and d.outcome is not None  # required by the design (spec_model.REQUIRED_DATA)
     prepared = prepare_did_frame(spec, frame)
     data, cohort_sizes, excluded_cohorts = drop_small_cohorts(prepared, d.unit, d.cluster)
     evaluation = run_did_spec(spec, frame, data)
@@ -234,7 +237,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                   "es": f"Prueba de Wald conjunta de que todos los ATT(g,t) previos al tratamiento son cero; efectos previos "
                         f"al tratamiento cuya banda {'simultánea' if dynamic.band_kind == 'simultaneous' else 'puntual'} "
                         f"del 95 % excluye el cero"}}
-    if placebo.estimate is not None:
+    if placebo.estimate is not None and placebo.std_error is not None:   # placebo_test sets both or neither
         z = 1.959963984540054
         result["diagnostics"]["placebo"] = {
             "estimate": placebo.estimate, "std_error": placebo.std_error,

@@ -17,16 +17,17 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     series = monthly_series(spec, frame).dropna()
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {spec.data.table} after the filter")
+    outcome, units = spec.outcome_texts()
     result = _skeleton(spec, spec.data.unit_label or "national", series.index.min(), series.index.max(), 1, len(series))
     comparison = _baseline(spec, series)
     block, change = _trend_block(spec, series)
     result["baseline_comparison"] = block
-    if change is not None:
+    if block is not None and change is not None:   # _trend_block gives a change only with its block
         b, p = block["baseline"], block["post"]
         result["estimates"].append(_est(change, "mean_change", {
             "en": f"Change in the monthly mean, {b['months']} months before vs {p['months']} months since October 2021 (descriptive)",
             "es": f"Cambio en el promedio mensual, {b['months']} meses antes vs {p['months']} meses desde octubre de 2021 "
-                  f"(descriptivo)"}, spec.units))
+                  f"(descriptivo)"}, units))
         result["results"]["trend"] = {"mean_change": dict(change), "hac_lags": comparison.hac_lags}
     post_mean = comparison.post_mean_estimate
     if post_mean is not None:
@@ -35,38 +36,38 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         result["estimates"].append(_est(post_mean, "post_mean", {
             "en": f"Monthly mean, {formats.month_short(first, 'en')} – {formats.month_short(last, 'en')} (descriptive; interval for month-to-month noise)",
             "es": f"Promedio mensual, {formats.month_short(first, 'es')} – {formats.month_short(last, 'es')} (descriptivo; intervalo por la "
-                  f"variación mensual)"}, spec.units))
+                  f"variación mensual)"}, units))
         result["results"].setdefault("trend", {})["post_mean"] = {k: v for k, v in post_mean.items() if k != "p_value"}
     windows = block or {"baseline": comparison.baseline, "post": comparison.post}
-    result["reading"] = trend_reading(spec.outcome, dict(windows, change_estimate=change), spec.units, CAVEAT, spec.notes)
+    result["reading"] = trend_reading(outcome, dict(windows, change_estimate=change), units, CAVEAT, spec.notes)
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     if spec.data.by:
-        tables["by_unit.csv"] = _trend_by_unit(spec, frame)
+        tables["by_unit.csv"] = _trend_by_unit(spec, frame, spec.data.by)
         result["tables"].append({"file": "by_unit.csv", "caption": {
             "en": f"The same comparison for each {spec.data.by_label_en or spec.data.by} (descriptive)",
             "es": f"La misma comparación para cada {spec.data.by_label_es or spec.data.by} (descriptiva)"}})
-    result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {spec.outcome['en']}",
-                                                               "es": f"Serie mensual: {spec.outcome['es']}"}})
+    result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {outcome['en']}",
+                                                               "es": f"Serie mensual: {outcome['es']}"}})
     drawn = block if block and block.get("sufficient") else {"post": comparison.post}
     result["figures"].append({"file": "trend.png", "kind": "trend", "alt": {
-        "en": f"Monthly {spec.outcome['en']}" + (" with the baseline and post-October-2021 means" if "baseline" in drawn else
-                                                 " with its mean over the months with data"),
-        "es": f"{spec.outcome['es'][:1].upper() + spec.outcome['es'][1:]} mensual" + (
+        "en": f"Monthly {outcome['en']}" + (" with the baseline and post-October-2021 means" if "baseline" in drawn else
+                                            " with its mean over the months with data"),
+        "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} mensual" + (
             " con los promedios de la línea base y posteriores a octubre de 2021" if "baseline" in drawn else
             " con su promedio en los meses con datos")},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     return EvaluationOutput(result, tables,
-                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], spec.units["en"], spec.data.source or "")})
+                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], units["en"], spec.data.source or "")})
 
 
-def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame) -> pd.DataFrame:
+def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """The before/after comparison for each `by` value, under the same publication rules as the headline."""
     rows = []
-    for key, part in monthly_series(spec, frame, by=spec.data.by).dropna().groupby(level=1):
+    for key, part in monthly_series(spec, frame, by=by).dropna().groupby(level=1):
         c = baseline_comparison(part.droplevel(1), name=f"{spec.name} {key}")
         block = enforce_baseline(dict(c.to_dict(), change_estimate=c.change_estimate)) if c.baseline and c.post else None
         ok = bool(block and block["sufficient"])
-        rows.append({spec.data.by: key, "baseline_months": c.baseline["months"] if c.baseline else 0,
+        rows.append({by: key, "baseline_months": c.baseline["months"] if c.baseline else 0,
                      "baseline_mean": c.baseline["mean"] if c.baseline else None,
                      "post_mean": c.post["mean"] if c.post else None, "change": c.change if ok else None,
                      "percent_change": c.percent_change if ok else None,

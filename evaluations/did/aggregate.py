@@ -47,6 +47,7 @@ class Aggregation:
     def influence(self) -> np.ndarray:
         """Influence function (n_units,) of the overall parameter."""
         if self._influence is None:
+            assert self._lazy is not None   # `aggregate` sets one of the two
             result, a0, c0, Ind, pg = self._lazy
             self._influence = np.asarray(result._if @ a0.toarray().ravel()) + (Ind - pg) @ c0
         return self._influence

@@ -75,6 +75,7 @@ def cluster_sums(influence: np.ndarray, codes: np.ndarray | None, n_clusters: in
     """Sum the rows of an (n x k) influence matrix within clusters (identity without clusters)."""
     if codes is None:
         return influence
+    assert n_clusters is not None   # cluster codes come with their count (did.panel.Panel)
     out = np.zeros((n_clusters, influence.shape[1]))
     np.add.at(out, codes, influence)
     return out

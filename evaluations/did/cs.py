@@ -251,16 +251,19 @@ def att_gt(
     boot_info = None
     draws = Vcoh = Vone = None
     if IF is not None:
+        computed = IF
+
         def build_if() -> np.ndarray:
-            return IF
+            return computed
     if bootstrap:
         B = int(bootstrap)
-        n_cl = panel.n_clusters if panel.cluster_codes is not None else n
+        n_cl = panel.n_clusters if panel.n_clusters is not None else n   # set with panel.cluster_codes
         V = _boot.mammen_weights(n_cl, B, seed)                          # (clusters x B)
         Vt = V[panel.cluster_codes] if panel.cluster_codes is not None else V   # (units x B)
         if not covariates:
             draws = _cohort_bootstrap(Vt, Y, w, block, nb, cells, m1, m0, Wg, Wc)
         else:
+            assert IF is not None   # computed above when there are covariates
             draws = (IF.T @ Vt) / n
         draws[cells.reference] = 0.0
         Ind = np.zeros((len(cohorts), n))

@@ -3,6 +3,7 @@ the aggregations (`aggregate`), the pre-test (`diagnostics`) and the event-study
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class CSResult:
     bootstrap: dict | None
     # estimation internals used by the aggregations, the pre-test and the placebo test
     _if_value: np.ndarray | None = field(repr=False)        # (n x cells) influence functions, or None
-    _if_builder: object = field(repr=False)                 # builds them on first use
+    _if_builder: Callable[[], np.ndarray] = field(repr=False)   # builds them on first use
     _G: np.ndarray = field(repr=False)
     _w: np.ndarray = field(repr=False)
     _cohort_values: np.ndarray = field(repr=False)

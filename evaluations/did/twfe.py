@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
+from linearmodels.panel.results import PanelEffectsResults
 
 from .results import Coefficient, RegressionResult
 
@@ -36,7 +37,7 @@ def complete_rows(df: pd.DataFrame, columns: Sequence[str], unit: str, time: str
 def fit_panel(
     data: pd.DataFrame, outcome: str, regressors: list[str], unit: str, time: str,
     weights: str | None, vcov: str, cluster: str | None,
-) -> tuple[object, int | None]:
+) -> tuple[PanelEffectsResults, int | None]:
     """Fit PanelOLS with unit and time effects; returns the linearmodels result and the cluster count."""
     if vcov not in VCOV_TYPES:
         raise DidInputError(f"vcov must be one of {sorted(VCOV_TYPES)}, got {vcov!r}")

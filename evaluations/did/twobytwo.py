@@ -138,11 +138,14 @@ def did_2x2(
         if len(means) < 3:
             raise DidInputError("fewer than 3 units observed both before and after")
         per_unit = data.groupby(unit).first()
-        pre_x = data[data[post] == 0].groupby(unit)[covariates].mean() if covariates else None
         units = means.index
+        pre_x = []
+        if covariates:
+            pre_means = data[data[post] == 0].groupby(unit)[covariates].mean()
+            pre_x = [pre_means.loc[units, c].to_numpy(float) for c in covariates]
         y = (means[1.0] - means[0.0]).to_numpy(float)
         D = per_unit.loc[units, group].to_numpy(float)
-        X = np.column_stack([np.ones(len(units)), D] + [pre_x.loc[units, c].to_numpy(float) for c in covariates])
+        X = np.column_stack([np.ones(len(units)), D] + pre_x)
         names = ["const", term, *covariates]
         w = per_unit.loc[units, weights].to_numpy(float) if weights else None
         cl = (per_unit.loc[units, cluster].to_numpy() if cluster else units.to_numpy()) if vcov == "cluster" else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from scipy import stats
 
@@ -65,7 +66,9 @@ def earlier_policy(results: list[dict]) -> list[dict]:
 
 
 def audit(results: list[dict]) -> dict:
-    entries, published, violations = [], [], []
+    entries: list[dict[str, Any]] = []
+    published: list[dict[str, Any]] = []
+    violations: list[dict[str, Any]] = []
     for r in results:
         passed, found = check(r)
         violations += [{"evaluation": r.get("name"), **v} for v in found]

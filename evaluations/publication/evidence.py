@@ -8,6 +8,8 @@ refuses (PublicationError) a result that still breaks a rule of `rules.RULES`.
 """
 from __future__ import annotations
 
+from typing import overload
+
 from .rules import DID_DESIGNS, ITS_DESIGNS, check, covers_zero, has_interval
 from .vocabulary import DESIRED_DIRECTIONS, MDE_FACTOR, MDE_KINDS, MIN_BASELINE_MONTHS, MIN_POST_MONTHS, SCOPES, assessment
 
@@ -43,6 +45,11 @@ def insufficient_baseline_text(baseline_months: int, post_months: int) -> dict:
             "es": f"Seguimiento insuficiente ({post_months} {'mes' if post_months == 1 else 'meses'} con datos desde octubre de "
                   f"2021; se necesitan al menos {MIN_POST_MONTHS}): no se publica un cambio antes/después."}
 
+
+@overload
+def enforce_baseline(block: dict) -> dict: ...
+@overload
+def enforce_baseline(block: None) -> None: ...
 
 def enforce_baseline(block: dict | None) -> dict | None:
     """A baseline comparison that obeys baseline_min_months / post_min_months: with too few months on either
@@ -156,6 +163,7 @@ def evidence(result: dict, desired: str) -> dict:
     direction, mde = "none", None
     baseline_mean = _baseline_mean(result)
     if grade != "insufficient_data":
+        assert e is not None   # every grade but insufficient_data is given only with an estimate
         direction = "no_clear_change" if covers_zero(e) else "increase" if e["estimate"] > 0 else "decrease"
         if direction != "no_clear_change" and design in ITS_DESIGNS:
             withheld = _its_checks(result, e)

@@ -47,7 +47,7 @@ def covers_zero(e: dict) -> bool:
 
 
 def has_interval(e: dict | None) -> bool:
-    return bool(e) and e.get("ci_low") is not None and e.get("ci_high") is not None and e.get("estimate") is not None
+    return e is not None and e.get("ci_low") is not None and e.get("ci_high") is not None and e.get("estimate") is not None
 
 
 def _change_published(result: dict) -> bool:
@@ -148,7 +148,7 @@ def _direction(result: dict) -> list[str]:
     if direction not in ("increase", "decrease"):
         return []
     source = next((e for e in result.get("estimates") or [] if e.get("id") == ev.get("estimate_id")), None)
-    if not has_interval(source):
+    if source is None or not has_interval(source):
         return [f"direction {direction} without an estimate with an interval ({ev.get('estimate_id')!r})"]
     if covers_zero(source):
         return [f"direction {direction} although the 95% interval of {source['id']} covers zero"]
@@ -163,7 +163,7 @@ def _grade(result: dict) -> list[str]:
     ev = result.get("evidence")
     if not ev:
         return ["no evidence grade"]
-    allowed = DESIGN_GRADES.get(result.get("design"), ())
+    allowed = DESIGN_GRADES.get(result.get("design", ""), ())
     return [] if ev.get("grade") in allowed else [f"grade {ev.get('grade')!r} is not one a {result.get('design')} design can earn"]
 
 

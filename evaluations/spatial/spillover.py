@@ -103,11 +103,11 @@ def exposure_rings(
     ``dist_to_treated_km``: those distances if already known (rows of ``gdf``), else they are computed.
     """
     ids = gdf[id_col].astype(str).to_numpy()
-    treated = {str(t) for t in treated}
-    unknown = treated - set(ids)
+    treated_ids = {str(t) for t in treated}
+    unknown = treated_ids - set(ids)
     if unknown:
         raise KeyError(f"treated ids not in the geometry: {sorted(unknown)[:5]}")
-    is_t = np.isin(ids, list(treated))
+    is_t = np.isin(ids, list(treated_ids))
     n = len(ids)
     if w is None:
         w = build_weights(gdf, kind="queen", transform="b")

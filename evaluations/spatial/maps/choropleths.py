@@ -174,7 +174,7 @@ def categorical_map(
     cmap = {c: colours.get(c, to_hex(palette(i % 20))) for i, c in enumerate(order)}
     handles = [(f"{labels.get(c, c)} ({int((cats == c).sum())})", cmap[c]) for c in order]
     footer = style.footer(0, None)
-    out = MapOutput(style.title, style.legend_title, [h[0] for h in handles], style.source, str(style.date))
+    out = MapOutput(style.title, style.legend, [h[0] for h in handles], style.source, str(style.date))
     formats = set(formats)
     if "png" in formats:
         path = out_path(out_base, ".png")

@@ -180,10 +180,10 @@ def write_class_html(
     ids = gdf[style.id_col].astype(str).to_numpy()
     names = _hover_names(gdf, style.name_cols, style.id_col)
     fig = _plotly_geo_figure(gj, _class_traces(gj, ids, classes, labels, colours, names, value_text, class_text),
-                             legend_title=style.legend_title)
+                             legend_title=style.legend)
     path = out_path(path, ".html")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_html_page(fig, title=style.title, subtitle=style.legend_title, footer=footer), encoding="utf-8")
+    path.write_text(_html_page(fig, title=style.title, subtitle=style.legend, footer=footer), encoding="utf-8")
     return path
 
 
@@ -205,7 +205,7 @@ def choropleth_html(
     style = MapStyle.of(style, options).with_legend_title(column)
     cl = classification or style.classify(gdf[column])
     vals = gdf[column].to_numpy(dtype=float)
-    vtext = np.array([html.escape(style.legend_title) + ": "
+    vtext = np.array([html.escape(style.legend) + ": "
                       + (style.value_format.format(v) if np.isfinite(v) else "no data") for v in vals], dtype=object)
     labels = list(cl.labels) + ["No data"]
     colours = list(cl.colours) + [NO_DATA_COLOUR]
@@ -214,5 +214,5 @@ def choropleth_html(
     n_missing = int((cl.classes < 0).sum())
     path = write_class_html(gdf, path, style, classes=classes, labels=labels, colours=colours, value_text=vtext,
                             class_text=ctext, footer=style.footer(n_missing, cl.scheme))
-    return MapOutput(style.title, style.legend_title, labels if n_missing else list(cl.labels), style.source,
+    return MapOutput(style.title, style.legend, labels if n_missing else list(cl.labels), style.source,
                      str(style.date), html=path, classification=cl, n_missing=n_missing)

@@ -94,5 +94,5 @@ def choropleth_png(
     meta = {**png_metadata(style, cl.labels), "Software": "bicentennial-eval evaluations.spatial.maps"}
     draw_png(gdf, colours, handles, path, style, footer=style.footer(n_missing, cl.scheme), metadata=meta,
              overlay=overlay)
-    return MapOutput(style.title, style.legend_title, [h[0] for h in handles], style.source, str(style.date),
+    return MapOutput(style.title, style.legend, [h[0] for h in handles], style.source, str(style.date),
                      png=path, classification=cl, n_missing=n_missing)

@@ -74,6 +74,13 @@ class MapStyle:
         """This style with ``default`` as the legend title when none is set."""
         return self if self.legend_title else replace(self, legend_title=default)
 
+    @property
+    def legend(self) -> str:
+        """The legend title of a style the map functions have given one (``with_legend_title``)."""
+        if self.legend_title is None:
+            raise ValueError("the map style has no legend title: set one with with_legend_title")
+        return self.legend_title
+
     def classify(self, values) -> Classification:
         """Classes of ``values`` with this style's scheme, number of classes and colour map."""
         return classify(values, scheme=self.scheme, k=self.k, cmap=self.cmap, bins=self.bins)
