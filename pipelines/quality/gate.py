@@ -111,16 +111,15 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     read = {c for e in suite.expectations for c in e.columns}
     selected = [c for c in columns if c in read] or columns[:1]
     extra = "".join(f", ({sql}) as {name}" for name, sql in suite.derived.items())
-    row_id = "rowid as _rowid, " if quarantining else ""
 
     def read_frame(exclude: bool = False) -> pd.DataFrame:
         # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
         # table's row order is not part of its contract); raw tables keep their file order (rowid, unique).
         # Derived columns (window functions) are computed after the quarantined rows (`exclude`) are left out.
         where = f" where rowid not in (select _rowid from {FAILING_IDS})" if exclude else ""
-        data = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} "
+        # No row ids in the frame: GE reads a named index as ids to report and looks each failing row up in it.
+        return con.execute(f"select {', '.join(_quote(c) for c in selected)}{extra} "
                            f"from {suite.table}{where} order by {'rowid' if quarantining else 'all'}").df()
-        return data.set_index("_rowid") if quarantining else data
 
     def lookup(table: str, column: str) -> list:
         if not _table_exists(con, table):

@@ -11,11 +11,13 @@ row; what a caller keeps in memory (and writes next to the outcomes) is a sample
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .suites import Expectation, Suite
@@ -209,16 +211,40 @@ def _records(suite: Suite, expectations: dict[str, Expectation], chunk: pd.DataF
     values = (frame.assign(**widened) if widened else frame).to_numpy()
     position = {c: i for i, c in enumerate(columns)}
     names = chunk["_expectation"].to_numpy()
-    rendered, reason, severity, column_name = [], [], [], []
-    for i, name in enumerate(names):
-        expectation = expectations[name]
-        rendered.append("; ".join(f"{c}={_plain(values[i, position[c]])!r}" for c in expectation.columns if c in position))
-        reason.append(expectation.description or f"{expectation.type} {json.dumps(expectation.kwargs, default=str)}")
-        severity.append(expectation.severity)
-        column_name.append(", ".join(expectation.columns))
+    rendered = np.empty(len(chunk), dtype=object)
+    reason, severity, column_name = (np.empty(len(chunk), dtype=object) for _ in range(3))
+    for name in pd.unique(names):
+        expectation, rows = expectations[name], np.flatnonzero(names == name)
+        parts = [_rendered(c, values[rows, position[c]]) for c in expectation.columns if c in position]
+        rendered[rows] = functools.reduce(lambda a, b: a + "; " + b, parts) if parts else ""
+        reason[rows] = expectation.description or f"{expectation.type} {json.dumps(expectation.kwargs, default=str)}"
+        severity[rows] = expectation.severity
+        column_name[rows] = ", ".join(expectation.columns)
     return pd.DataFrame({
         "_rowid": chunk["_rowid"].to_numpy(), "table_name": suite.table, "suite": suite.name,
         "expectation": names, "severity": severity, "column_name": column_name, "value": rendered, "reason": reason,
         "source_file": chunk["_source_file"].astype(object).where(chunk["_source_file"].notna(), None),
         "source_line": chunk["_source_line"].astype("Int64"), "source_row": chunk["_source_row"].astype("int64"),
     }, columns=RECORD_COLUMNS)
+
+
+def _rendered(column: str, values: np.ndarray) -> np.ndarray:
+    """'column=<repr of the value>' for each value, the repr computed once per distinct value (per distinct
+    (type, value) for Python objects, so None, NaN, 1 and 1.0 keep their own reprs)."""
+    if values.dtype != object:
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        return np.array([f"{column}={_plain(v)!r}" for v in distinct], dtype=object)[codes]
+    seen: dict = {}
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        try:
+            key = (type(value), value)
+            text = seen.get(key)
+        except TypeError:  # an unhashable value (a list): rendered as it is
+            key, text = None, None
+        if text is None:
+            text = f"{column}={_plain(value)!r}"
+            if key is not None:
+                seen[key] = text
+        out[i] = text
+    return out
