@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from .suites import FILE_PARSES, ExpectationOutcome, Suite, outcome_record, vali
 
 # Tables of at least this many rows print what their long steps are doing (see `progress`).
 PROGRESS_ROWS = 1_000_000
+# DuckDB's memory while a raw table is checked and quarantined (it caches up to 80% of RAM otherwise).
+DUCKDB_MEMORY_LIMIT = "768MB"
 
 
 @dataclass
@@ -126,8 +129,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
             raise LookupError(f"{table} is not in the warehouse")
         return [r[0] for r in con.execute(f"select distinct {column} from {table}").fetchall()]
 
-    frame = read_frame()
     if not quarantining:
+        frame = read_frame()
         outcomes += validate(suite, frame, lookup, table_columns=columns)
         return SuiteRun(suite, len(frame), outcomes)
 
@@ -136,32 +139,47 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     on_incoming = [e for e in suite.expectations if e.quarantine or e.type.startswith("expect_table_row_count")]
     gate = replace(suite, expectations=tuple(on_incoming))
     rest = replace(suite, expectations=tuple(e for e in suite.expectations if e not in on_incoming))
-    progress(suite, len(frame), f"checking {len(frame):,} rows…")
-    first = validate(gate, frame, lookup, table_columns=columns)
-    del frame
-    failing = failing_rows(con, suite, selected, [e for e in on_incoming if e.quarantine], lookup)
+    rows = con.execute(f"select count(*) from {suite.table}").fetchone()[0]
+    progress(suite, rows, f"checking {rows:,} rows…")
+    with duckdb_memory(con):
+        failing = failing_rows(con, suite, selected, [e for e in on_incoming if e.quarantine], lookup)
+        try:
+            frame = read_frame()
+            first = validate(gate, frame, lookup, table_columns=columns)
+            for outcome in first:
+                if outcome.name in failing.counts:
+                    outcome.quarantined = failing.counts[outcome.name]
+            # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the
+            # quarantined rows).
+            exclude = failing.rows > 0 and not any(o.blocking_failure for o in first)
+            if exclude:
+                del frame
+            second = validate(rest, read_frame(exclude=True) if exclude else frame, lookup, table_columns=columns)
+            frame = None
+            by_name = {o.name: o for o in first + second}
+            outcomes += [by_name[e.name] for e in suite.expectations]
+            if failing.rows:
+                progress(suite, rows, f"quarantining {failing.rows:,} rows…")
+            sample = quarantine_records(con, suite, failing, columns, into_table=apply_quarantine)
+            run = SuiteRun(suite, rows, outcomes, sample, quarantined_rows=sum(failing.counts.values()))
+            if apply_quarantine and not run.blocked and failing.rows:
+                con.execute(f"delete from {suite.table} where rowid in (select _rowid from {FAILING_IDS})")
+                run.removed = failing.rows
+            return run
+        finally:
+            failing.drop(con)
+
+
+@contextmanager
+def duckdb_memory(con: duckdb.DuckDBPyConnection, limit: str = DUCKDB_MEMORY_LIMIT):
+    """DuckDB's memory capped at `limit` for the block (beyond it, a file-backed warehouse spills to disk);
+    the connection's own setting is restored after it."""
+    before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = '{limit}'")
     try:
-        for outcome in first:
-            if outcome.name in failing.counts:
-                outcome.quarantined = failing.counts[outcome.name]
-        # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the quarantined rows).
-        gate_blocked = any(o.blocking_failure for o in first)
-        remaining = read_frame(exclude=failing.rows > 0 and not gate_blocked)
-        second = validate(rest, remaining, lookup, table_columns=columns)
-        del remaining
-        by_name = {o.name: o for o in first + second}
-        outcomes += [by_name[e.name] for e in suite.expectations]
-        rows = con.execute(f"select count(*) from {suite.table}").fetchone()[0]
-        if failing.rows:
-            progress(suite, rows, f"quarantining {failing.rows:,} rows…")
-        sample = quarantine_records(con, suite, failing, columns, into_table=apply_quarantine)
-        run = SuiteRun(suite, rows, outcomes, sample, quarantined_rows=sum(failing.counts.values()))
-        if apply_quarantine and not run.blocked and failing.rows:
-            con.execute(f"delete from {suite.table} where rowid in (select _rowid from {FAILING_IDS})")
-            run.removed = failing.rows
-        return run
+        yield
     finally:
-        failing.drop(con)
+        con.execute(f"set memory_limit = '{before}'")
 
 
 def progress(suite: Suite, rows: int, text: str) -> None:

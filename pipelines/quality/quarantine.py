@@ -29,7 +29,7 @@ QUARANTINE_COLUMNS = (
 RECORD_COLUMNS = ["_rowid", "table_name", "suite", "expectation", "severity", "column_name", "value", "reason",
                   "source_file", "source_line", "source_row"]
 SAMPLE_ROWS = 20          # failing rows kept per expectation in the outcomes' CSV (the counts are exact)
-CHUNK_ROWS = 200_000      # failing rows rendered (in Python) at a time
+CHUNK_ROWS = 100_000      # failing rows rendered (in Python) at a time
 
 CHECKED = "_quarantine_checked"     # the checked columns (and derived ones) of every row, with its rowid
 FAILING = "_quarantine_failing"     # (position, expectation, _rowid): one row per failing row and expectation
