@@ -15,6 +15,11 @@ For a raw table:
    the quarantined rows). If every `error` expectation holds (`mostly` lets a stated share of rows
    fail a row-level one), the quarantined rows are removed from the table and the rest flows on; if
    not, nothing is removed and the blocking check stops everything downstream.
+
+The work is bounded: DuckDB's memory is capped while a raw table is checked, Great Expectations returns
+summaries (counts and a few examples) only, the failing rows never exist as one Python list, and tables of
+a million rows or more print their long steps to stderr. Files far longer than their suite allows never
+get here (pipelines/warehouse.line_limit_of).
 """
 from __future__ import annotations
 
