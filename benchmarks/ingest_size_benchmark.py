@@ -8,7 +8,8 @@ BUILD is a build folder made by one `bicentennial run` (its warehouse and landin
 named): gargiulo_x1, gargiulo_x2, gargiulo_x3, gargiulo_x20 (the Gargiulo et al. file with its data rows
 repeated 1, 2, 3 and 20 times: 0.65, 1.3, 1.95 and 13 million rows, 25, 50, 75 and 502 MB unpacked, all within
 the size limits; ×2 is the longest file the row limit of its suite lets through, see
-pipelines/warehouse.line_limit_of) and guanajuato_x20 (the SESNSP Guanajuato file ×20). Each case is written
+pipelines/warehouse.line_limit_of), victims_x2 (the SESNSP victims file ×2, 1.85 million rows: the largest
+table the row limits let through) and guanajuato_x20 (the SESNSP Guanajuato file ×20). Each case is written
 to a scratch folder, the build folder is copied (so every case starts from the same warehouse and landing
 catalog), and `bicentennial ingest` runs in a child process under the same name as the published file. Reported per case: data rows, the outcome (exit
 code and the last line printed), the child's peak resident memory (its own rusage, from
@@ -19,6 +20,7 @@ accepted.
 from __future__ import annotations
 
 import argparse
+import bz2
 import gzip
 import json
 import os
@@ -34,20 +36,22 @@ ROOT = Path(__file__).resolve().parents[1]
 GARGIULO = ("gargiulo_homicides", "homicides/gargiulo/mexico-muni-month-homicide-rates-2000-2021.csv.gz")
 GUANAJUATO = ("sesnsp_idm_guanajuato_homicide",
               "sesnsp/sesnsp_idm_guanajuato_homicidio_2020_2025/homicidios_gto_2020_2025_raw.csv")
+VICTIMS = ("sesnsp_victims_state", "sesnsp/sesnsp_victimas_estatal_2015_2025/db_victimas_delitos_ent_long.csv.bz2")
 CASES = {"gargiulo_x1": (GARGIULO, 1), "gargiulo_x2": (GARGIULO, 2), "gargiulo_x3": (GARGIULO, 3),
-         "gargiulo_x20": (GARGIULO, 20),
+         "gargiulo_x20": (GARGIULO, 20), "victims_x2": (VICTIMS, 2),
          "guanajuato_x20": (GUANAJUATO, 20)}
 
 
 def repeated(source_file: Path, target: Path, times: int) -> int:
     """Write `source_file` with its data rows repeated `times` times (header once) to `target`; the data rows."""
-    opener = gzip.open if source_file.suffix == ".gz" else open
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(source_file.suffix, open)
     with opener(source_file, "rb") as handle:
         header = handle.readline()
         body = handle.read()
     if not body.endswith(b"\n"):
         body += b"\n"
-    out = gzip.open(target, "wb", compresslevel=6) if target.suffix == ".gz" else open(target, "wb")
+    out = {".gz": lambda p: gzip.open(p, "wb", compresslevel=6), ".bz2": lambda p: bz2.open(p, "wb", compresslevel=1)}.get(
+        target.suffix, lambda p: open(p, "wb"))(target)
     with out:
         out.write(header)
         for _ in range(times):
