@@ -165,3 +165,15 @@ def test_the_gargiulo_limit_is_twice_its_published_rows():
 
     suite = load_suite(EXPECTATIONS_DIR / "raw_gargiulo_homicides.yml")
     assert line_limit_of(suite, "x.csv.gz").lines == 2 * 651_288 + 1_000
+
+
+def test_a_long_file_says_it_is_being_parsed(tmp_path, monkeypatch, capsys):
+    """Files of at least PROGRESS_LINES lines print one progress line to stderr before they are parsed."""
+    from pipelines.sources import base
+
+    monkeypatch.setattr(base, "PROGRESS_LINES", 10)
+    path = tmp_path / "long.csv.gz"
+    _pipe_file(path, 11)  # + the header: 12 lines
+    with line_limit(LineLimit("raw.t", path, 100, "a test limit")):
+        parse_municipal(path)
+    assert capsys.readouterr().err == "raw.t: parsing 12 lines of long.csv.gz…\n"
