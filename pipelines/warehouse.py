@@ -25,6 +25,13 @@ import pandas as pd
 from . import landing, landing_catalog
 from .fsutil import fsync_dir, with_path
 from .sources import SourceFormatError, SourceSpec
+from .sources.base import LineLimit, line_limit
+
+# A file may have at most MAX_ROWS_FACTOR times the rows its suite's row count declares (its
+# `expect_table_row_count_to_be_between` min_value; its max_value, if declared, as it is), plus LINE_SLACK
+# lines, before it is parsed (see `line_limit_of`).
+MAX_ROWS_FACTOR = int(os.environ.get("BICENTENNIAL_MAX_ROWS_FACTOR", 2))
+LINE_SLACK = 1_000
 
 LANDING_COLUMNS = ("table_name varchar, file varchar, size_bytes bigint, sha256 varchar, rows bigint, landed_path varchar, "
                    "origin varchar")
@@ -62,7 +69,8 @@ def parse_files(spec: SourceSpec, data_dir: Path, plan: landing_catalog.Plan | N
     plan = plan or landing_catalog.plan_load(spec, data_dir, landing_root)
     for path in plan.missing.values():
         raise SourceFormatError(path, f"a landing file at {path} (not found)")
-    header = published_header(spec.name)
+    suite = _published_suite(spec.name)
+    header = suite.file_header if suite else None
     frames, landed = [], []
     with landing_catalog.source_folder(plan) as folder:
         for current in plan.files:
@@ -71,7 +79,8 @@ def parse_files(spec: SourceSpec, data_dir: Path, plan: landing_catalog.Plan | N
             if header:
                 landing.check_header(stored.path, header)
             path = folder.place(current.relative, stored.path)
-            frame = _parse_one(spec, path)
+            with line_limit(line_limit_of(suite, path)):
+                frame = _parse_one(spec, path)
             if frame.empty:
                 raise SourceFormatError(path, "at least one data row (the file has none)")
             frames.append(frame)
@@ -106,13 +115,43 @@ def _file_of_each_row(landed: list[LandingFile]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=names)
 
 
-def published_header(source: str) -> dict | None:
-    """The `file_header` of expectations/raw_<source>.yml, if the suite states one."""
+def _published_suite(source: str):
+    """The suite expectations/raw_<source>.yml, if there is one."""
     from .quality.suites import load_suite
     from .settings import EXPECTATIONS_DIR
 
     path = EXPECTATIONS_DIR / f"raw_{source}.yml"
-    return load_suite(path).file_header if path.exists() else None
+    return load_suite(path) if path.exists() else None
+
+
+def published_header(source: str) -> dict | None:
+    """The `file_header` of expectations/raw_<source>.yml, if the suite states one."""
+    suite = _published_suite(source)
+    return suite.file_header if suite else None
+
+
+def line_limit_of(suite, path: Path) -> LineLimit | None:
+    """How many lines the file `path` of the suite's table may have before it is parsed: its row count's
+    max_value, or MAX_ROWS_FACTOR times its min_value (the rows of the release on file: a new release may grow,
+    a file with every row repeated may not), plus LINE_SLACK for headers and notes. A file beyond it is refused
+    after one count of its line ends, before pandas and the checks see it: their cost stays bounded. None when
+    the suite declares no row count."""
+    if suite is None:
+        return None
+    for expectation in suite.expectations:
+        if expectation.type != "expect_table_row_count_to_be_between":
+            continue
+        kwargs = expectation.kwargs
+        if kwargs.get("max_value") is not None:
+            rows, how = int(kwargs["max_value"]), f"the max_value {int(kwargs['max_value']):,}"
+        elif kwargs.get("min_value"):
+            rows = MAX_ROWS_FACTOR * int(kwargs["min_value"])
+            how = f"{MAX_ROWS_FACTOR} × the {int(kwargs['min_value']):,} rows"
+        else:
+            continue
+        return LineLimit(suite.table, Path(path), rows + LINE_SLACK,
+                         f"{how} of {expectation.name} in {suite.path.name}, + {LINE_SLACK:,}")
+    return None
 
 
 def _one_line(error: BaseException) -> str:
@@ -258,6 +297,8 @@ def promote(candidate: Path, warehouse: Path) -> None:
             os.fsync(handle.fileno())
         os.replace(candidate, warehouse)
     except OSError as error:
+        from .promotion import with_path  # promotion imports this module
+
         raise with_path(error, candidate) from None
     candidate.with_name(candidate.name + ".wal").unlink(missing_ok=True)
     fsync_dir(warehouse.parent)

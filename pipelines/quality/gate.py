@@ -9,28 +9,36 @@ For a raw table:
    the reserved check `file_parses` fails with the parser's message (file, line, column, what was
    expected) and the other expectations are reported as not evaluated.
 2. Otherwise the expectations marked `quarantine: true` (row-level) and the row counts run on every
-   incoming row; the rows failing the former are written to quarantine.rows with the reason, the source file and line. The
+   incoming row; the rows failing the former are found in DuckDB (pipelines/quality/quarantine.py) and written to
+   quarantine.rows with the reason, the source file and line (the outcomes keep the counts and a sample). The
    other expectations then run on the rest (so completeness, row counts and jumps are judged without
    the quarantined rows). If every `error` expectation holds (`mostly` lets a stated share of rows
    fail a row-level one), the quarantined rows are removed from the table and the rest flows on; if
    not, nothing is removed and the blocking check stops everything downstream.
+
+The work is bounded: DuckDB's memory is capped while a raw table is checked, Great Expectations returns
+summaries (counts and a few examples) only, the failing rows never exist as one Python list, and tables of
+a million rows or more print their long steps to stderr. Files far longer than their suite allows never
+get here (pipelines/warehouse.line_limit_of).
 """
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
+from .quarantine import FAILING_IDS, failing_rows, quarantine_records
 from .suites import FILE_PARSES, ExpectationOutcome, Suite, outcome_record, validate
 
-QUARANTINE_COLUMNS = (
-    "table_name varchar, suite varchar, expectation varchar, severity varchar, column_name varchar, "
-    "value varchar, reason varchar, source_file varchar, source_line bigint, source_row bigint"
-)
+# Tables of at least this many rows print what their long steps are doing (see `progress`).
+PROGRESS_ROWS = 1_000_000
+# DuckDB's memory while a raw table is checked and quarantined (it caches up to 80% of RAM otherwise).
+DUCKDB_MEMORY_LIMIT = "768MB"
 
 
 @dataclass
@@ -38,9 +46,10 @@ class SuiteRun:
     suite: Suite
     rows: int
     outcomes: list[ExpectationOutcome]
-    quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)  # a sample: SAMPLE_ROWS per expectation
     removed: int = 0
     load_error: dict | None = None
+    quarantined_rows: int = 0  # rows of quarantine.rows (one per failing row and expectation), all of them
 
     @property
     def blocked(self) -> bool:
@@ -49,7 +58,7 @@ class SuiteRun:
     def to_dict(self) -> dict:
         return {
             "suite": self.suite.name, "table": self.suite.table, "rows": self.rows,
-            "blocked": self.blocked, "quarantined_rows": int(len(self.quarantined)), "removed_rows": self.removed,
+            "blocked": self.blocked, "quarantined_rows": self.quarantined_rows, "removed_rows": self.removed,
             "load_error": self.load_error,
             "expectations": [outcome_record(o) for o in self.outcomes],
         }
@@ -110,31 +119,23 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     read = {c for e in suite.expectations for c in e.columns}
     selected = [c for c in columns if c in read] or columns[:1]
     extra = "".join(f", ({sql}) as {name}" for name, sql in suite.derived.items())
-    row_id = "rowid as _rowid, " if quarantining else ""
 
-    def read_frame(excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+    def read_frame(exclude: bool = False) -> pd.DataFrame:
         # Sorted, so the first unexpected values reported as examples are the same in every run (a rebuilt
         # table's row order is not part of its contract); raw tables keep their file order (rowid, unique).
-        # Derived columns (window functions) are computed after `excluded` rows are left out.
-        where = ""
-        if excluded is not None:
-            con.register("quarantined_ids", excluded)
-            where = " where rowid not in (select _rowid from quarantined_ids)"
-        try:
-            data = con.execute(f"select {row_id}{', '.join(_quote(c) for c in selected)}{extra} "
-                               f"from {suite.table}{where} order by {'rowid' if quarantining else 'all'}").df()
-        finally:
-            if excluded is not None:
-                con.unregister("quarantined_ids")
-        return data.set_index("_rowid") if quarantining else data
+        # Derived columns (window functions) are computed after the quarantined rows (`exclude`) are left out.
+        where = f" where rowid not in (select _rowid from {FAILING_IDS})" if exclude else ""
+        # No row ids in the frame: GE reads a named index as ids to report and looks each failing row up in it.
+        return con.execute(f"select {', '.join(_quote(c) for c in selected)}{extra} "
+                           f"from {suite.table}{where} order by {'rowid' if quarantining else 'all'}").df()
 
     def lookup(table: str, column: str) -> list:
         if not _table_exists(con, table):
             raise LookupError(f"{table} is not in the warehouse")
         return [r[0] for r in con.execute(f"select distinct {column} from {table}").fetchall()]
 
-    frame = read_frame()
     if not quarantining:
+        frame = read_frame()
         outcomes += validate(suite, frame, lookup, table_columns=columns)
         return SuiteRun(suite, len(frame), outcomes)
 
@@ -143,100 +144,63 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, apply_quarantine: bo
     on_incoming = [e for e in suite.expectations if e.quarantine or e.type.startswith("expect_table_row_count")]
     gate = replace(suite, expectations=tuple(on_incoming))
     rest = replace(suite, expectations=tuple(e for e in suite.expectations if e not in on_incoming))
-    first = validate(gate, frame, lookup, table_columns=columns)
-    quarantined = quarantine_rows(suite, frame, first, lambda ids: _source_lines(con, suite.table, columns, ids))
-    ids = pd.DataFrame({"_rowid": sorted(set(quarantined["_rowid"]))}, dtype="int64")
-    # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the quarantined rows).
-    gate_blocked = any(o.blocking_failure for o in first)
-    remaining = read_frame(ids) if len(ids) and not gate_blocked else frame
-    second = validate(rest, remaining, lookup, table_columns=columns)
-    by_name = {o.name: o for o in first + second}
-    outcomes += [by_name[e.name] for e in suite.expectations]
-    run = SuiteRun(suite, len(frame), outcomes, quarantined)
-    if apply_quarantine:
-        write_quarantine(con, suite, quarantined)
-        if not run.blocked and len(ids):
-            con.register("quarantined_ids", ids)
-            con.execute(f"delete from {suite.table} where rowid in (select _rowid from quarantined_ids)")
-            con.unregister("quarantined_ids")
-            run.removed = len(ids)
-    return run
+    rows = con.execute(f"select count(*) from {suite.table}").fetchone()[0]
+    progress(suite, rows, f"checking {rows:,} rows…")
+    with duckdb_memory(con):
+        failing = failing_rows(con, suite, selected, [e for e in on_incoming if e.quarantine], lookup)
+        try:
+            frame = read_frame()
+            first = validate(gate, frame, lookup, table_columns=columns)
+            for outcome in first:
+                if outcome.name in failing.counts:
+                    outcome.quarantined = failing.counts[outcome.name]
+            # 2. The other expectations on the rows that flow on (completeness, counts, jumps without the
+            # quarantined rows).
+            exclude = failing.rows > 0 and not any(o.blocking_failure for o in first)
+            if exclude:
+                del frame
+            second = validate(rest, read_frame(exclude=True) if exclude else frame, lookup, table_columns=columns)
+            frame = None
+            by_name = {o.name: o for o in first + second}
+            outcomes += [by_name[e.name] for e in suite.expectations]
+            if failing.rows:
+                progress(suite, rows, f"quarantining {failing.rows:,} rows…")
+            sample = quarantine_records(con, suite, failing, columns, into_table=apply_quarantine)
+            run = SuiteRun(suite, rows, outcomes, sample, quarantined_rows=sum(failing.counts.values()))
+            if apply_quarantine and not run.blocked and failing.rows:
+                con.execute(f"delete from {suite.table} where rowid in (select _rowid from {FAILING_IDS})")
+                run.removed = failing.rows
+            return run
+        finally:
+            failing.drop(con)
 
 
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value
+@contextmanager
+def duckdb_memory(con: duckdb.DuckDBPyConnection, limit: str = DUCKDB_MEMORY_LIMIT):
+    """DuckDB's memory capped at `limit` for the block (beyond it, a file-backed warehouse spills to disk);
+    the connection's own setting is restored after it."""
+    before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{before}'")
+
+
+def progress(suite: Suite, rows: int, text: str) -> None:
+    """Print `<table>: <text>` to stderr (flushed) for tables of at least PROGRESS_ROWS rows: long steps say
+    what they are doing; the usual tables stay silent."""
+    if rows >= PROGRESS_ROWS:
+        print(f"{suite.table}: {text}", file=sys.stderr, flush=True)
 
 
 def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _source_lines(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], ids: list) -> pd.DataFrame:
-    """source_file, source_line and source_row (the row's ordinal in its file, counted over every row of
-    the table in file order) of the rows `ids`, indexed by rowid."""
-    file = "source_file" if "source_file" in columns else "null"
-    line = "source_line" if "source_line" in columns else "null"
-    con.register("quarantined_ids", pd.DataFrame({"_rowid": ids}, dtype="int64"))
-    try:
-        return con.execute(
-            f"select * from (select rowid as _rowid, {file} as source_file, {line} as source_line, "
-            f"row_number() over (partition by {file} order by rowid) as source_row from {table}) "
-            f"where _rowid in (select _rowid from quarantined_ids)").df().set_index("_rowid")
-    finally:
-        con.unregister("quarantined_ids")
-
-
-def quarantine_rows(suite: Suite, frame: pd.DataFrame, outcomes: list[ExpectationOutcome],
-                    source_lines: Callable[[list], pd.DataFrame]) -> pd.DataFrame:
-    """One row per (failing row, quarantining expectation), with the row's source file and line
-    (`source_lines(rowids)`, see _source_lines)."""
-    by_name = {e.name: e for e in suite.expectations}
-    failing = []
-    for outcome in outcomes:
-        expectation = by_name.get(outcome.name)
-        if expectation is None or not expectation.quarantine or outcome.success and not outcome.unexpected_index:
-            continue
-        for index in outcome.unexpected_index:
-            row_id = index if not isinstance(index, dict) else index.get("_rowid", index.get("index"))
-            if row_id in frame.index:
-                failing.append((expectation, row_id))
-        outcome.quarantined = len(outcome.unexpected_index)
-    sources = source_lines(sorted({row_id for _, row_id in failing})) if failing else None
-    records = []
-    for expectation, row_id in failing:
-        row, source = frame.loc[row_id], sources.loc[row_id]
-        value = "; ".join(f"{c}={_plain(row[c])!r}" for c in expectation.columns if c in frame.columns)
-        records.append({
-            "_rowid": row_id, "table_name": suite.table, "suite": suite.name, "expectation": expectation.name,
-            "severity": expectation.severity, "column_name": ", ".join(expectation.columns), "value": value,
-            "reason": expectation.description or f"{expectation.type} {json.dumps(expectation.kwargs, default=str)}",
-            "source_file": source["source_file"] if pd.notna(source["source_file"]) else None,
-            "source_line": int(source["source_line"]) if pd.notna(source["source_line"]) else None,
-            "source_row": int(source["source_row"]),
-        })
-    return pd.DataFrame.from_records(records, columns=[
-        "_rowid", "table_name", "suite", "expectation", "severity", "column_name", "value", "reason",
-        "source_file", "source_line", "source_row"])
-
-
-def write_quarantine(con: duckdb.DuckDBPyConnection, suite: Suite, rows: pd.DataFrame) -> None:
-    con.execute("create schema if not exists quarantine")
-    con.execute(f"create table if not exists quarantine.rows ({QUARANTINE_COLUMNS})")
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from quarantine.rows where table_name = ?", [suite.table])
-        if len(rows):
-            con.register("incoming_quarantine", rows.drop(columns="_rowid").astype({"source_line": "Int64"}))
-            con.execute("insert into quarantine.rows select * from incoming_quarantine")
-            con.unregister("incoming_quarantine")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 def write_results(run: SuiteRun, results_dir: Path) -> Path:
-    """build/results/quality/<suite>.json (+ <suite>.quarantine.csv when rows were quarantined)."""
+    """build/results/quality/<suite>.json (+ <suite>.quarantine.csv when rows were quarantined: the sample of
+    at most SAMPLE_ROWS rows per expectation; the JSON has the counts, quarantine.rows every row)."""
     folder = Path(results_dir) / "quality"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run.suite.name}.json"

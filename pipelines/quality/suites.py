@@ -70,7 +70,6 @@ class ExpectationOutcome:
     message: str = ""
     evaluated: bool = True
     quarantined: int = 0
-    unexpected_index: list = field(default_factory=list, repr=False)
 
     @property
     def blocking_failure(self) -> bool:
@@ -198,17 +197,18 @@ def validate(suite: Suite, frame: pd.DataFrame, lookup_values: Callable[[str, st
         except AttributeError:
             raise SuiteFileError(f"{suite.path.name}: unknown expectation type {expectation.type!r}") from None
         kind, data = batch_data(expectation)
-        # Quarantining expectations need every failing row's index (COMPLETE); the others a summary.
-        groups.setdefault((kind, expectation.quarantine), [data, []])[1].append((expectation, config))
+        # A summary only (counts and the first examples): the failing rows of quarantining expectations are
+        # found in DuckDB (pipelines/quality/quarantine.py), never as one Python list per row.
+        groups.setdefault(kind, [data, []])[1].append((expectation, config))
 
     # One GE suite per batch: GE then builds one metric graph and computes each metric once for all
     # the expectations on the same columns, instead of once per expectation.
-    for (kind, complete), (data, members) in groups.items():
+    for kind, (data, members) in groups.items():
         as_float = set()
         if data is None:
             data, as_float = _fast_comparable(frame, members)
         gx_suite = gx.ExpectationSuite(name=f"{suite.name}_{kind}", expectations=[config for _, config in members])
-        result_format = {"result_format": "COMPLETE" if complete else "SUMMARY", "partial_unexpected_count": 5}
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
         results = definition.get_batch(batch_parameters={"dataframe": data}).validate(gx_suite, result_format=result_format)
         by_name = {r.expectation_config.meta["name"]: r for r in results.results}
         for expectation, _ in members:
@@ -229,7 +229,6 @@ def _outcome(suite: Suite, expectation: Expectation, result, whole_numbers: bool
         unexpected_percent=_jsonable(details.get("unexpected_percent")),
         examples=[int(v) for v in examples] if whole_numbers else _jsonable(examples),
         observed=_jsonable(details.get("observed_value")),
-        unexpected_index=list(details.get("unexpected_index_list") or []) if expectation.quarantine else [],
     )
     if result.exception_info and result.exception_info.get("raised_exception"):
         outcome.success = False
@@ -312,9 +311,7 @@ def _with_datetime_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def outcome_record(outcome: ExpectationOutcome) -> dict:
     """The JSON-able record of an outcome (results files, Dagster metadata)."""
-    record = dict(outcome.__dict__)
-    record.pop("unexpected_index", None)
-    return record
+    return dict(outcome.__dict__)
 
 
 def describe(outcome: ExpectationOutcome, expectation: Expectation) -> str:

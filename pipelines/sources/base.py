@@ -7,7 +7,8 @@ the column and what was expected, so the message reaches the user as one line.
 
 Every text file is read through `read_published_bytes` (and its CSV form `read_text_csv`): a UTF-8
 byte-order mark (as Excel writes it) is accepted and dropped for every source, and LF, CRLF and
-CR-only line ends read alike. Row checks do not stop at the first bad row: a parser collects every
+CR-only line ends read alike. Inside `line_limit` (every load of a source), a file with more lines than its
+source's suite allows is refused before it is parsed, so the parse and the checks stay bounded. Row checks do not stop at the first bad row: a parser collects every
 failing row of every rule in a `Problems` and raises one SourceFormatError listing each rule with
 its lines (the first MAX_LINES_PER_PROBLEM, and how many more), in the file's own column names and
 line numbers.
@@ -20,7 +21,10 @@ import gzip
 import hashlib
 import io
 import re
+import sys
 import zlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -29,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 MAX_LINES_PER_PROBLEM = 20
+PROGRESS_LINES = 1_000_000  # a file of at least this many lines says so before it is parsed
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -191,6 +196,57 @@ class SourceSpec:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LineLimit:
+    """The most lines the file `path` of `table` may have before it is parsed, and the rule that sets it (see
+    pipelines/warehouse.line_limit_of). Other files a parser reads (reference catalogues) are not limited."""
+
+    table: str
+    path: Path
+    lines: int
+    rule: str
+
+
+_LINE_LIMIT: ContextVar[LineLimit | None] = ContextVar("line_limit", default=None)
+
+
+@contextmanager
+def line_limit(limit: LineLimit | None):
+    """Files read with `read_published_bytes` inside this block are refused, before they are parsed, when they
+    have more than `limit.lines` lines; one of at least PROGRESS_LINES lines prints that it is being parsed."""
+    token = _LINE_LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _LINE_LIMIT.reset(token)
+
+
+def _read_limited(path: Path, compression: str | None, expected: str, limit: LineLimit) -> bytes:
+    """The decompressed content of `path`, read a block at a time and refused as soon as it has more than
+    `limit.lines` lines (a file far too long costs the reading of its first `limit.lines` lines only)."""
+    if compression == "infer":
+        compression = {".gz": "gzip", ".bz2": "bz2"}.get(path.suffix.lower())
+    opener = {"gzip": gzip.open, "bz2": bz2.open}.get(compression, open)
+    blocks, lines = [], 0
+    try:
+        with opener(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                lines += block.count(b"\n")
+                if lines > limit.lines:
+                    raise SourceFormatError(path, f"at most {limit.lines:,} lines ({limit.rule}); found more "
+                                            f"(over {lines:,} lines in its first {sum(map(len, blocks)) + len(block):,} bytes)")
+                blocks.append(block)
+    except (OSError, EOFError, zlib.error, ValueError) as error:
+        if isinstance(error, SourceFormatError):
+            raise
+        raise SourceFormatError(path, f"{expected}: {error}") from None
+    data = b"".join(blocks)
+    del blocks
+    if lines >= PROGRESS_LINES:
+        print(f"{limit.table}: parsing {lines:,} lines of {path.name}…", file=sys.stderr, flush=True)
+    return data
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -234,7 +290,11 @@ def read_published_bytes(path: str | Path, encoding: str = "utf-8", compression:
     with the encoding to decode it with: `encoding`, or UTF-8 when the file starts with a byte-order mark. A
     file published in latin-1 that arrives as UTF-8 without a mark (a silent re-save) is refused."""
     path = Path(path)
-    data = _decompress(path, path.read_bytes(), compression, expected)
+    limit = _LINE_LIMIT.get()
+    if limit is not None and path.resolve() == Path(limit.path).resolve():
+        data = _read_limited(path, compression, expected, limit)
+    else:
+        data = _decompress(path, path.read_bytes(), compression, expected)
     skip, encoding = published_encoding(data[:4], path, encoding)
     if skip:
         data = data[skip:]
