@@ -297,8 +297,6 @@ def promote(candidate: Path, warehouse: Path) -> None:
             os.fsync(handle.fileno())
         os.replace(candidate, warehouse)
     except OSError as error:
-        from .promotion import with_path  # promotion imports this module
-
         raise with_path(error, candidate) from None
     candidate.with_name(candidate.name + ".wal").unlink(missing_ok=True)
     fsync_dir(warehouse.parent)

@@ -11,7 +11,6 @@ import shapely
 
 from .base import Problems, SourceFormatError, SourceSpec, read_published_text
 
-
 _FEATURE = re.compile(r'"type"\s*:\s*"Feature"')
 
 

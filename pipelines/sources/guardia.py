@@ -15,8 +15,8 @@ obvious transcription error in the response. It is kept as published and flagged
 from __future__ import annotations
 
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import numpy as np

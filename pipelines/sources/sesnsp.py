@@ -23,9 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
-from .base import (Problems, SourceFormatError, SourceSpec, per_distinct, read_text_csv, require_columns,
-                   whole_numbers)
+from .base import Problems, SourceFormatError, SourceSpec, per_distinct, read_text_csv, require_columns, whole_numbers
 from .census import find_data_root, load_catalogue, match_municipalities, normalise_name, state_code_lookup
 
 FAMILY = "sesnsp"
