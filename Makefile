@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help run test test-all env lock ui clean bench
+.PHONY: help run test test-all lint env lock ui clean bench
 
 run: $(STAMP)  ## run the whole pipeline on the embedded data and build the site
 	$(VENV)/bin/bicentennial run
@@ -18,6 +18,10 @@ test: $(STAMP)  ## fast tier: unit tests + the tests that read one shared pipeli
 
 test-all: $(STAMP)  ## both tiers: adds concurrent runs, reproduce, determinism, browsers, PostgreSQL (installs chromium/postgresql as root)
 	scripts/test-system-deps $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff on the Python code and mypy on the evaluations library (configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 env: $(STAMP)
 
