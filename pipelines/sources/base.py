@@ -395,17 +395,28 @@ def extra_columns_message(published: int, extra: list[str]) -> str:
 def require_columns(frame: pd.DataFrame, expected: list[str], file: Path, line: int = 1,
                     optional: Iterable[str] = ()) -> None:
     """Refuse a header that lacks a published column or has one that is not published (`optional`
-    columns may be absent): every missing and every extra column is named, at line `line`."""
+    columns may be absent): every missing and every extra column is named, at line `line`.
+
+    The file's own header is shown only when its first field is a published column name, as in
+    landing.check_header: a file that is not the published kind (a key or credentials file given by
+    mistake) is described by its number of fields, never echoed into the terminal, logs and outcome files."""
+    found = [str(c) for c in frame.columns]
     missing = [c for c in expected if c not in frame.columns and c not in optional]
     known = set(expected)
-    extra = [str(c) for c in frame.columns if c not in known]
+    extra = [c for c in found if c not in known]
+    evidently_published = bool(found) and found[0] in known
     problems = []
     if missing:
+        seen = f"found {found}" if evidently_published else \
+            f"found a header of {len(found)} field{'s' if len(found) != 1 else ''} whose first is not a published column"
         problems.append(Problem(
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}; "
-            f"expected header {expected}, found {[str(c) for c in frame.columns]}", missing[0], (line,), (), 1))
-    if extra:
+            f"expected header {expected}, {seen}", missing[0], (line,), (), 1))
+    if extra and evidently_published:
         problems.append(Problem(extra_columns_message(len(expected), extra), extra[0], (line,), (), 1))
+    elif extra and not missing:
+        problems.append(Problem(f"{len(expected)} columns as published; found {len(extra)} other column"
+                                f"{'s' if len(extra) > 1 else ''}", None, (line,), (), 1))
     if problems:
         raise SourceFormatError(file, problems=problems)
 

@@ -261,3 +261,23 @@ def test_a_directory_or_a_device_is_named_as_such(tmp_path):
     with pytest.raises(SourceFormatError) as error:
         landing.store(tmp_path / "missing.csv", tmp_path / "landing")
     assert str(error.value) == f"missing.csv: an existing landing file; {tmp_path / 'missing.csv'} does not exist (not found)"
+
+
+def test_a_file_of_another_kind_is_described_not_echoed(tmp_path):
+    """A credentials file given as the CBP AMO file by mistake: refused, and no field of it in the message."""
+    secret = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    path = _write(tmp_path, AMO.name, [f"{secret},region=us-east-1\n", "aws_session_token=FwoGZXIvYXdzEXAMPLE,x\n"])
+    spec = source_by_name("cbp_drug_seizures_amo")
+    with pytest.raises(SourceFormatError) as refused:
+        spec.parse(path)
+    message = str(refused.value)
+    assert "AWS_SECRET" not in message and "wJalr" not in message and "region=" not in message
+    assert "found a header of 2 fields whose first is not a published column" in message
+
+
+def test_a_published_header_with_an_extra_column_names_it(tmp_path):
+    rows = _lines(AMO, 5)
+    rows[0] = rows[0].rstrip("\r\n") + ",Notes\n"
+    rows[1:] = [r.rstrip("\r\n") + ",x\n" for r in rows[1:]]
+    with pytest.raises(SourceFormatError, match="found extra column 'Notes'"):
+        source_by_name("cbp_drug_seizures_amo").parse(_write(tmp_path, AMO.name, rows))
