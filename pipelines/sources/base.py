@@ -18,7 +18,6 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
-import hashlib
 import io
 import re
 import sys
@@ -245,14 +244,6 @@ def _read_limited(path: Path, compression: str | None, expected: str, limit: Lin
     if lines >= PROGRESS_LINES:
         print(f"{limit.table}: parsing {lines:,} lines of {path.name}…", file=sys.stderr, flush=True)
     return data
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def published_encoding(head: bytes, file: str | Path, encoding: str) -> tuple[int, str]:
