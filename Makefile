@@ -19,9 +19,10 @@ test: $(STAMP)  ## fast tier: unit tests + the tests that read one shared pipeli
 test-all: $(STAMP)  ## both tiers: adds concurrent runs, reproduce, determinism, browsers, PostgreSQL (installs chromium/postgresql as root)
 	scripts/test-system-deps $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff on the Python code and mypy on the evaluations library (configured in pyproject.toml)
+lint: $(STAMP)  ## ruff and mypy (pyproject.toml), sqlfluff on the dbt models (dbt_project/.sqlfluff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
 env: $(STAMP)
 

@@ -31,7 +31,8 @@ cells as (
 ),
 
 fytd as (
-    select distinct period from seizures where fiscal_year_to_date
+    select distinct period from seizures
+    where fiscal_year_to_date
 )
 
 select
@@ -39,21 +40,21 @@ select
     cast(extract(year from m.period) as integer) as calendar_year,
     cast(extract(month from m.period) as integer) as month,
     cast(extract(year from m.period) as integer)
-        + case when extract(month from m.period) >= 10 then 1 else 0 end as fiscal_year,
-    case when f.period is not null then true else false end as fiscal_year_to_date,
+    + case when extract(month from m.period) >= 10 then 1 else 0 end as fiscal_year,
+    coalesce(f.period is not null, false) as fiscal_year_to_date,
     u.component,
     u.region,
     u.area_of_responsibility,
     u.drug_type,
-    case when u.region = 'Southwest Border' then true else false end as is_southwest_border,
+    coalesce(u.region = 'Southwest Border', false) as is_southwest_border,
     coalesce(c.seizure_events, 0) as seizure_events,
     coalesce(c.quantity_lbs, 0.0) as quantity_lbs
 from months as m
 cross join units as u
 left join cells as c
     on c.period = m.period
-    and c.component = u.component
-    and c.region = u.region
-    and c.area_of_responsibility = u.area_of_responsibility
-    and c.drug_type = u.drug_type
+        and c.component = u.component
+        and c.region = u.region
+        and c.area_of_responsibility = u.area_of_responsibility
+        and c.drug_type = u.drug_type
 left join fytd as f on f.period = m.period

@@ -41,28 +41,28 @@ sdn as (
 {#- Designations are dated by the first scrape snapshot that lists an entry, delistings by the last one. -#}
 {% for kind, date_column, not_in_snapshot in [('designation', 'first_seen_date', 'present_in_first_snapshot'),
                                               ('delisting', 'last_seen_date', 'present_in_last_snapshot')] %}
-sdn_{{ kind }}s as (
-    select
-        'sdn-{{ kind }}-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
-        'sanction_{{ kind }}' as event_type,
-        {{ date_column }} as event_date,
-        '{{ date_column.replace('_date', '') }}_snapshot' as date_basis,
-        {{ date_column }} as announced_date,
-        'US' as country,
-        cast(null as {{ dbt.type_string() }}) as cve_ent,
-        cast(null as {{ dbt.type_string() }}) as cvegeo,
-        cast(null as {{ dbt.type_string() }}) as place_match_status,
-        sdn_name as subject_name,
-        sdn_type as subject_type,
-        programs as organisation_or_program,
-        narcotics_program as narcotics_related,
-        cast(null as boolean) as mentions_fentanyl,
-        mexico_nexus,
-        cast(null as {{ dbt.type_string() }}) as us_extradition_request,
-        'OFAC SDN list (scrape history)' as source
-    from sdn
-    where not {{ not_in_snapshot }}
-),
+    sdn_{{ kind }}s as (
+        select
+            'sdn-{{ kind }}-' || cast(ent_num as {{ dbt.type_string() }}) as event_id,
+            'sanction_{{ kind }}' as event_type,
+            {{ date_column }} as event_date,
+            '{{ date_column.replace('_date', '') }}_snapshot' as date_basis,
+            {{ date_column }} as announced_date,
+            'US' as country,
+            cast(null as {{ dbt.type_string() }}) as cve_ent,
+            cast(null as {{ dbt.type_string() }}) as cvegeo,
+            cast(null as {{ dbt.type_string() }}) as place_match_status,
+            sdn_name as subject_name,
+            sdn_type as subject_type,
+            programs as organisation_or_program,
+            narcotics_program as narcotics_related,
+            cast(null as boolean) as mentions_fentanyl,
+            mexico_nexus,
+            cast(null as {{ dbt.type_string() }}) as us_extradition_request,
+            'OFAC SDN list (scrape history)' as source
+        from sdn
+        where not {{ not_in_snapshot }}
+    ),
 
 {% endfor %}
 events as (

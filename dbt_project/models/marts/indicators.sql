@@ -169,52 +169,58 @@ vsrr as (
 ),
 
 wonder as (
-    select year, sum(deaths) as deaths from {{ ref('stg_cdc__wonder_drug_induced_deaths_state') }} group by year
+    select year, sum(deaths) as deaths from {{ ref('stg_cdc__wonder_drug_induced_deaths_state') }}
+    group by year
 ),
 
 rows_ as (
     {%- for line, indicator, unit, cte, column, grain, geography, source in series %}
-    select '{{ line }}' as line_of_action_id, '{{ indicator }}' as indicator, '{{ unit }}' as unit,
-           {{ 'period' if grain == 'month' else month_start('year', '1') }} as period, '{{ grain }}' as period_grain,
-           '{{ geography }}' as geography, cast({{ column }} as double precision) as value, '{{ source }}' as source
-    from {{ cte }}
-    union all
+        select
+            '{{ line }}' as line_of_action_id, '{{ indicator }}' as indicator, '{{ unit }}' as unit,
+            {{ 'period' if grain == 'month' else month_start('year', '1') }} as period, '{{ grain }}' as period_grain,
+            '{{ geography }}' as geography, cast({{ column }} as double precision) as value, '{{ source }}' as source
+        from {{ cte }}
+        union all
     {%- endfor %}
     {%- for line, indicator, unit, cte, column, window, bounds, geography, source in event_series %}
-    select '{{ line }}', '{{ indicator }}', '{{ unit }}', c.period, 'month', '{{ geography }}',
-           cast(coalesce(e.{{ column }}, 0) as double precision), '{{ source }}'
-    from calendar as c
-    cross join {{ window }} as w
-    left join {{ cte }} as e on e.period = c.period
-    where {{ 'c.period > w.first_period and c.period < w.last_period' if bounds == 'open' else 'c.period between w.first_period and w.last_period' }}
-    union all
+        select
+            '{{ line }}', '{{ indicator }}', '{{ unit }}', c.period, 'month', '{{ geography }}',
+            cast(coalesce(e.{{ column }}, 0) as double precision), '{{ source }}'
+        from calendar as c
+        cross join {{ window }} as w
+        left join {{ cte }} as e on e.period = c.period
+        where {{ 'c.period > w.first_period and c.period < w.last_period' if bounds == 'open' else 'c.period between w.first_period and w.last_period' }}
+        union all
     {%- endfor %}
-    select 'homicide_reduction', 'Intentional-homicide victims per 100,000 inhabitants',
-           'victims per 100,000 per year', {{ month_start('v.year', '1') }}, 'year', 'MX',
-           v.homicide * 100000.0 / p.population, 'SESNSP víctimas; CONAPO population'
+    select
+        'homicide_reduction', 'Intentional-homicide victims per 100,000 inhabitants',
+        'victims per 100,000 per year', {{ month_start('v.year', '1') }}, 'year', 'MX',
+        v.homicide * 100000.0 / p.population, 'SESNSP víctimas; CONAPO population'
     from victims_year as v
     inner join population as p on p.year = v.year
     where v.months = 12
     union all
     -- an input rather than an outcome: the deployment whose effect the evaluations estimate
-    select 'safe_communities', 'National Guard personnel assigned to the states (input)', 'personnel',
-           period, 'month', 'MX', cast(personnel as double precision),
-           case when flagged_cells > 0 then 'Guardia Nacional, request 2800100091921 (includes a flagged outlier)'
-                else 'Guardia Nacional, request 2800100091921' end
+    select
+        'safe_communities', 'National Guard personnel assigned to the states (input)', 'personnel',
+        period, 'month', 'MX', cast(personnel as double precision),
+        case when flagged_cells > 0 then 'Guardia Nacional, request 2800100091921 (includes a flagged outlier)'
+            else 'Guardia Nacional, request 2800100091921'
+        end
     from guardia
 )
 
 select
     g.number || '. ' || g.name_en as goal,
     l.name_en as line_of_action,
-    indicator,
-    unit,
-    period,
-    period_grain,
-    geography,
-    value,
-    source,
-    case when period < cast('2021-10-01' as date) then 'baseline' else 'framework' end as framework_phase
+    r.indicator,
+    r.unit,
+    r.period,
+    r.period_grain,
+    r.geography,
+    r.value,
+    r.source,
+    case when r.period < cast('2021-10-01' as date) then 'baseline' else 'framework' end as framework_phase
 from rows_ as r
 left join {{ ref('framework_lines_of_action') }} as l on l.line_of_action = r.line_of_action_id
 left join {{ ref('framework_goals') }} as g on g.goal = l.goal

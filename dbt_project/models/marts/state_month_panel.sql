@@ -131,10 +131,22 @@ joined as (
             as arrests_us_extradition_request,
         pop.population
     from spine as s
-    cross join (select first_period, last_period from coverage where source_key = 'inegi') as ci
-    cross join (select first_period, last_period from coverage where source_key = 'lethal') as cl
-    cross join (select first_period, last_period from coverage where source_key = 'sspc') as cs
-    cross join (select first_period, last_period from coverage where source_key = 'arrests') as ca
+    cross join (
+        select first_period, last_period from coverage
+        where source_key = 'inegi'
+    ) as ci
+    cross join (
+        select first_period, last_period from coverage
+        where source_key = 'lethal'
+    ) as cl
+    cross join (
+        select first_period, last_period from coverage
+        where source_key = 'sspc'
+    ) as cs
+    cross join (
+        select first_period, last_period from coverage
+        where source_key = 'arrests'
+    ) as ca
     left join inegi as i on i.cve_ent = s.cve_ent and i.period = s.period
     left join victims as v on v.cve_ent = s.cve_ent and v.period = s.period
     left join lethal as l on l.cve_ent = s.cve_ent and l.period = s.period

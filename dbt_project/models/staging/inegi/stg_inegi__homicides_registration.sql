@@ -1,4 +1,5 @@
--- INEGI homicide victims by municipality of occurrence and month of registration, 1990–2015, typed; zero months are explicit for places listed in a year's export.
+-- INEGI homicide victims by municipality of occurrence and month of registration, 1990–2015, typed; zero months
+-- are explicit for places listed in a year's export.
 select
     cvegeo,
     cve_ent,
