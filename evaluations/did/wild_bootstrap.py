@@ -196,3 +196,25 @@ def _bound(p_at, estimate: float, step: float, alpha: float) -> float:
         else:
             inside = middle
     return float((inside + outside) / 2)
+
+
+def panel_wild_bootstrap(
+    data: pd.DataFrame, outcome: str, unit: str, time: str, regressors: list[str], term: str,
+    cluster: str | None = None, **options,
+) -> WildBootstrapResult:
+    """WCR test of a TWFE or event-study coefficient: `outcome` on `regressors` with unit and period effects,
+    clustered by `cluster` (default the unit; the units must be nested in it). The unit effects are absorbed,
+    the period effects enter as dummies; `options` are those of `wild_cluster_bootstrap`. The statistic uses
+    the fixest small-sample factor of `evaluations.did.twfe` (K = regressors + periods), so it equals
+    the t statistic of `twfe(..., ssc="fixest")` on the same rows."""
+    columns = list(dict.fromkeys([unit, time, outcome, *regressors, *([cluster] if cluster else [])]))
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise WildBootstrapError(f"column {missing[0]!r} not in data")
+    frame = data[columns].dropna()
+    periods = pd.get_dummies(frame[time], prefix="_period", drop_first=True).astype(float)
+    x = pd.concat([frame[regressors].astype(float), periods], axis=1)
+    groups = frame[cluster if cluster else unit]
+    n, k, g = len(frame), len(regressors) + frame[time].nunique(), groups.nunique()
+    options.setdefault("ssc", (n - 1) / (n - k) * g / (g - 1))
+    return wild_cluster_bootstrap(frame[outcome].astype(float), x, groups, term, absorb=frame[unit], **options)

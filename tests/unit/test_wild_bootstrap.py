@@ -151,3 +151,22 @@ def test_bad_input_is_named():
         wild_cluster_bootstrap(data["y"], x, data["cluster"], "x3")
     with pytest.raises(WildBootstrapError, match="spans several clusters"):
         wild_cluster_bootstrap(data["y"], x, data["cluster"], "x1", absorb=np.arange(len(data)) % 3)
+
+
+def test_twfe_coefficient_on_mpdta():
+    # the statistic is the TWFE t of the fixest convention (checked against a hand formula in
+    # test_did_regressions); 500 county clusters, Webb weights
+    from evaluations.did import twfe
+    from evaluations.did.wild_bootstrap import panel_wild_bootstrap
+
+    data = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "mpdta" / "mpdta.csv")
+    data["post"] = ((data["first.treat"] > 0) & (data["year"] >= data["first.treat"])).astype(float)
+    reference = twfe(data, "lemp", "countyreal", "year", "post").att
+    result = panel_wild_bootstrap(data, "lemp", "countyreal", "year", ["post"], "post", draws=999,
+                                  weights="webb", seed=3)
+    assert result.estimate == pytest.approx(reference.estimate, rel=1e-10)
+    assert result.t_stat == pytest.approx(reference.t_stat, rel=1e-8)
+    assert result.n_clusters == 500 and not result.enumerated
+    # with 500 clusters the bootstrap agrees with the asymptotic test to Monte Carlo error
+    assert abs(result.p_value - reference.p_value) < 0.01
+    assert result.ci[0] < reference.estimate < result.ci[1]
