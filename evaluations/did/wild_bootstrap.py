@@ -11,6 +11,11 @@ A fixed effect whose groups each lie in one cluster (unit effects with clusters 
 absorbed by demeaning (`absorb`); the result is then that of the model with the effect's dummies, because
 the restricted residuals have mean zero in each of its groups. Other fixed effects (periods) go in `x` as
 dummies.
+
+With few treated clusters the bootstrap distribution is lumpy and, with Rademacher weights, bounded
+(MacKinnon & Webb 2018, "The wild bootstrap for few (treated) clusters"): on the joint-operations panel
+(29 state clusters, 7 treated) no Rademacher draw reaches the observed t while Webb's six points do; report
+the weights with the p-value, and prefer Webb's when the treated clusters are few.
 """
 from __future__ import annotations
 
