@@ -34,6 +34,10 @@ def one_of(values: Iterable[str]) -> AfterValidator:
 
 
 Vcov = Annotated[str, one_of(("iid", "robust", "cluster"))]
+Ssc = Annotated[str, one_of(("fixest", "linearmodels"))]
+SSC_DESCRIPTION = ("small-sample convention of clustered standard errors: fixest (default; as R fixest and Stata "
+                   "reghdfe: (n-1)/(n-K) * G/(G-1), effects nested in the clusters not in K, t(G-1) inference) "
+                   "or linearmodels (n/(n-K) with every effect in K)")
 
 
 class Block(BaseModel):
@@ -63,12 +67,14 @@ class Options(Block):
 
 class TwfeOptions(Options):
     vcov: Vcov = Field("cluster", description="TWFE standard errors: iid, robust or cluster")
+    ssc: Ssc = Field("fixest", description=SSC_DESCRIPTION)
 
 
 class EventStudyOptions(Options):
     window: list[int] = Field([-5, 5], description="[first lead, last lag], e.g. [-6, 12]")
     bin_endpoints: bool = Field(True, description="pool event times beyond the window")
     vcov: Vcov = Field("cluster", description="iid, robust or cluster")
+    ssc: Ssc = Field("fixest", description=SSC_DESCRIPTION)
 
     @field_validator("window")
     @classmethod

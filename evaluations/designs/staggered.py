@@ -151,12 +151,14 @@ def run_did_spec(spec: EvaluationSpec, frame: pd.DataFrame, data: pd.DataFrame |
         "end": str(pd.Timestamp(d.end).date()) if d.end else None,
     }
     if spec.estimators.twfe is not None:
-        out.results["twfe"] = twfe(data, d.outcome, d.unit, "_t", "_treated", vcov=spec.estimators.twfe.vcov, cluster=cluster)
+        out.results["twfe"] = twfe(data, d.outcome, d.unit, "_t", "_treated", vcov=spec.estimators.twfe.vcov, cluster=cluster,
+                                   ssc=spec.estimators.twfe.ssc)
     es = spec.estimators.event_study
     if es is not None:
         low, high = es.window
         out.results["event_study"] = event_study(data, d.outcome, d.unit, "_t", "_g", window=(low, high),
-                                                 bin_endpoints=es.bin_endpoints, vcov=es.vcov, cluster=cluster)
+                                                 bin_endpoints=es.bin_endpoints, vcov=es.vcov, cluster=cluster,
+                                                 ssc=es.ssc)
         out.event_study = event_study_table(out.results["event_study"])
     return out
 

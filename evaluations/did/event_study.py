@@ -21,14 +21,15 @@ def event_study(
     df: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
     window: tuple[int, int] = (-5, 5), bin_endpoints: bool = True,
     covariates: Sequence[str] = (), weights: str | None = None,
-    vcov: str = "cluster", cluster: str | None = None,
+    vcov: str = "cluster", cluster: str | None = None, ssc: str = "fixest",
 ) -> RegressionResult:
     """Dynamic TWFE with event-time dummies.
 
     `time` and `cohort` are integer periods on the same scale; `cohort` is the first
     treated period, 0 or missing for never treated. With `bin_endpoints`, event times
     beyond the window are pooled into the end bins; otherwise those observations are
-    dropped (and counted). Terms are named ``event_time=-3`` etc.
+    dropped (and counted). Terms are named ``event_time=-3`` etc. `vcov`, `cluster` and `ssc` (small-sample
+    convention of clustered errors, "fixest" by default or "linearmodels") are those of `twfe`.
     """
     if cohort not in df.columns:
         raise DidInputError(f"column {cohort!r} not in data")
@@ -55,16 +56,18 @@ def event_study(
     if empty:
         raise DidInputError(f"no observations at {empty[0]}: narrow the window")
     data = pd.concat([data, dummies], axis=1)
-    fit, n_clusters = fit_panel(data, outcome, [*names, *covariates], unit, time, weights, vcov, cluster)
+    fit, n_clusters, factor = fit_panel(data, outcome, [*names, *covariates], unit, time, weights, vcov, cluster, ssc)
     notes = [f"{dropped:,} rows dropped (missing values or outside the window)"] if dropped else []
     if bin_endpoints:
         notes.append(f"event times below {low} and above {high} are binned into the end points")
     return RegressionResult(
         design="event_study", outcome=outcome, headline=None,
-        coefficients=coefficients_of(fit, [*names, *covariates], rename=names),
+        coefficients=coefficients_of(fit, [*names, *covariates], rename=names, factor=factor, n_clusters=n_clusters),
         n_obs=int(fit.nobs), n_units=int(data[unit].nunique()), n_periods=int(data[time].nunique()),
         n_clusters=n_clusters, vcov=vcov, dropped_rows=dropped, notes=notes,
-        extra={"window": list(window), "reference_period": -1, "n_treated_units": int(data.loc[data[cohort] > 0, unit].nunique())},
+        extra={"window": list(window), "reference_period": -1,
+               "n_treated_units": int(data.loc[data[cohort] > 0, unit].nunique()),
+               **({"ssc": ssc} if vcov == "cluster" else {})},
     )
 
 

@@ -30,8 +30,10 @@ def small_cohorts(panel: pd.DataFrame) -> list[str]:
 
 def joint_operations_twfe(con: duckdb.DuckDBPyConnection) -> dict:
     """The estimation panel 2004–2009 less the small cohorts, the coefficient, its standard error (clustered by
-    state, scaled as linearmodels does by n / (n - K) with K = 1 regressor + (N - 1) unit + (T - 1) period
-    effects + 1 constant = N + T), and the small cohorts left out."""
+    state, scaled as R fixest's default ssc(adj = TRUE, fixef.K = "nested", cluster.adj = TRUE) and Stata's
+    reghdfe do, by (n - 1) / (n - K) * G / (G - 1) with K = 1 regressor + (T - 1) period effects + 1 constant
+    = T + 1: the municipality effects are nested in the state clusters and not counted), and the small cohorts
+    left out."""
     panel = con.execute(
         "select cvegeo, cve_ent, period, homicide_rate, treatment_start_period from marts.homicide_panel_mun_month "
         "where period between date '2004-01-01' and date '2009-12-31'"
@@ -46,6 +48,8 @@ def joint_operations_twfe(con: duckdb.DuckDBPyConnection) -> dict:
     beta = d @ y / (d @ d)
     residual = y - beta * d
     scores = pd.Series(d * residual).groupby(panel["cve_ent"].to_numpy()).sum()
-    n, units, periods = len(panel), panel["cvegeo"].nunique(), panel["period"].nunique()
-    se = float(np.sqrt((scores**2).sum() / (d @ d) ** 2 * n / (n - units - periods)))
+    n, periods, states = len(panel), panel["period"].nunique(), len(scores)
+    assert (panel.groupby("cvegeo")["cve_ent"].nunique() == 1).all(), "a municipality in two states"
+    factor = (n - 1) / (n - (periods + 1)) * states / (states - 1)
+    se = float(np.sqrt((scores**2).sum() / (d @ d) ** 2 * factor))
     return {"estimate": float(beta), "std_error": se, "panel": panel, "small_cohorts": small}

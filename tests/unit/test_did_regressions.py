@@ -1,11 +1,16 @@
 """TWFE and event-study regressions on small panels whose answer is known by construction."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from evaluations.did import DidInputError, event_study, event_study_table, twfe
+
+MPDTA = Path(__file__).resolve().parents[1] / "data" / "mpdta" / "mpdta.csv"
 
 
 def staggered_panel(effect_by_event_time, noise=0.0, seed=0):
@@ -65,12 +70,16 @@ def test_event_study_binning_keeps_all_rows_and_dropping_counts_them():
     assert dropped.dropped_rows == 5 * 4 + 5 * 4
 
 
-def _twfe_by_hand(panel: pd.DataFrame, cluster: str = "unit") -> tuple[float, float]:
+def _twfe_by_hand(panel: pd.DataFrame, cluster: str = "unit", ssc: str = "fixest") -> tuple[float, float]:
     """Estimate and clustered SE of y on `treated` with unit and period dummies, in plain numpy.
 
     Frisch–Waugh: residualise y and the treatment on the dummies by least squares, regress residual on
-    residual; the clustered variance is bread · Σ_clusters (Σ x·e)² · bread, scaled by n / (n − dummies − 1)
-    (the absorbed units + periods − 1 effects and the regressor, linearmodels' debiased default).
+    residual; the clustered variance is bread · Σ_clusters (Σ x·e)² · bread, scaled
+    - "fixest": by (n − 1) / (n − K) · G / (G − 1), with K = 1 regressor + the period effects (T − 1 dummies
+      and the intercept): the unit effects are nested in the clusters (units, or states of units) and left
+      out, as fixest's default ssc(adj = TRUE, fixef.K = "nested", cluster.adj = TRUE) does;
+    - "linearmodels": by n / (n − dummies − 1) (the absorbed units + periods − 1 effects and the regressor,
+      linearmodels' debiased default).
     """
     units, periods = pd.get_dummies(panel["unit"], dtype=float), pd.get_dummies(panel["time"], dtype=float)
     dummies = np.column_stack([units.to_numpy(), periods.to_numpy()[:, 1:]])
@@ -81,20 +90,26 @@ def _twfe_by_hand(panel: pd.DataFrame, cluster: str = "unit") -> tuple[float, fl
     x, y = residual(panel["treated"].to_numpy(float)), residual(panel["y"].to_numpy(float))
     beta = x @ y / (x @ x)
     scores = pd.Series(x * (y - beta * x)).groupby(panel[cluster].to_numpy()).sum().to_numpy()
-    n = len(panel)
-    variance = n / (n - dummies.shape[1] - 1) * (scores @ scores) / (x @ x) ** 2
-    return beta, float(np.sqrt(variance))
+    n, g = len(panel), len(scores)
+    if ssc == "fixest":
+        k = 1 + panel["time"].nunique()
+        factor = (n - 1) / (n - k) * g / (g - 1)
+    else:
+        factor = n / (n - dummies.shape[1] - 1)
+    return beta, float(np.sqrt(factor * (scores @ scores) / (x @ x) ** 2))
 
 
+@pytest.mark.parametrize("ssc", ["fixest", "linearmodels"])
 @pytest.mark.parametrize("drop_rows", [0, 3], ids=["balanced", "unbalanced"])
-def test_twfe_matches_a_dummy_variable_regression_by_hand(drop_rows):
+def test_twfe_matches_a_dummy_variable_regression_by_hand(drop_rows, ssc):
     # Balanced panels are demeaned by linearmodels' one-sweep path, unbalanced ones by its dummy path;
     # both must give the textbook dummy-variable estimate and clustered standard error.
     panel = staggered_panel(lambda e: 1.0 + 0.2 * e, noise=1.0, seed=3).iloc[drop_rows:]
-    beta, se = _twfe_by_hand(panel)
-    result = twfe(panel, "y", "unit", "time", "treated", vcov="cluster")
+    beta, se = _twfe_by_hand(panel, ssc=ssc)
+    result = twfe(panel, "y", "unit", "time", "treated", vcov="cluster", ssc=ssc)
     assert result.att.estimate == pytest.approx(beta, rel=1e-10)
     assert result.att.std_error == pytest.approx(se, rel=1e-10)
+    assert result.to_dict()["ssc"] == ssc
 
 
 def test_clustered_standard_errors_use_the_cluster_column():
@@ -105,8 +120,50 @@ def test_clustered_standard_errors_use_the_cluster_column():
     assert result.n_clusters == 3
     assert result.att.estimate == pytest.approx(beta, rel=1e-10)
     assert result.att.std_error == pytest.approx(se, rel=1e-10)
+    # fixest's inference on a clustered coefficient: t with G − 1 = 2 degrees of freedom
+    t = beta / se
+    assert result.att.p_value == pytest.approx(2 * stats.t.sf(abs(t), 2), rel=1e-10)
+    assert result.att.ci_high == pytest.approx(beta + stats.t.ppf(0.975, 2) * se, rel=1e-10)
     _, se_by_unit = _twfe_by_hand(panel, cluster="unit")
     assert abs(se - se_by_unit) > 0.01 * se_by_unit
+
+
+def test_event_study_fixest_and_linearmodels_conventions_differ_by_their_factors():
+    # same sandwich, two scalings: the ratio of the variances is the ratio of the two factors written out
+    panel = staggered_panel(lambda e: 1.0 + 0.1 * e, noise=1.0, seed=5)
+    fixest = event_study(panel, "y", "unit", "time", "cohort", window=(-3, 2), cluster="state")
+    lm = event_study(panel, "y", "unit", "time", "cohort", window=(-3, 2), cluster="state", ssc="linearmodels")
+    n, g, periods, units, terms = 120, 3, 10, 12, 5
+    k_fixest = terms + periods          # unit effects nested in the states; period dummies and intercept
+    k_lm = terms + units + periods - 1  # every effect and regressor
+    expected = ((n - 1) / (n - k_fixest) * g / (g - 1)) / (n / (n - k_lm))
+    for a, b in zip(fixest.coefficients, lm.coefficients):
+        assert a.estimate == b.estimate
+        assert (a.std_error / b.std_error) ** 2 == pytest.approx(expected, rel=1e-10)
+
+
+def test_mpdta_twfe_clustered_se_is_fixests():
+    # R did's mpdta (tests/data/mpdta): lemp on the post-treatment dummy with county and year effects,
+    # clustered by county. fixest's default, written out: within transformation (balanced panel: county then
+    # year demeaning), sandwich by county, (n − 1)/(n − K) · G/(G − 1) with n = 2,500, G = 500 counties and
+    # K = 1 regressor + 5 years (county effects nested in the clusters, not counted).
+    data = pd.read_csv(MPDTA)
+    data["post"] = ((data["first.treat"] > 0) & (data["year"] >= data["first.treat"])).astype(float)
+    indexed = data.set_index(["countyreal", "year"])
+
+    def within(v):
+        v = v - v.groupby(level=0).transform("mean")
+        return v - v.groupby(level=1).transform("mean")
+
+    x, y = within(indexed["post"]), within(indexed["lemp"])
+    beta = x @ y / (x @ x)
+    scores = (x * (y - beta * x)).groupby(level=0).sum()
+    n, g, k = 2500, 500, 1 + 5
+    se = np.sqrt((n - 1) / (n - k) * g / (g - 1) * (scores**2).sum()) / (x @ x)
+    result = twfe(data, "lemp", "countyreal", "year", "post")
+    assert result.n_clusters == 500
+    assert result.att.estimate == pytest.approx(beta, rel=1e-10)
+    assert result.att.std_error == pytest.approx(se, rel=1e-10)
 
 
 def test_loud_failures():
@@ -119,6 +176,8 @@ def test_loud_failures():
         twfe(panel.assign(treated=0.0), "y", "unit", "time", "treated")
     with pytest.raises(DidInputError, match="vcov"):
         twfe(panel, "y", "unit", "time", "treated", vcov="bootstrap")
+    with pytest.raises(DidInputError, match="ssc must be one of fixest, linearmodels"):
+        twfe(panel, "y", "unit", "time", "treated", ssc="stata")
     with pytest.raises(DidInputError, match="window"):
         event_study(panel, "y", "unit", "time", "cohort", window=(0, 3))
     with_missing = panel.copy()

@@ -60,7 +60,8 @@ def test_every_estimator_option_of_the_specs_can_be_set_at_launch():
     from pipelines.assets.evaluations import EvaluationConfig
 
     # written out here, not derived from the option models the config is built from
-    options = {"twfe_vcov", "event_study_window", "event_study_bin_endpoints", "event_study_vcov", "cs_control",
+    options = {"twfe_vcov", "twfe_ssc", "event_study_window", "event_study_bin_endpoints", "event_study_vcov",
+               "event_study_ssc", "cs_control",
                "cs_bootstrap", "cs_seed", "cs_placebo_shift", "cs_max_event_time", "its_break", "its_seasonality",
                "its_placebo_shift", "its_hac_lags", "its_min_side", "trend_baseline_months"}
     assert options == set(EvaluationConfig.model_fields)
