@@ -53,6 +53,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--cluster")
     p.add_argument("--vcov", choices=("iid", "robust", "cluster"), default=None)
+    p.add_argument("--ssc", default="fixest", choices=("fixest", "linearmodels"),
+                   help="twfe / event-study: small-sample convention of clustered SEs (default fixest, as Stata reghdfe)")
+    p.add_argument("--wild-bootstrap", type=int, default=None, metavar="N", dest="wild_bootstrap",
+                   help="twfe: restricted wild cluster bootstrap of the treatment coefficient with N draws")
+    p.add_argument("--wild-weights", default="rademacher", choices=("rademacher", "webb"), dest="wild_weights")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--plot", help="cs / event-study: write the event-study PNG here")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -103,12 +108,12 @@ def _estimate(args, df: pd.DataFrame):
                 from .twfe import twfe
                 _require(args, "unit", "treatment")
                 return twfe(df, args.outcome, args.unit, args.time, args.treatment, covariates=covariates,
-                            weights=args.weights, vcov=args.vcov or "cluster", cluster=args.cluster)
+                            weights=args.weights, vcov=args.vcov or "cluster", cluster=args.cluster, ssc=args.ssc)
             from .event_study import event_study
             _require(args, "unit", "cohort")
             return event_study(df, args.outcome, args.unit, args.time, args.cohort, window=_window(args.window),
                                covariates=covariates, weights=args.weights, vcov=args.vcov or "cluster",
-                               cluster=args.cluster)
+                               cluster=args.cluster, ssc=args.ssc)
         except AbsorbingEffectError:
             what = args.treatment if args.design == "twfe" else f"event-time dummies of {args.cohort!r}"
             raise DidInputError(f"{what!r} is absorbed by the unit and period effects (constant within units or "
@@ -122,6 +127,24 @@ def _estimate(args, df: pd.DataFrame):
                   base_period=args.base_period, anticipation=args.anticipation, covariates=covariates,
                   method=args.method, weights=args.weights, cluster=args.cluster, bootstrap=args.bootstrap,
                   seed=args.seed, alpha=args.alpha, balance=args.balance)
+
+
+def _wild_bootstrap(args, df: pd.DataFrame) -> dict | None:
+    """`--wild-bootstrap N`: the WCR test of the TWFE treatment coefficient, in the CLI's JSON contract."""
+    if args.wild_bootstrap is None:
+        return None
+    if args.design != "twfe":
+        raise DidInputError(f"--wild-bootstrap applies to --design twfe, not {args.design}")
+    if args.wild_bootstrap < 1:
+        raise DidInputError(f"--wild-bootstrap must be a positive number of draws, got {args.wild_bootstrap}")
+    if args.covariates.strip() or args.weights:
+        raise DidInputError("--wild-bootstrap takes no --covariates or --weights (the unweighted TWFE coefficient only)")
+    from .wild_bootstrap import panel_wild_bootstrap
+
+    result = panel_wild_bootstrap(df, args.outcome, args.unit, args.time, [args.treatment], args.treatment,
+                                  cluster=args.cluster, draws=args.wild_bootstrap, weights=args.wild_weights,
+                                  seed=args.seed, level=1 - args.alpha).to_dict()
+    return {k: result[k] for k in ("p_value", "ci_low", "ci_high", "draws", "weights", "enumerated")}
 
 
 def _payload(args, result) -> dict:
@@ -162,6 +185,7 @@ def run(args) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = _estimate(args, df)
+            wild = _wild_bootstrap(args, df)
         messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
         if args.plot and args.design == "cs":
             result.plot_event_study(args.plot, balance_e=args.balance_e)
@@ -178,10 +202,16 @@ def run(args) -> int:
         print(f"warning: {m}", file=sys.stderr)
     if args.json:
         payload = _payload(args, result)
+        if wild is not None:
+            payload["wild_bootstrap"] = wild
         payload.setdefault("details", {})["warnings"] = messages
         print(json.dumps(_finite(payload)))
     else:
         print(result.summary())
+        if wild is not None:
+            print(f"Wild cluster bootstrap (WCR, {wild['weights']}, {wild['draws']} draws"
+                  f"{', all sign vectors' if wild['enumerated'] else ''}): p = {wild['p_value']:.4f}, "
+                  f"{1 - args.alpha:.0%} CI [{wild['ci_low']:.4f}, {wild['ci_high']:.4f}]")
         if args.design == "cs" and args.balance_e is not None:
             print(result.aggregate("dynamic", balance_e=args.balance_e).summary())
     return 0

@@ -95,6 +95,35 @@ def test_2x2_and_twfe_json(capsys, tmp_path):
     assert t["design"] == "twfe" and "d" in t["coefficients"]
 
 
+def test_twfe_ssc_and_wild_bootstrap_json(capsys, tmp_path):
+    df = pd.read_csv(MPDTA)
+    df = df[df["first.treat"].isin([0, 2006]) & df.year.isin([2005, 2006])].assign(
+        d=lambda d: ((d.year == 2006) & (d["first.treat"] == 2006)).astype(int), grp=lambda d: d.countyreal % 8)
+    path = tmp_path / "two.csv"
+    df.to_csv(path, index=False)
+    base = [str(path), "--outcome", "lemp", "--unit", "countyreal", "--time", "year", "--design", "twfe",
+            "--treatment", "d", "--cluster", "grp", "--json"]
+    runs = {}
+    for extra in ([], ["--ssc", "fixest"], ["--ssc", "linearmodels"]):
+        code, out, err = run_cli(capsys, *base, *extra)
+        assert code == 0, err
+        runs[" ".join(extra)] = json.loads(out)["att"]
+    assert runs[""] == runs["--ssc fixest"]                      # fixest is the default
+    assert runs["--ssc linearmodels"]["estimate"] == runs[""]["estimate"]
+    assert runs["--ssc linearmodels"]["std_error"] != pytest.approx(runs[""]["std_error"], rel=1e-6)
+    # 8 clusters: 2^8 = 256 sign vectors <= 999 draws, so every one is used and the seed does not matter
+    wild = []
+    for seed in ("1", "2"):
+        code, out, err = run_cli(capsys, *base, "--wild-bootstrap", "999", "--seed", seed)
+        assert code == 0, err
+        wild.append(json.loads(out)["wild_bootstrap"])
+    assert set(wild[0]) == {"p_value", "ci_low", "ci_high", "draws", "weights", "enumerated"}
+    assert wild[0]["enumerated"] is True and wild[0]["weights"] == "rademacher" and wild[0] == wild[1]
+    assert 0 <= wild[0]["p_value"] <= 1 and wild[0]["ci_low"] < runs[""]["estimate"] < wild[0]["ci_high"]
+    code, out, err = run_cli(capsys, *BASE, "--design", "cs", "--cohort", "first.treat", "--wild-bootstrap", "99")
+    assert code == 2 and err.strip() == "error: --wild-bootstrap applies to --design twfe, not cs"
+
+
 @pytest.mark.parametrize("extra,needle", [
     (["--design", "cs", "--cohort", "nope"], "column 'nope' not in data"),
     (["--design", "cs"], "--design cs needs --cohort"),
