@@ -150,6 +150,22 @@ def tau(Y: np.ndarray, n0: int, t0: int, omega: np.ndarray, lambda_: np.ndarray)
     return float(row @ Y @ col)
 
 
+def tau_stack(Y: np.ndarray, n0: int, t0: int, omega: np.ndarray, lambda_: np.ndarray) -> np.ndarray:
+    """`tau` for each panel of a stack (panels, units, periods) with weights (panels, n0) and (panels, t0)."""
+    m, n, t = Y.shape
+    row = np.concatenate([-omega, np.full((m, n - n0), 1.0 / (n - n0))], axis=1)
+    col = np.concatenate([-lambda_, np.full((m, t - t0), 1.0 / (t - t0))], axis=1)
+    return np.einsum("rn,rnt,rt->r", row, Y, col)
+
+
+def estimate_stack(
+    Y: np.ndarray, n0: int, t0: int, tuning: w.Tuning, omega: np.ndarray | None, lambda_: np.ndarray | None,
+) -> np.ndarray:
+    """Estimates on a stack of panels of one shape, weights solved together (starting values per panel)."""
+    omegas, lambdas, _, _ = w.solve_stack(Y, n0, t0, tuning, omega, lambda_)
+    return tau_stack(Y, n0, t0, omegas, lambdas)
+
+
 def fit_block(
     Y: np.ndarray, n0: int, t0: int, estimator: str, tuning: w.Tuning, noise: float,
     omega: np.ndarray | None = None, lambda_: np.ndarray | None = None,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, fit_block, tau
+from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, estimate_stack, tau
 from evaluations.synth.weights import sum_normalize
 
 SE_METHODS = ("placebo", "bootstrap", "jackknife")
+CHUNK_CELLS = 4_000_000
 
 
 def check_se_options(panel: BlockPanel, fit: Fit | None, se: str, replications: int) -> None:
@@ -59,29 +60,42 @@ def placebo(panel: BlockPanel, fit: Fit, replications: int, rng: np.random.Gener
     """Placebo estimates on the control units only, `panel.n1` of them relabelled treated at random."""
     controls = panel.Y[: panel.n0]
     n0 = panel.n0 - panel.n1
-    out = np.empty(replications)
-    for r in range(replications):
-        order = rng.permutation(panel.n0)
-        start = sum_normalize(fit.weights.omega[order[:n0]])
-        out[r] = fit_block(controls[order], n0, panel.t0, fit.estimator, fit.tuning, fit.noise_level,
-                           start, fit.weights.lambda_).estimate
-    return out
+    orders = np.stack([rng.permutation(panel.n0) for _ in range(replications)])
+    starts = np.stack([sum_normalize(fit.weights.omega[o[:n0]]) for o in orders])
+    return _in_chunks(controls[orders], n0, panel.t0, fit, starts)
 
 
 def bootstrap(panel: BlockPanel, fit: Fit, replications: int, rng: np.random.Generator) -> np.ndarray:
-    """Estimates on unit resamples drawn with replacement, redrawing those without both groups."""
+    """Estimates on unit resamples drawn with replacement, redrawing those without both groups.
+
+    Draws with the same number of control units are solved together; the estimates keep the
+    order of the draws.
+    """
     n = panel.Y.shape[0]
-    out = np.empty(replications)
-    r = 0
-    while r < replications:
+    draws: list[np.ndarray] = []
+    while len(draws) < replications:
         draw = np.sort(rng.integers(0, n, n))
-        is_control = draw < panel.n0
-        if is_control.all() or not is_control.any():
-            continue
-        start = sum_normalize(fit.weights.omega[draw[is_control]])
-        out[r] = fit_block(panel.Y[draw], int(is_control.sum()), panel.t0, fit.estimator, fit.tuning,
-                           fit.noise_level, start, fit.weights.lambda_).estimate
-        r += 1
+        n_control = int((draw < panel.n0).sum())
+        if 0 < n_control < n:
+            draws.append(draw)
+    stacked = np.stack(draws)
+    n_controls = (stacked < panel.n0).sum(axis=1)
+    out = np.empty(replications)
+    for n0 in np.unique(n_controls):
+        which = np.flatnonzero(n_controls == n0)
+        starts = np.stack([sum_normalize(fit.weights.omega[d[:n0]]) for d in stacked[which]])
+        out[which] = _in_chunks(panel.Y[stacked[which]], int(n0), panel.t0, fit, starts)
+    return out
+
+
+def _in_chunks(Y: np.ndarray, n0: int, t0: int, fit: Fit, starts: np.ndarray) -> np.ndarray:
+    """Estimates on the stack `Y`, solved a bounded number of panels at a time to cap memory."""
+    size = max(1, CHUNK_CELLS // (Y.shape[1] * Y.shape[2]))
+    lam = np.broadcast_to(fit.weights.lambda_, (Y.shape[0], t0))
+    out = np.empty(Y.shape[0])
+    for lo in range(0, Y.shape[0], size):
+        hi = lo + size
+        out[lo:hi] = estimate_stack(Y[lo:hi], n0, t0, fit.tuning, starts[lo:hi], lam[lo:hi])
     return out
 
 

@@ -46,16 +46,21 @@ def noise_level(Y: np.ndarray, n0: int, t0: int) -> float:
 
 
 def collapsed_form(Y: np.ndarray, n0: int, t0: int) -> np.ndarray:
-    """The (n0 + 1) × (t0 + 1) matrix with treated units and post periods averaged into one row and one column."""
-    top = np.column_stack([Y[:n0, :t0], Y[:n0, t0:].mean(axis=1)])
-    bottom = np.append(Y[n0:, :t0].mean(axis=0), Y[n0:, t0:].mean())
-    return np.vstack([top, bottom])
+    """Treated units and post periods averaged into one last row and one last column.
+
+    Works on the last two axes, so a stack of panels gives a stack of (n0 + 1) × (t0 + 1) matrices.
+    """
+    top = np.concatenate([Y[..., :n0, :t0], Y[..., :n0, t0:].mean(axis=-1, keepdims=True)], axis=-1)
+    bottom = np.concatenate(
+        [Y[..., n0:, :t0].mean(axis=-2, keepdims=True), Y[..., n0:, t0:].mean(axis=(-2, -1), keepdims=True)], axis=-1,
+    )
+    return np.concatenate([top, bottom], axis=-2)
 
 
 def sparsify(v: np.ndarray) -> np.ndarray:
-    """Zero the weights at or below a quarter of the largest and renormalise."""
-    v = np.where(v <= v.max() / 4, 0.0, v)
-    return v / v.sum()
+    """Zero the weights at or below a quarter of the largest and renormalise (each row of a stack)."""
+    v = np.where(v <= v.max(axis=-1, keepdims=True) / 4, 0.0, v)
+    return v / v.sum(axis=-1, keepdims=True)
 
 
 def sum_normalize(x: np.ndarray) -> np.ndarray:
@@ -66,68 +71,104 @@ def sum_normalize(x: np.ndarray) -> np.ndarray:
 
 def frank_wolfe(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, min_decrease: float, max_iter: int,
-) -> tuple[np.ndarray, int]:
-    """Simplex weights on the first columns of `Y` that best reproduce its last column.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simplex weights on the first columns of each matrix in the stack `Y` that best reproduce its last column.
 
-    Returns the weights and the number of iterations run. The residual A x and the
-    gradient are updated along each step instead of being recomputed.
+    `Y` has shape (problems, n, k + 1) and `start` shape (problems, k). Every problem runs its
+    own iterations and stops on its own; problems that have stopped leave the working set.
+    Returns the weights (problems, k) and the number of iterations each ran. The fitted
+    values A x are updated along each step instead of being recomputed.
     """
-    n, k = Y.shape[0], Y.shape[1] - 1
+    m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     if intercept:
-        Y = Y - Y.mean(axis=0)
-    A, b = Y[:, :k], Y[:, k]
-    At = np.ascontiguousarray(A.T)
-    x = np.full(k, 1.0 / k) if start is None else np.asarray(start, dtype=float).copy()
+        Y = Y - Y.mean(axis=1, keepdims=True)
+    A, b = Y[:, :, :k], Y[:, :, k]
+    At = np.ascontiguousarray(A.transpose(0, 2, 1))
+    x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
     zeta2 = zeta * zeta
     eta = n * zeta2
     threshold = min_decrease * min_decrease
-    Ax = A @ x
+    Ax = np.einsum("rnk,rk->rn", A, x)
     err = Ax - b
-    xx = float(x @ x)
-    previous = current = np.inf
+    xx = np.einsum("rk,rk->r", x, x)
+    previous = np.full(m, np.inf)
+    current = np.full(m, np.inf)
+    steps = np.zeros(m, dtype=int)
+    out = x.copy()
+    live = np.arange(m)
     t = 0
-    while t < max_iter and (t < 2 or previous - current > threshold):
+    while live.size:
+        if t >= max_iter:
+            go = np.zeros(live.size, dtype=bool)
+        else:
+            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
+        if not go.all():
+            done = live[~go]
+            out[done], steps[done] = x[~go], t
+            live, A, At, b, x, Ax, err, xx, previous, current = (
+                v[go] for v in (live, A, At, b, x, Ax, err, xx, previous, current))
+            if not live.size:
+                break
         t += 1
-        half_grad = err @ A + eta * x
-        i = int(np.argmin(half_grad))
-        xi = x[i]
-        if not (xi == 1.0 and np.count_nonzero(x) == 1):
-            d_err = At[i] - Ax
-            denom = float(d_err @ d_err) + eta * (xx + 1.0 - 2.0 * xi)
-            slope = float(half_grad[i] - half_grad @ x)
-            step = min(1.0, max(0.0, -slope / denom)) if denom > 0 else 0.0
-            x *= 1.0 - step
-            x[i] += step
-            Ax += step * d_err
-            err = Ax - b
-            xx = float(x @ x)
-        previous, current = current, zeta2 * xx + float(err @ err) / n
-    return x, t
+        rows = np.arange(live.size)
+        half_grad = np.matmul(err[:, None, :], A)[:, 0, :] + eta * x
+        i = np.argmin(half_grad, axis=1)
+        xi = x[rows, i]
+        d_err = At[rows, i] - Ax
+        denom = _rowdot(d_err, d_err) + eta * (xx + 1.0 - 2.0 * xi)
+        slope = half_grad[rows, i] - _rowdot(half_grad, x)
+        moves = (denom > 0) & ~((xi == 1.0) & (np.count_nonzero(x, axis=1) == 1))
+        step = np.where(moves, np.clip(-slope / np.where(moves, denom, 1.0), 0.0, 1.0), 0.0)
+        x *= (1.0 - step)[:, None]
+        x[rows, i] += step
+        Ax += step[:, None] * d_err
+        err = Ax - b
+        xx = _rowdot(x, x)
+        previous, current = current, zeta2 * xx + _rowdot(err, err) / n
+    return out, steps
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.matmul(a[:, None, :], b[:, :, None])[:, 0, 0]
 
 
 def solve(
     Y: np.ndarray, n0: int, t0: int, tuning: Tuning, omega: np.ndarray | None = None, lambda_: np.ndarray | None = None,
 ) -> Weights:
-    """Unit weights omega (length n0) and time weights lambda (length t0) for the block design.
+    """Unit weights omega (length n0) and time weights lambda (length t0) for one block design."""
+    omegas, lambdas, it_omega, it_lambda = solve_stack(
+        Y[None], n0, t0, tuning, None if omega is None else omega[None], None if lambda_ is None else lambda_[None])
+    return Weights(omegas[0], lambdas[0], int(it_omega[0]), int(it_lambda[0]))
+
+
+def solve_stack(
+    Y: np.ndarray, n0: int, t0: int, tuning: Tuning, omega: np.ndarray | None = None,
+    lambda_: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights for a stack of block designs of one shape: omega (panels, n0), lambda (panels, t0) and iteration counts.
 
     Weights passed in are used as they are when the matching `update_*` option is off,
     and as the starting point otherwise. Updated weights follow synthdid_estimate: at
     most 100 steps, then `sparsify`, then a second run up to `tuning.max_iter` steps.
     """
+    m = Y.shape[0]
     Yc = collapsed_form(Y, n0, t0)
-    it_lambda = it_omega = 0
+    it_lambda = it_omega = np.zeros(m, dtype=int)
     if tuning.update_lambda:
-        lambda_, it_lambda = _two_rounds(Yc[:n0, :], tuning.zeta_lambda, tuning.lambda_intercept, lambda_, tuning)
+        lambda_, it_lambda = _two_rounds(Yc[:, :n0, :], tuning.zeta_lambda, tuning.lambda_intercept, lambda_, tuning)
     if tuning.update_omega:
-        omega, it_omega = _two_rounds(Yc[:, :t0].T, tuning.zeta_omega, tuning.omega_intercept, omega, tuning)
+        omega, it_omega = _two_rounds(Yc[:, :, :t0].transpose(0, 2, 1), tuning.zeta_omega, tuning.omega_intercept,
+                                      omega, tuning)
     if omega is None or lambda_ is None:
         raise ValueError("weights that are not updated must be given")
-    return Weights(np.asarray(omega, dtype=float), np.asarray(lambda_, dtype=float), it_omega, it_lambda)
+    omega = np.broadcast_to(np.asarray(omega, dtype=float), (m, n0))
+    lambda_ = np.broadcast_to(np.asarray(lambda_, dtype=float), (m, t0))
+    return omega, lambda_, it_omega, it_lambda
 
 
 def _two_rounds(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, tuning: Tuning,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray]:
     first, n1 = frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY)
     second, n2 = frank_wolfe(Y, zeta, intercept, sparsify(first), tuning.min_decrease, tuning.max_iter)
     return second, n1 + n2
