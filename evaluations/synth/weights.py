@@ -95,7 +95,7 @@ def frank_wolfe(
     current = np.full(m, np.inf)
     steps = np.zeros(m, dtype=int)
     out = x.copy()
-    live = np.arange(m)
+    live = rows = np.arange(m)
     t = 0
     while live.size:
         if t >= max_iter:
@@ -107,18 +107,21 @@ def frank_wolfe(
             out[done], steps[done] = x[~go], t
             live, A, At, b, x, Ax, err, xx, previous, current = (
                 v[go] for v in (live, A, At, b, x, Ax, err, xx, previous, current))
+            rows = np.arange(live.size)
             if not live.size:
                 break
         t += 1
-        rows = np.arange(live.size)
         half_grad = np.matmul(err[:, None, :], A)[:, 0, :] + eta * x
-        i = np.argmin(half_grad, axis=1)
+        i = half_grad.argmin(axis=1)
         xi = x[rows, i]
         d_err = At[rows, i] - Ax
         denom = _rowdot(d_err, d_err) + eta * (xx + 1.0 - 2.0 * xi)
         slope = half_grad[rows, i] - _rowdot(half_grad, x)
-        moves = (denom > 0) & ~((xi == 1.0) & (np.count_nonzero(x, axis=1) == 1))
-        step = np.where(moves, np.clip(-slope / np.where(moves, denom, 1.0), 0.0, 1.0), 0.0)
+        moves = denom > 0
+        at_vertex = xi == 1.0
+        if at_vertex.any():
+            moves &= ~(at_vertex & (np.count_nonzero(x, axis=1) == 1))
+        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, -slope / np.where(moves, denom, 1.0))), 0.0)
         x *= (1.0 - step)[:, None]
         x[rows, i] += step
         Ax += step[:, None] * d_err
