@@ -18,10 +18,11 @@ import pandas as pd
 from evaluations.synth.estimate import ESTIMATORS, BlockPanel, SynthInputError, fit_panel, panel_matrices
 from evaluations.synth.inference import SE_METHODS, check_se_options, standard_error
 from evaluations.synth.result import SynthResult
+from evaluations.synth.staggered import StaggeredResult, synthdid_staggered
 
 __all__ = [
-    "ESTIMATORS", "SE_METHODS", "BlockPanel", "SynthInputError", "SynthResult", "panel_matrices", "synthdid",
-    "synthdid_panel",
+    "ESTIMATORS", "SE_METHODS", "BlockPanel", "StaggeredResult", "SynthInputError", "SynthResult", "panel_matrices",
+    "synthdid", "synthdid_panel", "synthdid_staggered",
 ]
 
 
