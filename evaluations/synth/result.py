@@ -95,15 +95,15 @@ class SynthResult:
         low, high = self.ci
         return {
             "estimator": self.estimator, "outcome": self.outcome,
-            "att": {"estimate": _clean(self.estimate), "std_error": _clean(self.std_error),
-                    "ci_low": _clean(low), "ci_high": _clean(high), "p_value": _clean(self.p_value)},
+            "att": {"estimate": json_value(self.estimate), "std_error": json_value(self.std_error),
+                    "ci_low": json_value(low), "ci_high": json_value(high), "p_value": json_value(self.p_value)},
             "se_method": self.se_method, "replications": self.replications, "seed": self.seed,
-            "unit_weights": {str(k): _clean(v) for k, v in self.unit_weights.items()},
-            "time_weights": {str(k): _clean(v) for k, v in self.time_weights.items()},
+            "unit_weights": {str(k): json_value(v) for k, v in self.unit_weights.items()},
+            "time_weights": {str(k): json_value(v) for k, v in self.time_weights.items()},
             "treated_units": [str(u) for u in self.treated_units],
-            "dimensions": {k: _clean(v) for k, v in self.dimensions().items()},
-            "noise_level": _clean(self.fit.noise_level),
-            "zeta_omega": _clean(self.fit.tuning.zeta_omega), "zeta_lambda": _clean(self.fit.tuning.zeta_lambda),
+            "dimensions": {k: json_value(v) for k, v in self.dimensions().items()},
+            "noise_level": json_value(self.fit.noise_level),
+            "zeta_omega": json_value(self.fit.tuning.zeta_omega), "zeta_lambda": json_value(self.fit.tuning.zeta_lambda),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -152,7 +152,7 @@ def _top(weights: pd.Series, mass: float, digits: int, most: int = 10) -> str:
     return ", ".join(shown) + (f", … ({keep - most} more)" if keep > most else "")
 
 
-def _clean(value):
+def json_value(value):
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return None if math.isnan(value) or math.isinf(value) else value

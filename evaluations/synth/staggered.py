@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evaluations.synth.estimate import BlockPanel, SynthInputError, fit_panel, validate
-from evaluations.synth.result import SynthResult, _clean
+from evaluations.synth.result import SynthResult, json_value
 
 
 @dataclass
@@ -51,8 +51,8 @@ class StaggeredResult:
 
     def to_dict(self) -> dict:
         return {
-            "estimator": self.estimator, "outcome": self.outcome, "att": {"estimate": _clean(self.estimate)},
-            "cohorts": [{k: _clean(v) if k != "cohort" else str(v) for k, v in row.items()}
+            "estimator": self.estimator, "outcome": self.outcome, "att": {"estimate": json_value(self.estimate)},
+            "cohorts": [{k: json_value(v) if k != "cohort" else str(v) for k, v in row.items()}
                         for row in self.tidy().iloc[:-1].to_dict("records")],
         }
 

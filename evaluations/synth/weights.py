@@ -82,7 +82,7 @@ def frank_wolfe(
     m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     if intercept:
         Y = Y - Y.mean(axis=1, keepdims=True)
-    A, b = Y[:, :, :k], Y[:, :, k]
+    A, b = np.ascontiguousarray(Y[:, :, :k]), Y[:, :, k]
     At = np.ascontiguousarray(A.transpose(0, 2, 1))
     x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
     zeta2 = zeta * zeta
