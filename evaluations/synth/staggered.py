@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluations.synth.estimate import BlockPanel, SynthInputError, fit_panel, validate
+from evaluations.synth.estimate import BlockPanel, SynthInputError, fit_panel, tau, validate
 from evaluations.synth.result import SynthResult, json_value
+from evaluations.synth.weights import sum_normalize
 
 
 @dataclass
@@ -26,6 +27,8 @@ class StaggeredResult:
     estimator: str
     outcome: str
     cohorts: dict[object, SynthResult]
+    std_error: float = math.nan
+    se_method: str | None = None
 
     @property
     def weights(self) -> pd.Series:
@@ -51,7 +54,8 @@ class StaggeredResult:
 
     def to_dict(self) -> dict:
         return {
-            "estimator": self.estimator, "outcome": self.outcome, "att": {"estimate": json_value(self.estimate)},
+            "estimator": self.estimator, "outcome": self.outcome, "se_method": self.se_method,
+            "att": {"estimate": json_value(self.estimate), "std_error": json_value(self.std_error)},
             "cohorts": [{k: json_value(v) if k != "cohort" else str(v) for k, v in row.items()}
                         for row in self.tidy().iloc[:-1].to_dict("records")],
         }
@@ -62,6 +66,7 @@ class StaggeredResult:
     def summary(self) -> str:
         lines = [f"{self.estimator} (staggered adoption, {len(self.cohorts)} cohorts) — outcome: {self.outcome}",
                  f"estimate {self.estimate:.4f} (average of cohort estimates weighted by treated unit-periods)",
+                 f"std. error {self.std_error:.4g} ({self.se_method})" if self.se_method else "std. error not computed",
                  f"{'cohort':<10}{'estimate':>12}{'treated':>9}{'post':>6}{'pre':>6}{'weight':>9}"]
         for cohort, r in self.cohorts.items():
             lines.append(f"{cohort!s:<10}{r.estimate:>12.4f}{r.panel.n1:>9}{r.panel.t1:>6}{r.panel.t0:>6}"
@@ -110,9 +115,20 @@ def cohort_panels(df: pd.DataFrame, unit: str, time: str, outcome: str, treatmen
 
 def synthdid_staggered(
     df: pd.DataFrame, unit: str, time: str, outcome: str, treatment: str, estimator: str = "sdid",
+    se: str | None = None,
 ) -> StaggeredResult:
-    """Cohort-wise `estimator` estimates on a panel with staggered, absorbing adoption, and their weighted average."""
+    """Cohort-wise `estimator` estimates on a panel with staggered, absorbing adoption, and their weighted average.
+
+    `se` is None or "jackknife" (Stata `sdid`'s fixed-weight jackknife; every cohort needs at
+    least 2 treated units).
+    """
+    if se not in (None, "jackknife"):
+        raise SynthInputError(f"se for staggered adoption must be 'jackknife' or None; got {se!r}")
     panels = cohort_panels(df, unit, time, outcome, treatment)
+    small = [str(c) for c, p in panels.items() if p.n1 < 2]
+    if se == "jackknife" and small:
+        raise SynthInputError(
+            f"se='jackknife' needs at least 2 treated units in every cohort; cohorts with one: {', '.join(small)}")
     results = {}
     for cohort, panel in panels.items():
         try:
@@ -120,4 +136,26 @@ def synthdid_staggered(
         except SynthInputError as exc:
             raise SynthInputError(f"cohort adopting at {time}={cohort!r}: {exc}") from None
         results[cohort] = SynthResult(estimator, outcome, panel, fit_panel(panel, estimator))
-    return StaggeredResult(estimator, outcome, results)
+    out = StaggeredResult(estimator, outcome, results)
+    if se == "jackknife":
+        out.std_error, out.se_method = staggered_jackknife(out), "jackknife"
+    return out
+
+
+def staggered_jackknife(result: StaggeredResult) -> float:
+    """Leave-one-unit-out standard error with every cohort's weights held fixed (unit weights renormalised)."""
+    first = next(iter(result.cohorts.values())).panel
+    units = list(first.units[: first.n0]) + [u for r in result.cohorts.values() for u in r.panel.units[r.panel.n0:]]
+    estimates = np.empty(len(units))
+    for j, dropped in enumerate(units):
+        taus, cells = [], []
+        for r in result.cohorts.values():
+            p, wts = r.panel, r.fit.weights
+            keep = np.array([u != dropped for u in p.units])
+            n0 = int(keep[: p.n0].sum())
+            omega = sum_normalize(wts.omega[keep[: p.n0]])
+            taus.append(tau(p.Y[keep], n0, p.t0, omega, wts.lambda_))
+            cells.append((int(keep.sum()) - n0) * p.t1)
+        estimates[j] = np.dot(cells, taus) / np.sum(cells)
+    n = len(units)
+    return float(np.sqrt((n - 1) / n * (n - 1) * np.var(estimates, ddof=1)))

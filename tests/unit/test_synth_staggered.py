@@ -74,3 +74,25 @@ def test_reversal_and_treated_from_the_start_are_rejected(quota):
     early.loc[early.country == "Albania", "quota"] = 1
     with pytest.raises(ValueError, match="no pre-treatment periods: unit 'Albania'"):
         synthdid_staggered(early, **COLUMNS)
+
+
+def test_jackknife_with_one_cohort_equals_r_block_jackknife():
+    prop99 = pd.read_csv(PROP99, sep=";")
+    prop99.loc[(prop99.State == "Wyoming") & (prop99.Year >= 1989), "treated"] = 1
+    cols = {"unit": "State", "time": "Year", "outcome": "PacksPerCapita", "treatment": "treated"}
+    r = synthdid_staggered(prop99, **cols, se="jackknife")
+    # R synthdid 0.0.9 via azcausal, tests/estimators/panel/test_sdid.py line 50 (see test_synth.py)
+    assert r.std_error == pytest.approx(17.867241960405, abs=1e-9)
+    assert r.to_dict()["att"]["std_error"] == pytest.approx(17.867241960405, abs=1e-9)
+
+
+def test_jackknife_on_two_cohorts_and_its_options(quota):
+    keep = set(quota.country[quota.quota == 0]) - set(quota.country[quota.quota == 1])
+    keep |= {"Djibouti", "Morocco", "Jordan", "Rwanda"}
+    r = synthdid_staggered(quota[quota.country.isin(keep)], **COLUMNS, se="jackknife")
+    assert list(r.cohorts) == [2002, 2003] and r.weights.to_list() == pytest.approx([28 / 54, 26 / 54])
+    assert r.std_error > 0 and "jackknife" in r.summary()
+    with pytest.raises(SynthInputError, match="se='jackknife' needs at least 2 treated units in every cohort"):
+        synthdid_staggered(quota, **COLUMNS, se="jackknife")
+    with pytest.raises(SynthInputError, match="se for staggered adoption must be 'jackknife' or None; got 'placebo'"):
+        synthdid_staggered(quota, **COLUMNS, se="placebo")
