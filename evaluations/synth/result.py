@@ -104,6 +104,7 @@ class SynthResult:
             "dimensions": {k: json_value(v) for k, v in self.dimensions().items()},
             "noise_level": json_value(self.fit.noise_level),
             "zeta_omega": json_value(self.fit.tuning.zeta_omega), "zeta_lambda": json_value(self.fit.tuning.zeta_lambda),
+            "iterations": {"omega": self.fit.weights.iterations_omega, "lambda": self.fit.weights.iterations_lambda},
         }
 
     def to_json(self, **kwargs) -> str:

@@ -33,6 +33,8 @@ class Tuning:
 
 @dataclass(frozen=True)
 class Weights:
+    """Unit weights omega, time weights lambda, and the Frank–Wolfe iterations each took (0 when fixed)."""
+
     omega: np.ndarray
     lambda_: np.ndarray
     iterations_omega: int = 0
