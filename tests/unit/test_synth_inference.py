@@ -9,6 +9,8 @@ Reference numbers:
        (tests/estimators/panel/sdid/correct/placebo.pkl, from tests/estimators/panel/sdid/custom.r) and
        5,000 bootstrap estimates (correct/bootstrap.pkl, from synthdid's bootstrap_sample via r_sdid.py).
        Their standard deviations (1/B denominator, as synthdid's standard errors) are 6.969366 and 9.167285.
+[PEER] diff-diff 3.13 `SyntheticDiD` (pinned test dependency): with the same seed it draws the same
+       permutations and resamples, so its placebo and bootstrap standard errors must equal ours exactly.
 
 Placebo and bootstrap draws differ from R's random numbers, so those standard errors are compared
 within their Monte Carlo error: with B draws the standard error of a standard-deviation estimate is
@@ -17,6 +19,7 @@ The jackknife is deterministic and is compared with R to full precision in test_
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +102,20 @@ def test_placebo_needs_more_controls_than_treated(prop99):
     small.loc[small.State.isin(["Texas", "Utah"]) & (small.Year >= 1989), "treated"] = 1
     with pytest.raises(SynthInputError, match="se='placebo' needs more control units than treated units"):
         synthdid(small, **COLUMNS, se="placebo")
+
+
+@pytest.mark.parametrize("se", ["placebo", "bootstrap"])
+def test_seeded_se_equals_diff_diff_with_the_same_seed(with_wyoming, se):
+    """diff-diff 3.13 (pinned test dependency, an independent implementation of R synthdid's vcov)
+    draws its placebo permutations and bootstrap resamples from numpy's default generator in the
+    same way, so with the same seed both give the same draws and the same standard error."""
+    diff_diff = pytest.importorskip("diff_diff")
+    block = with_wyoming.assign(treated=with_wyoming.State.isin(["California", "Wyoming"]).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = diff_diff.SyntheticDiD(variance_method=se, n_bootstrap=30, seed=8).fit(
+            block, outcome="PacksPerCapita", treatment="treated", unit="State", time="Year",
+            post_periods=list(range(1989, 2001)))
+    ours = synthdid(with_wyoming, **COLUMNS, se=se, replications=30, seed=8)
+    assert ours.estimate == pytest.approx(peer.att, abs=1e-9)
+    assert ours.std_error == pytest.approx(peer.se, abs=1e-9)
