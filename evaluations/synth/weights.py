@@ -1,0 +1,179 @@
+"""Unit and time weights for synthetic DiD: Frank–Wolfe on the simplex, as in R `synthdid`.
+
+The weight problem is min_x ||A x - b||^2 / n + zeta^2 ||x||^2 over the unit simplex, where
+the rows of A are observations (control units for time weights, pre periods for unit
+weights). With an intercept, every column of [A b] is centred first, which lets the
+synthetic unit differ from the target by a constant. Each Frank–Wolfe step moves toward
+one vertex with an exact line search; iteration stops once the penalised loss falls by
+less than `min_decrease**2` (after at least two steps) or after `max_iter` steps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ITER = 10_000
+MAX_ITER_PRE_SPARSIFY = 100
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Regularisation and stopping options shared by an estimate and its resamples."""
+
+    zeta_omega: float
+    zeta_lambda: float
+    omega_intercept: bool
+    lambda_intercept: bool
+    update_omega: bool
+    update_lambda: bool
+    min_decrease: float
+    max_iter: int = MAX_ITER
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Unit weights omega, time weights lambda, and the Frank–Wolfe iterations each took (0 when fixed)."""
+
+    omega: np.ndarray
+    lambda_: np.ndarray
+    iterations_omega: int = 0
+    iterations_lambda: int = 0
+
+
+def noise_level(Y: np.ndarray, n0: int, t0: int) -> float:
+    """Standard deviation (n - 1 denominator) of the first differences over time of the control units' pre-period outcomes."""
+    diffs = np.diff(Y[:n0, :t0], axis=1)
+    return float(np.std(diffs, ddof=1))
+
+
+def collapsed_form(Y: np.ndarray, n0: int, t0: int) -> np.ndarray:
+    """Treated units and post periods averaged into one last row and one last column.
+
+    Works on the last two axes, so a stack of panels gives a stack of (n0 + 1) × (t0 + 1) matrices.
+    """
+    top = np.concatenate([Y[..., :n0, :t0], Y[..., :n0, t0:].mean(axis=-1, keepdims=True)], axis=-1)
+    bottom = np.concatenate(
+        [Y[..., n0:, :t0].mean(axis=-2, keepdims=True), Y[..., n0:, t0:].mean(axis=(-2, -1), keepdims=True)], axis=-1,
+    )
+    return np.concatenate([top, bottom], axis=-2)
+
+
+def sparsify(v: np.ndarray) -> np.ndarray:
+    """Zero the weights at or below a quarter of the largest and renormalise (each row of a stack)."""
+    v = np.where(v <= v.max(axis=-1, keepdims=True) / 4, 0.0, v)
+    return v / v.sum(axis=-1, keepdims=True)
+
+
+def sum_normalize(x: np.ndarray) -> np.ndarray:
+    """Rescale to sum one; uniform weights when every entry is zero."""
+    total = x.sum()
+    return x / total if total != 0 else np.full(len(x), 1.0 / len(x))
+
+
+def frank_wolfe(
+    Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, min_decrease: float, max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simplex weights on the first columns of each matrix in the stack `Y` that best reproduce its last column.
+
+    `Y` has shape (problems, n, k + 1) and `start` shape (problems, k). Every problem runs its
+    own iterations and stops on its own; problems that have stopped leave the working set.
+    Returns the weights (problems, k) and the number of iterations each ran. The fitted
+    values A x are updated along each step instead of being recomputed.
+    """
+    m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
+    if intercept:
+        Y = Y - Y.mean(axis=1, keepdims=True)
+    A, b = np.ascontiguousarray(Y[:, :, :k]), Y[:, :, k]
+    At = np.ascontiguousarray(A.transpose(0, 2, 1))
+    x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
+    zeta2 = zeta * zeta
+    eta = n * zeta2
+    threshold = min_decrease * min_decrease
+    Ax = np.einsum("rnk,rk->rn", A, x)
+    err = Ax - b
+    xx = np.einsum("rk,rk->r", x, x)
+    previous = np.full(m, np.inf)
+    current = np.full(m, np.inf)
+    steps = np.zeros(m, dtype=int)
+    out = x.copy()
+    live = rows = np.arange(m)
+    t = 0
+    while live.size:
+        if t >= max_iter:
+            go = np.zeros(live.size, dtype=bool)
+        else:
+            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
+        if not go.all():
+            done = live[~go]
+            out[done], steps[done] = x[~go], t
+            live, A, At, b, x, Ax, err, xx, previous, current = (
+                v[go] for v in (live, A, At, b, x, Ax, err, xx, previous, current))
+            rows = np.arange(live.size)
+            if not live.size:
+                break
+        t += 1
+        half_grad = np.matmul(err[:, None, :], A)[:, 0, :] + eta * x
+        i = half_grad.argmin(axis=1)
+        xi = x[rows, i]
+        d_err = At[rows, i] - Ax
+        denom = _rowdot(d_err, d_err) + eta * (xx + 1.0 - 2.0 * xi)
+        slope = half_grad[rows, i] - _rowdot(half_grad, x)
+        moves = denom > 0
+        at_vertex = xi == 1.0
+        if at_vertex.any():
+            moves &= ~(at_vertex & (np.count_nonzero(x, axis=1) == 1))
+        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, -slope / np.where(moves, denom, 1.0))), 0.0)
+        x *= (1.0 - step)[:, None]
+        x[rows, i] += step
+        Ax += step[:, None] * d_err
+        err = Ax - b
+        xx = _rowdot(x, x)
+        previous, current = current, zeta2 * xx + _rowdot(err, err) / n
+    return out, steps
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.matmul(a[:, None, :], b[:, :, None])[:, 0, 0]
+
+
+def solve(
+    Y: np.ndarray, n0: int, t0: int, tuning: Tuning, omega: np.ndarray | None = None, lambda_: np.ndarray | None = None,
+) -> Weights:
+    """Unit weights omega (length n0) and time weights lambda (length t0) for one block design."""
+    omegas, lambdas, it_omega, it_lambda = solve_stack(
+        Y[None], n0, t0, tuning, None if omega is None else omega[None], None if lambda_ is None else lambda_[None])
+    return Weights(omegas[0], lambdas[0], int(it_omega[0]), int(it_lambda[0]))
+
+
+def solve_stack(
+    Y: np.ndarray, n0: int, t0: int, tuning: Tuning, omega: np.ndarray | None = None,
+    lambda_: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weights for a stack of block designs of one shape: omega (panels, n0), lambda (panels, t0) and iteration counts.
+
+    Weights passed in are used as they are when the matching `update_*` option is off,
+    and as the starting point otherwise. Updated weights follow synthdid_estimate: at
+    most 100 steps, then `sparsify`, then a second run up to `tuning.max_iter` steps.
+    """
+    m = Y.shape[0]
+    Yc = collapsed_form(Y, n0, t0)
+    it_lambda = it_omega = np.zeros(m, dtype=int)
+    if tuning.update_lambda:
+        lambda_, it_lambda = _two_rounds(Yc[:, :n0, :], tuning.zeta_lambda, tuning.lambda_intercept, lambda_, tuning)
+    if tuning.update_omega:
+        omega, it_omega = _two_rounds(Yc[:, :, :t0].transpose(0, 2, 1), tuning.zeta_omega, tuning.omega_intercept,
+                                      omega, tuning)
+    if omega is None or lambda_ is None:
+        raise ValueError("weights that are not updated must be given")
+    omega = np.broadcast_to(np.asarray(omega, dtype=float), (m, n0))
+    lambda_ = np.broadcast_to(np.asarray(lambda_, dtype=float), (m, t0))
+    return omega, lambda_, it_omega, it_lambda
+
+
+def _two_rounds(
+    Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, tuning: Tuning,
+) -> tuple[np.ndarray, np.ndarray]:
+    first, n1 = frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY)
+    second, n2 = frank_wolfe(Y, zeta, intercept, sparsify(first), tuning.min_decrease, tuning.max_iter)
+    return second, n1 + n2
