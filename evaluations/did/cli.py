@@ -20,7 +20,7 @@ import pandas as pd
 
 from .twfe import DidInputError
 
-DESIGNS = ("2x2", "twfe", "event-study", "cs")
+DESIGNS = ("2x2", "twfe", "event-study", "cs", "sdid")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -53,6 +53,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--cluster")
     p.add_argument("--vcov", choices=("iid", "robust", "cluster"), default=None)
+    p.add_argument("--estimator", default="sdid", choices=("sdid", "sc", "did"),
+                   help="sdid: synthetic DiD, synthetic control or DiD (R synthdid's conventions)")
+    p.add_argument("--se", default="placebo", choices=("placebo", "bootstrap", "jackknife", "none"),
+                   help="sdid: standard errors (placebo for one treated unit; default placebo)")
+    p.add_argument("--reps", type=int, default=200, help="sdid: placebo or bootstrap replications (default 200)")
     p.add_argument("--ssc", default="fixest", choices=("fixest", "linearmodels"),
                    help="twfe / event-study: small-sample convention of clustered SEs (default fixest, as Stata reghdfe)")
     p.add_argument("--wild-bootstrap", type=int, default=None, metavar="N", dest="wild_bootstrap",
@@ -96,6 +101,12 @@ def _finite(obj):
 
 def _estimate(args, df: pd.DataFrame):
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    if args.design == "sdid":
+        from ..synth import synthdid
+        _require(args, "unit", "treatment")
+        return synthdid(df, args.unit, args.time, args.outcome, args.treatment, estimator=args.estimator,
+                        se=None if args.se == "none" else args.se, replications=args.reps,
+                        seed=0 if args.seed is None else args.seed)
     if args.design == "2x2":
         from .twobytwo import did_2x2
         _require(args, "group", "post")
@@ -148,6 +159,15 @@ def _wild_bootstrap(args, df: pd.DataFrame) -> dict | None:
 
 
 def _payload(args, result) -> dict:
+    if args.design == "sdid":
+        d = result.to_dict()
+        panel = d["dimensions"]
+        n_units = panel["n_treated"] + panel["n_control"]
+        out = {"design": "sdid", "n_obs": n_units * (panel["t_pre"] + panel["t_post"]), "n_units": n_units,
+               "estimator": d["estimator"], "att": d["att"], "unit_weights": d["unit_weights"],
+               "time_weights": d["time_weights"]}
+        out["details"] = {k: v for k, v in d.items() if k not in out} | {"dimensions": panel}
+        return out
     if args.design == "cs":
         d = result.to_dict(balance_e=args.balance_e)
         keep = ("design", "n_obs", "n_units", "att", "att_gt", "aggregations")

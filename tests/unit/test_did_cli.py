@@ -124,6 +124,29 @@ def test_twfe_ssc_and_wild_bootstrap_json(capsys, tmp_path):
     assert code == 2 and err.strip() == "error: --wild-bootstrap applies to --design twfe, not cs"
 
 
+def test_sdid_json_contract_on_proposition_99(capsys, tmp_path):
+    prop99 = pd.read_csv(REPO / "tests" / "data" / "california_prop99" / "california_prop99.csv", sep=";")
+    path = tmp_path / "prop99.csv"
+    prop99.to_csv(path, index=False)
+    base = [str(path), "--design", "sdid", "--unit", "State", "--time", "Year", "--outcome", "PacksPerCapita",
+            "--treatment", "treated", "--json"]
+    # Arkhangelsky et al. (2021), Table 1 (synthdid vignettes/paper-results.Rmd): SDID -15.6, SC -19.6, DID -27.3
+    for estimator, published in (("sdid", -15.6), ("sc", -19.6), ("did", -27.3)):
+        code, out, err = run_cli(capsys, *base, "--estimator", estimator, "--se", "none")
+        assert code == 0, err
+        d = json.loads(out)
+        assert {"design", "n_obs", "n_units", "att", "unit_weights", "time_weights"} <= set(d)
+        assert d["design"] == "sdid" and d["n_units"] == 39 and d["n_obs"] == 39 * 31
+        assert round(d["att"]["estimate"], 1) == published, estimator
+        assert abs(sum(d["unit_weights"].values()) - 1) < 1e-9 and min(d["unit_weights"].values()) >= 0
+    code, out, err = run_cli(capsys, *base, "--se", "placebo", "--reps", "20", "--seed", "3")
+    assert code == 0, err
+    att = json.loads(out)["att"]
+    assert att["std_error"] > 0 and att["ci_low"] < att["estimate"] < att["ci_high"]
+    code, out, err = run_cli(capsys, *base, "--se", "bootstrap")   # one treated unit: no bootstrap
+    assert code == 2 and err.startswith("error: ") and "placebo" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("extra,needle", [
     (["--design", "cs", "--cohort", "nope"], "column 'nope' not in data"),
     (["--design", "cs"], "--design cs needs --cohort"),
