@@ -22,21 +22,38 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
 
-_shared: dict = {}  # the background `bicentennial run`: its process, build folder and log files
+# Builds started in the background at collection, by the fixture that reads them: "pipeline_build" (the
+# session's shared build) and "second_build" (a second run of the same tree, for the determinism tests of the
+# slow tier). A run is mostly single-threaded, so on 2 cores two runs side by side take little more than one.
+_background: dict[str, dict] = {}
 
 
-def _start_shared_build() -> None:
+def _start_build(name: str) -> None:
     from pipelines.dbt_project import ensure_manifest
 
     ensure_manifest()  # parsed once here, so neither the run nor the tests meanwhile parse into the same target
-    base = Path(tempfile.mkdtemp(prefix="bicentennial-test-"))
+    base = Path(tempfile.mkdtemp(prefix=f"bicentennial-test-{name}-"))
     build = base / "build"
     env = {**os.environ, "BICENTENNIAL_BUILD_DIR": str(build)}
     env.pop("BICENTENNIAL_WAREHOUSE", None)
     with open(base / "run.out", "w") as out, open(base / "run.err", "w") as err:
         process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
                                    stdout=out, stderr=err, text=True, start_new_session=True)
-    _shared.update(process=process, base=base, build=build)
+    _background[name] = {"process": process, "base": base, "build": build}
+
+
+def _start_shared_build() -> None:
+    _start_build("pipeline_build")
+
+
+def _wait_build(name: str) -> Path:
+    if name not in _background:
+        _start_build(name)
+    process, base = _background[name]["process"], _background[name]["base"]
+    returncode = process.wait(timeout=1800)
+    stdout, stderr = (base / "run.out").read_text(), (base / "run.err").read_text()
+    assert returncode == 0, f"{name}: pipeline failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    return _background[name]["build"]
 
 
 def _module(item: pytest.Item) -> str:
@@ -47,17 +64,21 @@ def _module(item: pytest.Item) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reading = {_module(item) for item in items if "pipeline_build" in getattr(item, "fixturenames", ())}
     items.sort(key=lambda item: _module(item) in reading)  # stable: modules stay whole and in order
-    if reading and not os.environ.get("BICENTENNIAL_TEST_BUILD") and not config.option.collectonly:
+    if config.option.collectonly:
+        return
+    if reading and not os.environ.get("BICENTENNIAL_TEST_BUILD"):
         _start_shared_build()
+    if any("second_build" in getattr(item, "fixturenames", ()) for item in items):
+        _start_build("second_build")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    process = _shared.get("process")
-    if process is not None:
+    for started in _background.values():
+        process = started["process"]
         if process.poll() is None:  # the session stopped early (-x, interrupted): do not leave the run behind
             os.killpg(process.pid, signal.SIGTERM)  # with its dbt subprocess
             process.wait(timeout=60)
-        shutil.rmtree(_shared["base"], ignore_errors=True)
+        shutil.rmtree(started["base"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -81,13 +102,14 @@ def pipeline_build() -> Path:
         for needed in ("warehouse.duckdb", "results/manifest.json", "site/versions.json"):
             assert (build / needed).is_file(), f"BICENTENNIAL_TEST_BUILD={given}: no {needed} (run `bicentennial run` first)"
         return build
-    if "process" not in _shared:
-        _start_shared_build()
-    process, base = _shared["process"], _shared["base"]
-    returncode = process.wait(timeout=1800)
-    stdout, stderr = (base / "run.out").read_text(), (base / "run.err").read_text()
-    assert returncode == 0, f"pipeline failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
-    return _shared["build"]
+    return _wait_build("pipeline_build")
+
+
+@pytest.fixture(scope="session")
+def second_build() -> Path:
+    """A second `bicentennial run` of the same tree into its own build folder (started in the background at
+    collection when a selected test asks for it): what the determinism tests compare with `pipeline_build`."""
+    return _wait_build("second_build")
 
 
 def missing_system_dependency(reason: str) -> None:

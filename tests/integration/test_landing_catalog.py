@@ -2,11 +2,12 @@
 the mart and the site, and a revert puts the embedded file back; one file of a multi-file source can be
 ingested on its own.
 
-Two full runs (module fixture): a copy of the real SESNSP federal-jurisdiction file (IDEFF) with one count
-changed — Aguascalientes, January 2012, "other crimes of the Organized Crime Law": 3 → 40 — is ingested
+Two full runs side by side (module fixture): a copy of the real SESNSP federal-jurisdiction file (IDEFF) with one
+count changed — Aguascalientes, January 2012, "other crimes of the Organized Crime Law": 3 → 40 — is ingested
 into a fresh build folder, then `bicentennial run`; the national series "Federal organized-crime
 investigations (LFCDO)" of marts.indicators and the CSV that the Goal III page links (and its table) show
-the new January 2012 value. Then `bicentennial ingest --revert` and a second run show the old one."""
+the new January 2012 value. In a second build folder the same file is ingested, then `bicentennial ingest
+--revert` and a run show the old one."""
 from __future__ import annotations
 
 import csv
@@ -17,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -81,33 +83,43 @@ def observe(build: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def rounds(tmp_path_factory) -> dict:
+    """Two independent builds, run side by side (a run is mostly single-threaded; two take little more than one on
+    2 cores): A ingests the changed file and runs; B ingests it, reverts it, and runs."""
     base = tmp_path_factory.mktemp("catalog")
-    build = base / "build"
+    build, revert_build = base / "build", base / "revert-build"
     incoming = base / "incoming" / IDEFF.name
     incoming.parent.mkdir()
     incoming.write_bytes(changed_ideff())
-    out: dict = {"build": build, "sha": hashlib.sha256(incoming.read_bytes()).hexdigest(),
+    out: dict = {"build": build, "revert_build": revert_build, "sha": hashlib.sha256(incoming.read_bytes()).hexdigest(),
                  "embedded_sha": hashlib.sha256(IDEFF.read_bytes()).hexdigest()}
     started = time.monotonic()
-    out["ingest"] = cli("ingest", SOURCE, str(incoming), "--build-dir", str(build))
-    cli("run", "--build-dir", str(build))
-    out["first"] = observe(build)
-    out["sources_after_ingest"] = cli("sources", SOURCE, "--build-dir", str(build)).stdout
 
-    # One file of a multi-file source, as published: the whole source is loaded and checked, rows unchanged.
-    def cbp_state():
-        with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
-            return (con.execute(f"select count(*) from raw.{CBP_SOURCE}").fetchone()[0],
-                    con.execute("select file, sha256, rows, origin from raw._landing_files where table_name = ? order by file",
-                                [CBP_SOURCE]).fetchall())
-    out["cbp_before"] = cbp_state()
-    out["cbp_ingest"] = cli("ingest", CBP_SOURCE, str(CBP), "--build-dir", str(build))
-    out["cbp_after"] = cbp_state()
+    def ingested_then_run():
+        out["ingest"] = cli("ingest", SOURCE, str(incoming), "--build-dir", str(build))
+        cli("run", "--build-dir", str(build))
+        out["first"] = observe(build)
+        out["sources_after_ingest"] = cli("sources", SOURCE, "--build-dir", str(build)).stdout
 
-    out["revert"] = cli("ingest", "--revert", SOURCE, IDEFF.name, "--build-dir", str(build))
-    cli("run", "--build-dir", str(build))
-    out["second"] = observe(build)
-    out["sources_after_revert"] = cli("sources", SOURCE, "--build-dir", str(build)).stdout
+        # One file of a multi-file source, as published: the whole source is loaded and checked, rows unchanged.
+        def cbp_state():
+            with duckdb.connect(str(build / "warehouse.duckdb"), read_only=True) as con:
+                return (con.execute(f"select count(*) from raw.{CBP_SOURCE}").fetchone()[0],
+                        con.execute("select file, sha256, rows, origin from raw._landing_files where table_name = ? "
+                                    "order by file", [CBP_SOURCE]).fetchall())
+        out["cbp_before"] = cbp_state()
+        out["cbp_ingest"] = cli("ingest", CBP_SOURCE, str(CBP), "--build-dir", str(build))
+        out["cbp_after"] = cbp_state()
+
+    def ingested_reverted_then_run():
+        cli("ingest", SOURCE, str(incoming), "--build-dir", str(revert_build))
+        out["revert"] = cli("ingest", "--revert", SOURCE, IDEFF.name, "--build-dir", str(revert_build))
+        cli("run", "--build-dir", str(revert_build))
+        out["second"] = observe(revert_build)
+        out["sources_after_revert"] = cli("sources", SOURCE, "--build-dir", str(revert_build)).stdout
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(ingested_then_run), pool.submit(ingested_reverted_then_run)]:
+            done.result()  # re-raises a failed command's assertion here
     out["seconds"] = time.monotonic() - started
     print(f"\nlanding catalog round trip: {out['seconds']:.0f} s ("
           + ", ".join(f"{command}: {seconds:.0f} s" for command, seconds in STEPS) + ")")
@@ -136,7 +148,7 @@ def test_a_revert_puts_the_embedded_file_back(rounds):
     assert second["manifest_sha"] == rounds["embedded_sha"]
     assert rounds["sources_after_revert"].splitlines()[1].split()[4] == "embedded"
     receipts = [json.loads(line) for line in
-                (rounds["build"] / "landing" / "catalog" / f"{SOURCE}.jsonl").read_text().splitlines()]
+                (rounds["revert_build"] / "landing" / "catalog" / f"{SOURCE}.jsonl").read_text().splitlines()]
     assert [(r["command"], r["origin"], r["sha256"]) for r in receipts] == [
         ("seed", "embedded", rounds["embedded_sha"]), ("ingest", "ingested", rounds["sha"]),
         ("revert", "embedded", rounds["embedded_sha"])]

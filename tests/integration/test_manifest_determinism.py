@@ -1,14 +1,13 @@
 """Two full runs of the same checkout give byte-identical result manifests (and result files).
 
-The first run is the session's `pipeline_build`; the second runs here into its own build folder (slow tier).
+The first run is the session's `pipeline_build`; the second is `second_build` (tests/conftest.py), started in
+the background at collection beside the first (slow tier).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -17,17 +16,6 @@ import yaml
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def second_build(tmp_path_factory):
-    build = tmp_path_factory.mktemp("second-build")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BICENTENNIAL_")}
-    env["BICENTENNIAL_BUILD_DIR"] = str(build)
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"second run failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return build
 
 
 @pytest.mark.slow
