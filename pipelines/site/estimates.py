@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from evaluations import formats
+from evaluations.result_model import EvaluationResult
 
 from . import i18n
 from .i18n import pick, t
 from .markdown import md_text, sentence, table_md
-from .results import audit_entry, estimate_named, mde_of, units_of
+from .results import audit_entry, estimate_named, evidence_mde, units_of
 
 
-def ci_text(e: dict, lang: str, digits: int = 3) -> str:
-    return (f"{t('se', lang)} {formats.number(e.get('std_error'), lang, digits)}; {t('ci', lang)} "
-            f"{formats.number(e.get('ci_low'), lang, digits)} {'to' if lang == 'en' else 'a'} {formats.number(e.get('ci_high'), lang, digits)}")
+def ci_text(std_error: float | None, ci_low: float | None, ci_high: float | None, lang: str, digits: int = 3) -> str:
+    """'standard error 0.400; 95% CI -0.050 to 2.519' in the page's locale."""
+    return (f"{t('se', lang)} {formats.number(std_error, lang, digits)}; {t('ci', lang)} "
+            f"{formats.number(ci_low, lang, digits)} {'to' if lang == 'en' else 'a'} {formats.number(ci_high, lang, digits)}")
 
 
 def mde_text(value: float, share: float | None, lang: str, units=None) -> str:
@@ -22,61 +24,35 @@ def mde_text(value: float, share: float | None, lang: str, units=None) -> str:
     return text
 
 
-def insufficient_reason(result: dict, lang: str) -> str:
+def insufficient_reason(result: EvaluationResult, lang: str) -> str:
     """Why no number is published (safe Markdown), in the evaluation's words: the baseline's own "insufficient"
     text ("Insufficient baseline (1 month …): …"), else the first reason of the evidence grade."""
-    comparison = result.get("baseline_comparison") or {}
+    comparison = result.baseline_comparison or {}
     text = pick(comparison.get("insufficient"), lang) if comparison.get("sufficient") is False else ""
-    reasons = (result.get("evidence") or {}).get("reasons") or []
+    reasons = result.evidence.reasons
     if not text and reasons:
         text = pick(reasons[0], lang)
     return md_text(text)
 
 
-def reading_of(result: dict, lang: str) -> str:
-    """The result's own plain-language paragraph; otherwise (legacy results) what the headline CI says, with no
-    direction claimed: directions come only from the evaluation's evidence.direction."""
-    if result.get("reading"):
-        return md_text(pick(result["reading"], lang))
-    h = result.get("headline")
-    if not h or h.get("ci_low") is None:
-        return ""
-    includes_zero = h["ci_low"] <= 0 <= h["ci_high"]
-    if lang == "en":
-        text = ("The 95% confidence interval includes zero: the data cannot distinguish the effect from no change."
-                if includes_zero else "The 95% confidence interval excludes zero.")
-        if h.get("estimator") == "twfe":
-            text += (" With staggered adoption and effects that change over time, two-way fixed effects can be "
-                     "biased; read it with the event study below.")
-    else:
-        text = ("El intervalo de confianza del 95% incluye el cero: los datos no distinguen el efecto de la ausencia de cambio."
-                if includes_zero else "El intervalo de confianza del 95% excluye el cero.")
-        if h.get("estimator") == "twfe":
-            text += (" Con adopción escalonada y efectos que cambian en el tiempo, los efectos fijos bidireccionales pueden "
-                     "estar sesgados; léase junto con el estudio de eventos.")
-    return text
-
-
-def evidence_block(result: dict, lang: str, audit: dict | None = None) -> str:
+def evidence_block(result: EvaluationResult, lang: str, audit: dict | None = None) -> str:
     """The result's "Evidence" line, as the evaluation graded it (nothing is graded here): grade, direction,
     assessment, the q-value of the audit's family, the reasons, and the minimum detectable effect of a null."""
-    evidence = result.get("evidence")
-    if not evidence:
-        return f'<p class="evidence"><strong>{t("evidence_line", lang)}:</strong> {t("not_audited_result", lang)}</p>\n'
+    evidence = result.evidence
     grades = (audit or {}).get("grades")
-    parts = [md_text(i18n.grade_label(evidence.get("grade"), lang, grades)),
-             md_text(i18n.direction_label(evidence.get("direction"), lang)),
-             md_text(i18n.assessment_label(evidence.get("assessment"), lang))]
-    q = audit_entry(audit, result["name"]).get("q_value")
+    parts = [md_text(i18n.grade_label(evidence.grade, lang, grades)),
+             md_text(i18n.direction_label(evidence.direction, lang)),
+             md_text(i18n.assessment_label(evidence.assessment, lang))]
+    q = audit_entry(audit, result.name).get("q_value")
     if q is not None:
         parts.append(formats.p_value(q, lang, "q"))
     text = f'<p class="evidence"><strong>{t("evidence_line", lang)}:</strong> ' + " · ".join(parts) + "</p>\n"
-    reasons = [r for r in evidence.get("reasons") or [] if pick(r, lang)]
+    reasons = [r for r in evidence.reasons if pick(r, lang)]
     if reasons:
         text += "\n" + "".join(f"- {md_text(pick(r, lang))}\n" for r in reasons)
-    value, share = mde_of(evidence.get("mde"))
+    value, share = evidence_mde(result)
     if value is not None:
-        source = estimate_named(result, evidence.get("estimate_id")) or {}
+        source = estimate_named(result, evidence.estimate_id)
         text += f'\n<p class="note">{sentence(mde_text(value, share, lang, units_of(result, source) if source else None))}.</p>\n'
     return text
 
@@ -119,7 +95,8 @@ def diagnostics_md(diagnostics: dict, lang: str) -> str:
                            + (f" ({value['df']} gl)" if lang == "es" and value.get("df") is not None else
                               f" ({value['df']} df)" if value.get("df") is not None else ""))
         if value.get("estimate") is not None:
-            numbers.append(f"{formats.number(value['estimate'], lang, 3)} ({ci_text(value, lang)})")
+            numbers.append(f"{formats.number(value['estimate'], lang, 3)} "
+                           f"({ci_text(value.get('std_error'), value.get('ci_low'), value.get('ci_high'), lang)})")
         if value.get("p_value") is not None:
             numbers.append(formats.p_value(value["p_value"], lang, "p"))
         parts.append(f"{md_text(label)}: {', '.join(numbers)}" if numbers else md_text(label))

@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 from evaluations import formats
+from evaluations.result_model import EvaluationResult, Figure, TableFile
 
 from . import i18n
-from .estimates import baseline_block, ci_text, diagnostics_md, evidence_block, mde_text, quality_line, reading_of
+from .estimates import baseline_block, ci_text, diagnostics_md, evidence_block, mde_text, quality_line
 from .i18n import pick, t
 from .markdown import figure_md, md_text, sentence, table_md
-from .results import estimate_named, mde_of, same_estimate
+from .results import estimate_named, evidence_mde, is_headline, mde_of, result_folder
 from .spatial import spatial_section
 
 MAX_TABLE_ROWS = 500  # longer CSVs show their first rows; the whole file is linked
@@ -49,86 +50,114 @@ def _is_number(value: str) -> bool:
         return False
 
 
-def result_section(result: dict, lang: str, figures: Path, results_dir: Path, names: dict | None = None,
+def result_section(result: EvaluationResult, lang: str, figures: Path, results_dir: Path, names: dict | None = None,
                    audit: dict | None = None, level: int = 3) -> str:
-    name = result["name"]
-    out = [f"{'#' * level} {md_text(pick(result['title'], lang))} {{#{name}}}\n"]
-    if result.get("simulated"):
-        out.append(f'<p class="warning">{t("simulated", lang)}</p>\n')
-    d = result.get("data") or {}
-    period = d.get("period") or {}
-    facts = [f"**{t('design', lang)}:** {md_text(i18n.design_name(result.get('design', ''), lang))}"]
-    if period.get("start"):
-        facts.append(f"**{t('sample', lang)}:** {md_text(formats.period(period['start'], period.get('end'), lang))}"
-                     + (f", {md_text(d['unit'])}" if d.get("n_units") == 1 and d.get("unit") else
-                        f", {formats.integer(d['n_units'], lang)} {md_text(_unit_word(d.get('unit'), lang))}" if d.get("n_units") else "")
-                     + (f", {formats.integer(d['n_obs'], lang)} {'observations' if lang == 'en' else 'observaciones'}" if d.get("n_obs") else ""))
-    if d.get("sources"):
-        facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d["sources"])))
-    out.append("  \n".join(facts) + "\n")
-    out.append(evidence_block(result, lang, audit))
-    threats = [th for th in result.get("threats") or [] if pick(th, lang)]
-    if threats:
-        out.append(f"**{t('threats', lang)}:**\n\n" + "".join(f"- {md_text(pick(th, lang))}\n" for th in threats))
+    """One evaluation's section, its parts in reading order; each part is "" when the result has nothing for it."""
+    folder = result_folder(results_dir, result)
+    parts = [
+        f"{'#' * level} {md_text(pick(result.title, lang))} {{#{result.name}}}\n",
+        f'<p class="warning">{t("simulated", lang)}</p>\n' if result.simulated else "",
+        facts_md(result, lang),
+        evidence_block(result, lang, audit),
+        threats_md(result, lang),
+        baseline_block(result.baseline_comparison, lang) if result.baseline_comparison else "",
+        headline_md(result, lang),
+        estimates_table(result, lang),
+        f"{md_text(pick(result.reading, lang))}\n" if pick(result.reading, lang) else "",
+        diagnostics_line(result, lang),
+        *(figure_part(result, figure, folder, figures, lang) for figure in result.figures),
+        *(table_part(result, table, folder, figures, lang) for table in result.tables),
+        quality_line(result.quality, lang),
+    ]
+    parts = [part for part in parts if part] + spatial_section(results_dir, figures, result.name, lang, names, level + 1)
+    return "\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
-    comparison = result.get("baseline_comparison")
-    if comparison:
-        out.append(baseline_block(comparison, lang))
-    evidence = result.get("evidence") or {}
-    h = result.get("headline")
-    if h:
-        units = pick(h.get("units"), lang)
-        out.append(f'<p class="estimate">{md_text(pick(h.get("label"), lang))}: <strong>{formats.number(h.get("estimate"), lang, 3)}</strong> '
-                   f'{md_text(units)} ({ci_text(h, lang)}'
-                   + (f"; {formats.p_value(h['p_value'], lang, 'p')}" if h.get("p_value") is not None and h.get("kind") != "level" else "") + ").</p>\n")
-        value, share = mde_of(h)
-        if value is None:  # the headline repeats an entry of "estimates", which carries the MDE
-            value, share = mde_of(estimate_named(result, h.get("id") or h.get("estimator")))
-        shown_in_evidence = (mde_of(evidence.get("mde"))[0] is not None
-                             and evidence.get("estimate_id") in (h.get("id"), h.get("estimator")))
-        if value is not None and not shown_in_evidence:
-            out.append(f'<p class="note">{sentence(mde_text(value, share, lang, h.get("units")))}.</p>\n')
-    others = [e for e in result.get("estimates") or [] if not h or not same_estimate(e, h)]
-    if others:
-        with_mde = any(mde_of(e)[0] is not None for e in others)
-        header = [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"]
-        rows = []
-        for e in others:
-            row = [md_text(pick(e.get("label"), lang) or e.get("id", "")), formats.number(e.get("estimate"), lang, 3), formats.number(e.get("std_error"), lang, 3),
-                   f"{formats.number(e.get('ci_low'), lang, 3)} – {formats.number(e.get('ci_high'), lang, 3)}",
-                   "—" if e.get("kind") == "level" else formats.p_value(e.get("p_value"), lang)]
-            if with_mde:
-                value, share = mde_of(e)
-                row.append("—" if value is None else formats.number(value, lang, 3)
-                           + (f" ({formats.percent(share, lang)} {t('of_baseline', lang)})" if share is not None else ""))
-            rows.append(row)
-        out.append(table_md(header + ([t("mde_column", lang)] if with_mde else []), rows, "lrrrr" + ("r" if with_mde else "")))
-    reading = reading_of(result, lang)
-    if reading:
-        out.append(f"{reading}\n")
-    diagnostics = diagnostics_md(result.get("diagnostics") or {}, lang)
-    if diagnostics:
-        out.append(f"**{t('diagnostics', lang)}:** {diagnostics}\n")
-    for i, figure in enumerate(result.get("figures") or []):
-        source = result["_dir"] / figure["file"]
-        if not source.exists():
-            continue
-        target = f"{name}_{Path(figure['file']).name}"
-        shutil.copy(source, figures / target)
-        alt = pick(figure.get("alt"), lang) or pick(result["title"], lang)
-        out.append(figure_md(f"{figures.name}/{target}", alt, pick(figure.get("caption"), lang) or alt))
-    for table in result.get("tables") or []:
-        source = result["_dir"] / table["file"]
-        if source.exists() and source.suffix == ".csv":
-            target = f"{name}_{Path(table['file']).name}"
-            shutil.copy(source, figures / target)
-            out.append(f"<details><summary>{md_text(pick(table.get('caption'), lang) or table['file'])}</summary>\n\n"
-                       f"{csv_table(source, lang)}\n"
-                       f'<p class="note"><a href="{figures.name}/{target}" download>{"Download the CSV" if lang == "en" else "Descargar el CSV"}</a></p>\n'
-                       "</details>\n")
-    out.append(quality_line(result.get("quality"), lang))
-    out.extend(spatial_section(results_dir, figures, name, lang, names, level + 1))
-    return "\n".join(part if part.endswith("\n") else part + "\n" for part in out)
+
+def facts_md(result: EvaluationResult, lang: str) -> str:
+    """Design, sample (period, units, observations) and sources."""
+    d = result.data
+    facts = [f"**{t('design', lang)}:** {md_text(i18n.design_name(result.design, lang))}"]
+    if d.period.start:
+        facts.append(f"**{t('sample', lang)}:** {md_text(formats.period(d.period.start, d.period.end, lang))}"
+                     + (f", {md_text(d.unit)}" if d.n_units == 1 and d.unit else
+                        f", {formats.integer(d.n_units, lang)} {md_text(_unit_word(d.unit, lang))}" if d.n_units else "")
+                     + (f", {formats.integer(d.n_obs, lang)} {'observations' if lang == 'en' else 'observaciones'}" if d.n_obs else ""))
+    if d.sources:
+        facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d.sources)))
+    return "  \n".join(facts) + "\n"
+
+
+def threats_md(result: EvaluationResult, lang: str) -> str:
+    threats = [th for th in result.threats if pick(th, lang)]
+    if not threats:
+        return ""
+    return f"**{t('threats', lang)}:**\n\n" + "".join(f"- {md_text(pick(th, lang))}\n" for th in threats)
+
+
+def headline_md(result: EvaluationResult, lang: str) -> str:
+    """The headline with its SE, CI and p-value; its minimum detectable effect unless the evidence line shows it."""
+    h = result.headline
+    if not h:
+        return ""
+    text = (f'<p class="estimate">{md_text(pick(h.label, lang))}: <strong>{formats.number(h.estimate, lang, 3)}</strong> '
+            f'{md_text(pick(h.units, lang))} ({ci_text(h.std_error, h.ci_low, h.ci_high, lang)}'
+            + (f"; {formats.p_value(h.p_value, lang, 'p')}" if h.p_value is not None else "") + ").</p>\n")
+    value, share = mde_of(h)
+    if value is None:  # the headline repeats an entry of "estimates", which carries the MDE
+        value, share = mde_of(estimate_named(result, h.estimator))
+    shown_in_evidence = evidence_mde(result)[0] is not None and result.evidence.estimate_id in (None, h.estimator)
+    if value is not None and not shown_in_evidence:
+        text += f'\n<p class="note">{sentence(mde_text(value, share, lang, h.units))}.</p>\n'
+    return text
+
+
+def estimates_table(result: EvaluationResult, lang: str) -> str:
+    """The estimates other than the headline: value, SE, CI, p (none for a level), and the MDE when any has one."""
+    others = [e for e in result.estimates if not is_headline(e, result)]
+    if not others:
+        return ""
+    with_mde = any(e.mde is not None for e in others)
+    header = [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"]
+    rows = []
+    for e in others:
+        row = [md_text(pick(e.label, lang) or e.id), formats.number(e.estimate, lang, 3), formats.number(e.std_error, lang, 3),
+               f"{formats.number(e.ci_low, lang, 3)} – {formats.number(e.ci_high, lang, 3)}",
+               "—" if e.kind == "level" else formats.p_value(e.p_value, lang)]
+        if with_mde:
+            row.append("—" if e.mde is None else formats.number(e.mde, lang, 3)
+                       + (f" ({formats.percent(e.mde_share_of_baseline, lang)} {t('of_baseline', lang)})"
+                          if e.mde_share_of_baseline is not None else ""))
+        rows.append(row)
+    return table_md(header + ([t("mde_column", lang)] if with_mde else []), rows, "lrrrr" + ("r" if with_mde else ""))
+
+
+def diagnostics_line(result: EvaluationResult, lang: str) -> str:
+    diagnostics = diagnostics_md(result.diagnostics, lang)
+    return f"**{t('diagnostics', lang)}:** {diagnostics}\n" if diagnostics else ""
+
+
+def figure_part(result: EvaluationResult, figure: Figure, folder: Path, figures: Path, lang: str) -> str:
+    """A figure of the result, copied beside the pages ("" when its file is missing)."""
+    source = folder / figure.file
+    if not source.exists():
+        return ""
+    target = f"{result.name}_{Path(figure.file).name}"
+    shutil.copy(source, figures / target)
+    alt = pick(figure.alt, lang) or pick(result.title, lang)
+    return figure_md(f"{figures.name}/{target}", alt, pick(figure.caption, lang) or alt)
+
+
+def table_part(result: EvaluationResult, table: TableFile, folder: Path, figures: Path, lang: str) -> str:
+    """A CSV of the result as a folded table with a download link ("" when its file is missing or not a CSV)."""
+    source = folder / table.file
+    if not (source.exists() and source.suffix == ".csv"):
+        return ""
+    target = f"{result.name}_{Path(table.file).name}"
+    shutil.copy(source, figures / target)
+    return (f"<details><summary>{md_text(pick(table.caption, lang) or table.file)}</summary>\n\n"
+            f"{csv_table(source, lang)}\n"
+            f'<p class="note"><a href="{figures.name}/{target}" download>{"Download the CSV" if lang == "en" else "Descargar el CSV"}</a></p>\n'
+            "</details>\n")
 
 
 def _unit_word(unit: str | None, lang: str) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evaluations.result_model import EvaluationResult
+
 from . import i18n
 from .evaluation import result_section
 from .i18n import pick, t
@@ -10,14 +12,14 @@ from .markdown import md_text
 from .results import is_earlier_policy, line_order
 
 
-def goal_section(goal: str, lang: str, results: list[dict], gaps: list[dict], known: dict, figures: Path, results_dir: Path,
+def goal_section(goal: str, lang: str, results: list[EvaluationResult], gaps: list[dict], known: dict, figures: Path, results_dir: Path,
                  names: dict | None = None, audit: dict | None = None) -> str:
     """A goal page: per line of action, its Framework evaluations and data gaps, then (under their own heading)
     the evaluations of policies before October 2021."""
     out = []
     for line in line_order(goal, results, gaps, known):
         out.append(f"## {md_text(i18n.line_name(line, lang, known))} {{#{line}}}\n")
-        mine = [r for r in results if r["goal"] == goal and r.get("line_of_action") == line]
+        mine = [r for r in results if r.goal == goal and r.line_of_action == line]
         framework = [r for r in mine if not is_earlier_policy(r)]
         earlier = [r for r in mine if is_earlier_policy(r)]
         for result in framework:

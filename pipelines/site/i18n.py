@@ -73,9 +73,6 @@ TEXT: dict[str, dict[str, str]] = {
               "scorecard shows no headline, direction, assessment or evidence grade for them.",
         "es": "Estos resultados no han pasado por la auditoría de publicación (falta publication_audit.json): el tablero "
               "no muestra para ellos estimación principal, dirección, valoración ni grado de evidencia."},
-    "not_audited_result": {
-        "en": "not audited (this result was written before the publication rules; no direction or grade is claimed)",
-        "es": "sin auditar (este resultado se generó antes de las reglas de publicación; no se afirma dirección ni grado)"},
     "evidence_line": {"en": "Evidence", "es": "Evidencia"},
     "threats": {"en": "What this cannot show", "es": "Lo que esto no puede mostrar"},
     "earlier_policy_note": {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from evaluations import formats
+from evaluations.result_model import EvaluationResult
 
 from . import i18n
 from .estimates import diagnostics_md
@@ -11,16 +12,15 @@ from .markdown import md_text, table_md
 from .scorecard import grade_entries
 
 
-def methods_section(lang: str, results: list[dict], audit: dict | None = None) -> str:
+def methods_section(lang: str, results: list[EvaluationResult], audit: dict | None = None) -> str:
     en = lang == "en"
     rows = []
     for r in results:
-        estimators = ", ".join(sorted({md_text(e.get("estimator") or e.get("id", "")) for e in r.get("estimates") or []}))
-        grade = (r.get("evidence") or {}).get("grade")
-        rows.append([f"[{md_text(pick(r['title'], lang))}]({goal_page(r['goal'])}.qmd#{r['name']})",
-                     md_text(i18n.design_name(r.get("design", ""), lang)), estimators or "—",
-                     md_text(i18n.grade_label(grade, lang, (audit or {}).get("grades"))) if grade else t("not_audited", lang),
-                     diagnostics_md(r.get("diagnostics") or {}, lang) or "—", str(r["seed"]) if r.get("seed") is not None else "—"])
+        estimators = ", ".join(sorted({md_text(e.estimator or e.id) for e in r.estimates}))
+        rows.append([f"[{md_text(pick(r.title, lang))}]({goal_page(r.goal)}.qmd#{r.name})",
+                     md_text(i18n.design_name(r.design, lang)), estimators or "—",
+                     md_text(i18n.grade_label(r.evidence.grade, lang, (audit or {}).get("grades"))),
+                     diagnostics_md(r.diagnostics, lang) or "—", str(r.seed) if r.seed is not None else "—"])
     if rows:
         out = [table_md(["Evaluation" if en else "Evaluación", t("design", lang), "Estimators" if en else "Estimadores",
                          t("evidence", lang), t("diagnostics", lang), "Seed" if en else "Semilla"], rows)]

@@ -9,6 +9,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from evaluations.result_model import EvaluationResult, Headline
+
 from . import i18n
 
 
@@ -25,24 +29,42 @@ class SiteInputs:
     municipalities: dict[str, tuple[str, str]] = field(default_factory=dict)  # cvegeo -> (municipality, state)
 
 
-def load_result(path: Path) -> dict:
-    """One result.json in the docs/RESULT_SCHEMA.md shape; a clear error when it is unreadable or lacks a key
-    the site needs."""
+def load_result(path: Path) -> EvaluationResult:
+    """One result.json read into `EvaluationResult` (docs/RESULT_SCHEMA.md); one clear error naming the file and
+    the first field that does not fit."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except OSError as error:
         raise SiteError(f"{path}: not a readable result file ({error})") from None
-    for key in ("name", "goal", "schema"):
-        if key not in data:
-            raise SiteError(f"{path}: result file lacks the key {key!r} (see docs/RESULT_SCHEMA.md)")
-    return data
+    except json.JSONDecodeError as error:
+        raise SiteError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+    try:
+        return EvaluationResult.model_validate(data)
+    except ValidationError as error:
+        raise SiteError(f"{path}: {_first_problem(error)} (see docs/RESULT_SCHEMA.md)") from None
 
 
-def load_results(results_dir: Path) -> list[dict]:
+def _first_problem(error: ValidationError) -> str:
+    """'field 'headline.ci_low': Field required (and 2 more)': the first field that does not fit the model."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]).lstrip(".")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"field {field or '(the whole file)'!r}: {first['msg']}{more}"
+
+
+def result_folder(results_dir: Path, result: EvaluationResult) -> Path:
+    """Where a result's figures and tables are: BUILD/results/evaluations/<name>/."""
+    return results_dir / "evaluations" / result.name
+
+
+def load_results(results_dir: Path) -> list[EvaluationResult]:
+    """Every result of the build, sorted by folder; each folder is named after its result."""
     results = []
     for path in sorted((results_dir / "evaluations").glob("*/result.json")):
         result = load_result(path)
-        result["_dir"] = path.parent
+        if path.parent.name != result.name:
+            raise SiteError(f"{path}: field 'name': {result.name!r} differs from its folder {path.parent.name!r}")
         results.append(result)
     return results
 
@@ -78,51 +100,50 @@ def audit_entry(audit: dict | None, name: str | None) -> dict:
     return next((e for e in (audit or {}).get("evaluations") or [] if e.get("name") == name), {})
 
 
-def line_order(goal: str, results: list[dict], gaps: list[dict], known: dict[str, dict]) -> list[str]:
+def line_order(goal: str, results: list[EvaluationResult], gaps: list[dict], known: dict[str, dict]) -> list[str]:
     """Lines of action of a goal: those of evaluations/lines_of_action.py in its order, then any other id seen."""
     order = [line for line, info in known.items() if info["goal"] == goal]
-    for item in [*results, *gaps]:
-        if item.get("goal") == goal and item.get("line_of_action") and item["line_of_action"] not in order:
-            order.append(item["line_of_action"])
+    seen = [(r.goal, r.line_of_action) for r in results] + [(g.get("goal"), g.get("line_of_action")) for g in gaps]
+    for item_goal, line in seen:
+        if item_goal == goal and line and line not in order:
+            order.append(line)
     return order
 
 
-def is_earlier_policy(result: dict) -> bool:
-    return result.get("scope") == "earlier_policy"
+def is_earlier_policy(result: EvaluationResult) -> bool:
+    return result.scope == "earlier_policy"
 
 
-def same_estimate(e: dict, h: dict) -> bool:
-    if e.get("id") is not None and h.get("id") is not None:
-        return e["id"] == h["id"]
-    return e.get("estimator") == h.get("estimator") and e.get("estimate") == h.get("estimate")
+def is_headline(e: Headline, result: EvaluationResult) -> bool:
+    """Whether an estimate is the one the result's headline repeats (same estimator and value)."""
+    h = result.headline
+    return h is not None and e.estimator == h.estimator and e.estimate == h.estimate
 
 
-def estimate_named(result: dict, estimate_id: str | None) -> dict | None:
-    """The entry of "estimates" with this id (evidence.estimate_id names it); the headline when it is that estimate."""
+def estimate_named(result: EvaluationResult, estimate_id: str | None) -> Headline | None:
+    """The entry of "estimates" with this id (evidence.estimate_id names it); the headline when its estimator
+    has this name and no entry does."""
     if not estimate_id:
         return None
-    found = next((e for e in result.get("estimates") or [] if e.get("id") == estimate_id), None)
-    h = result.get("headline")
-    if found is None and h and estimate_id in (h.get("id"), h.get("estimator")):
+    found = next((e for e in result.estimates if e.id == estimate_id), None)
+    h = result.headline
+    if found is None and h and estimate_id == h.estimator:
         return h
     return found
 
 
-def units_of(result: dict, e: dict) -> dict | str | None:
-    if e.get("units"):
-        return e["units"]
-    h = result.get("headline")
-    return h.get("units") if h and same_estimate(e, h) else None
+def units_of(result: EvaluationResult, e: Headline) -> dict | None:
+    if e.units:
+        return e.units
+    return result.headline.units if is_headline(e, result) else None
 
 
-def mde_of(e: dict | None) -> tuple[float | None, float | None]:
-    """(minimum detectable effect, its share of the baseline mean) as the evaluation wrote them: an estimate's
-    "mde" / "mde_share_of_baseline", or evidence.mde {"value", "share_of_baseline"}."""
-    if not e:
-        return None, None
-    value = e.get("mde")
-    if isinstance(value, dict):
-        return value.get("value"), value.get("share_of_baseline")
-    if value is None and "value" in e:
-        return e.get("value"), e.get("share_of_baseline")
-    return value, e.get("mde_share_of_baseline")
+def mde_of(e: Headline | None) -> tuple[float | None, float | None]:
+    """(minimum detectable effect, its share of the baseline mean) of an estimate or the headline."""
+    return (None, None) if e is None else (e.mde, e.mde_share_of_baseline)
+
+
+def evidence_mde(result: EvaluationResult) -> tuple[float | None, float | None]:
+    """(minimum detectable effect, its share of the baseline mean) of the estimate the evidence grades."""
+    mde = result.evidence.mde or {}
+    return mde.get("value"), mde.get("share_of_baseline")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from evaluations import formats
 from evaluations.publication import vocabulary
+from evaluations.result_model import EvaluationResult
 
 from . import i18n
 from .estimates import insufficient_reason
@@ -12,58 +13,66 @@ from .markdown import md_text, table_md
 from .results import audit_entry, estimate_named, is_earlier_policy, line_order, units_of
 
 
-def headline_cell(result: dict | None, entry: dict, lang: str) -> str:
+def headline_cell(result: EvaluationResult | None, entry: dict, lang: str) -> str:
     """The number a scorecard row shows: the estimate the evaluation's evidence.estimate_id names, with units and
-    95% CI; for insufficient data the reason instead of a number."""
-    evidence = (result or {}).get("evidence") or {}
-    grade = evidence.get("grade") or entry.get("grade")
+    95% CI; for insufficient data the reason instead of a number. Without the result file, the audit's record."""
+    reason = insufficient_reason(result, lang) if result else ""
+    grade = result.evidence.grade if result else entry.get("grade")
     if grade == "insufficient_data":
-        return (insufficient_reason(result, lang) if result else "") or md_text(i18n.grade_label(grade, lang))
-    estimate_id = evidence.get("estimate_id") if result else entry.get("estimate_id")
+        return reason or md_text(i18n.grade_label(grade, lang))
+    estimate_id = result.evidence.estimate_id if result else entry.get("estimate_id")
     e = estimate_named(result, estimate_id) if result else None
-    if e is None and entry.get("estimate") is not None and estimate_id:
-        e = {k: entry.get(k) for k in ("estimate", "ci_low", "ci_high")}
-    if e is None or e.get("estimate") is None:
-        return (insufficient_reason(result, lang) if result else "") or "—"
-    label = pick(e.get("label"), lang)
-    units = pick(units_of(result, e), lang) if result else ""
-    return ((f"{md_text(label)}: " if label else "") + f"**{formats.number(e['estimate'], lang, 3)}**" + (f" {md_text(units)}" if units else "")
-            + (f" ({t('ci', lang)} {formats.number(e['ci_low'], lang, 3)} {'to' if lang == 'en' else 'a'} {formats.number(e['ci_high'], lang, 3)})"
-               if e.get("ci_low") is not None and e.get("ci_high") is not None else ""))
+    if e is not None:
+        label, units = pick(e.label, lang), pick(units_of(result, e), lang)
+        value, low, high = e.estimate, e.ci_low, e.ci_high
+    elif entry.get("estimate") is not None and estimate_id:
+        label, units = "", ""
+        value, low, high = entry["estimate"], entry.get("ci_low"), entry.get("ci_high")
+    else:
+        value = None
+    if value is None:
+        return reason or "—"
+    return ((f"{md_text(label)}: " if label else "") + f"**{formats.number(value, lang, 3)}**" + (f" {md_text(units)}" if units else "")
+            + (f" ({t('ci', lang)} {formats.number(low, lang, 3)} {'to' if lang == 'en' else 'a'} {formats.number(high, lang, 3)})"
+               if low is not None and high is not None else ""))
 
 
-def scorecard_cells(name: str | None, by_name: dict[str, dict], audit: dict, lang: str) -> list[str]:
+def scorecard_cells(name: str | None, by_name: dict[str, EvaluationResult], audit: dict, lang: str) -> list[str]:
     """Evaluation, headline, direction, assessment, grade and q-value of one scorecard row: all from the one
     evaluation the audit names (its result.json, else the audit's own record of it)."""
     if name is None:
         return ["—", "—", t("no_data", lang), "—", t("none", lang), "—"]
     result, entry = by_name.get(name), audit_entry(audit, name)
-    evidence = ((result or {}).get("evidence") or {}) or entry
-    title = pick(result["title"], lang) if result else name
-    goal = (result or entry).get("goal", "")
+    if result:
+        evidence = result.evidence
+        grade, direction, assessment = evidence.grade, evidence.direction, evidence.assessment
+        title, goal = pick(result.title, lang), result.goal
+    else:
+        grade, direction, assessment = entry.get("grade"), entry.get("direction"), entry.get("assessment")
+        title, goal = name, entry.get("goal", "")
     evaluation = f"[{md_text(title)}]({goal_page(goal)}.qmd#{name})"
-    if result and result.get("simulated"):
+    if result and result.simulated:
         evaluation += " (simulated data)" if lang == "en" else " (datos simulados)"
-    if not evidence.get("grade"):
+    if not grade:
         return [evaluation, "—", t("not_audited", lang), t("not_audited", lang), t("not_audited", lang), "—"]
     return [evaluation, headline_cell(result, entry, lang),
-            md_text(i18n.direction_label(evidence.get("direction"), lang)),
-            md_text(i18n.assessment_label(evidence.get("assessment"), lang)),
-            md_text(i18n.grade_label(evidence.get("grade"), lang, audit.get("grades"))),
+            md_text(i18n.direction_label(direction, lang)),
+            md_text(i18n.assessment_label(assessment, lang)),
+            md_text(i18n.grade_label(grade, lang, audit.get("grades"))),
             formats.p_value(entry.get("q_value"), lang)]
 
 
-def _not_audited_cells(mine: list[dict], lang: str) -> list[str]:
+def _not_audited_cells(mine: list[EvaluationResult], lang: str) -> list[str]:
     if not mine:
         return ["—", "—", t("no_data", lang), "—", t("none", lang), "—"]
-    titles = "; ".join(f"[{md_text(pick(r['title'], lang))}]({goal_page(r['goal'])}.qmd#{r['name']})" for r in mine)
+    titles = "; ".join(f"[{md_text(pick(r.title, lang))}]({goal_page(r.goal)}.qmd#{r.name})" for r in mine)
     return [titles, "—", t("not_audited", lang), t("not_audited", lang), t("not_audited", lang), "—"]
 
 
-def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict, audit: dict | None = None) -> str:
+def scorecard(lang: str, results: list[EvaluationResult], gaps: list[dict], known: dict, audit: dict | None = None) -> str:
     """The home page: per goal, one row per line of action showing the one Framework evaluation the publication audit
     names for it; then the earlier-policy evidence apart; then a legend. Nothing is graded or compared here."""
-    by_name = {r["name"]: r for r in results}
+    by_name = {r.name: r for r in results}
     header = [t("line_of_action", lang), t("evaluation", lang), t("headline", lang), t("direction", lang),
               t("assessment", lang), t("evidence", lang), t("q_value", lang)]
     out = [] if audit is not None else [f'<p class="gap">{t("not_audited_note", lang)}</p>\n']
@@ -77,7 +86,7 @@ def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict, aud
             if audit is not None:
                 cells = scorecard_cells(rows_of.get((goal, line)), by_name, audit, lang)
             else:
-                cells = _not_audited_cells([r for r in results if r["goal"] == goal and r.get("line_of_action") == line
+                cells = _not_audited_cells([r for r in results if r.goal == goal and r.line_of_action == line
                                             and not is_earlier_policy(r)], lang)
             rows.append([line_link(goal, line, lang, known), *cells])
         if rows:
@@ -89,7 +98,7 @@ def scorecard(lang: str, results: list[dict], gaps: list[dict], known: dict, aud
                     *scorecard_cells(row.get("evaluation"), by_name, audit, lang)]
                    for row in audit.get("earlier_policy") or [] if row.get("evaluation")]
     else:
-        earlier = [[line_link(r["goal"], r.get("line_of_action", ""), lang, known), *_not_audited_cells([r], lang)]
+        earlier = [[line_link(r.goal, r.line_of_action, lang, known), *_not_audited_cells([r], lang)]
                    for r in results if is_earlier_policy(r)]
     if earlier:
         out.append(f"## {md_text(i18n.scope_label('earlier_policy', lang))} {{#earlier-policy}}\n")

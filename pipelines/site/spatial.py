@@ -37,15 +37,15 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         effects = {e["index"]: e for e in spill["effects"]}
         direct, ring = effects["direct"], effects.get("spill_ring1")
 
-        def est(e):
-            return {"std_error": e["se"], "ci_low": e["ci_low"], "ci_high": e["ci_high"]}
+        def ci(e: dict) -> str:
+            return ci_text(e["se"], e["ci_low"], e["ci_high"], lang)
 
         lines.append(
             '<p class="estimate">' + ("Spillover-aware estimate — direct effect on municipalities of treated states: "
                                        if en else "Estimación que considera derrames — efecto directo en municipios de estados tratados: ")
-            + f'<strong>{formats.number(direct["estimate"], lang, 3)}</strong> ({ci_text(est(direct), lang)})'
+            + f'<strong>{formats.number(direct["estimate"], lang, 3)}</strong> ({ci(direct)})'
             + ((("; spillover on untreated neighbouring municipalities: " if en else "; derrame en municipios vecinos no tratados: ")
-                + f'<strong>{formats.number(ring["estimate"], lang, 3)}</strong> ({ci_text(est(ring), lang)})') if ring else "")
+                + f'<strong>{formats.number(ring["estimate"], lang, 3)}</strong> ({ci(ring)})') if ring else "")
             + ".</p>\n")
         no_spill = bool(ring) and ring["ci_low"] <= 0 <= ring["ci_high"]
         lines.append(
