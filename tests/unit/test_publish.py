@@ -15,46 +15,44 @@ from pipelines.site.generate import fill_missing_partials
 from pipelines.site.markdown import md_text
 from pipelines.site.provenance import data_sources_section
 from pipelines.site.render import render_with_pandoc, select_language
-from pipelines.site.results import SiteError, SiteInputs, load_result
+from pipelines.site.results import SiteError, SiteInputs, load_result, load_results
 from pipelines.site.versions import check_version, swap_into_place, version_key
+from tests.fixtures.results import estimate, evidence, headline, result_dict, texts, write_result
 
 PNG_1x1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a7dd1a8b0000000049454e44ae426082")
 
 
 def its_result() -> dict:
-    """A schema-1 result (docs/RESULT_SCHEMA.md) of a line of action of Goal II."""
-    return {
-        "schema": 1, "name": "cbp_fentanyl_its",
-        "title": {"en": "Fentanyl seized at ports of entry", "es": "Fentanilo asegurado en puertos de entrada"},
-        "goal": "goal_2_transborder_crime", "line_of_action": "secure_travel_commerce", "design": "its", "simulated": False,
-        "data": {"sources": ["CBP <b>Drug</b> Seizures"], "tables": ["marts.cbp_seizures_month"], "unit": "field_office",
-                 "period": {"start": "2018-10-01", "end": "2025-06-30"}, "n_units": 20, "n_obs": 1620},
-        "headline": {"id": "its_level", "estimator": "its_level", "label": {"en": "Level change", "es": "Cambio de nivel"},
-                     "estimate": 1234.5678, "std_error": 400.0, "ci_low": -50.25, "ci_high": 2519.3856, "p_value": 0.06,
-                     "units": {"en": "pounds per month", "es": "libras al mes"}},
-        "estimates": [{"id": "its_level", "estimate": 1234.5678},
-                      {"id": "its_slope", "label": {"en": "Slope change", "es": "Cambio de pendiente"}, "estimate": -12.5,
-                       "std_error": 5.0, "ci_low": -22.3, "ci_high": -2.7, "p_value": 0.012}],
-        "diagnostics": {"pretrend": {"statistic": 12.1, "df": 11, "p_value": 0.35,
-                                     "label": {"en": "Pre-trend test", "es": "Prueba de tendencias previas"}}},
-        "baseline_comparison": {"baseline": {"start": "2018-10-01", "end": "2021-09-30", "mean": 2.3},
-                                "post": {"start": "2021-10-01", "end": "2025-06-30", "mean": 2.0},
-                                "change": -0.3, "percent_change": -13.0, "trend_per_year": -0.1,
-                                "caveat": {"en": "Descriptive: no causal claim.", "es": "Descriptivo: sin afirmación causal."}},
-        "reading": {"en": "Seizures fell <i>a little</i>.", "es": "Los aseguramientos bajaron un poco."},
-        "figures": [{"file": "trend.png", "kind": "trend", "alt": {"en": "Line chart of monthly pounds", "es": "Gráfica de líneas de libras al mes"},
-                     "caption": {"en": "Monthly pounds, baseline shaded", "es": "Libras al mes, línea base sombreada"}}],
-        "tables": [], "quality": None,
-    }
+    """An interrupted time series of a line of action of Goal II whose level change covers zero."""
+    pounds = texts("pounds per month", "libras al mes")
+    level = {"estimator": "its_level", "label": texts("Level change", "Cambio de nivel"), "estimate": 1234.5678,
+             "std_error": 400.0, "ci_low": -50.25, "ci_high": 2519.3856, "p_value": 0.06, "units": pounds}
+    return result_dict(
+        "cbp_fentanyl_its", title=texts("Fentanyl seized at ports of entry", "Fentanilo asegurado en puertos de entrada"),
+        goal="goal_2_transborder_crime", line_of_action="secure_travel_commerce", design="its",
+        data={"sources": ["CBP <b>Drug</b> Seizures"], "tables": ["marts.cbp_seizures_month"], "unit": "field_office",
+              "period": {"start": "2018-10-01", "end": "2025-06-30"}, "n_units": 20, "n_obs": 1620},
+        headline=headline(**level),
+        estimates=[estimate("its_level", **level),
+                   estimate("its_slope", label=texts("Slope change", "Cambio de pendiente"), estimate=-12.5,
+                            std_error=5.0, ci_low=-22.3, ci_high=-2.7, p_value=0.012)],
+        diagnostics={"pretrend": {"statistic": 12.1, "df": 11, "p_value": 0.35,
+                                  "label": {"en": "Pre-trend test", "es": "Prueba de tendencias previas"}}},
+        baseline_comparison={"baseline": {"start": "2018-10-01", "end": "2021-09-30", "mean": 2.3},
+                             "post": {"start": "2021-10-01", "end": "2025-06-30", "mean": 2.0},
+                             "change": -0.3, "percent_change": -13.0, "trend_per_year": -0.1,
+                             "caveat": {"en": "Descriptive: no causal claim.", "es": "Descriptivo: sin afirmación causal."}},
+        reading=texts("Seizures fell <i>a little</i>.", "Los aseguramientos bajaron un poco."),
+        figures=[{"file": "trend.png", "kind": "trend", "alt": texts("Line chart of monthly pounds", "Gráfica de líneas de libras al mes"),
+                  "caption": texts("Monthly pounds, baseline shaded", "Libras al mes, línea base sombreada")}],
+        evidence=evidence(grade="single_series_model", estimate_id="its_level"))
 
 
 @pytest.fixture
 def results_dir(tmp_path) -> Path:
     results = tmp_path / "results"
-    folder = results / "evaluations" / "cbp_fentanyl_its"
-    folder.mkdir(parents=True)
-    (folder / "result.json").write_text(json.dumps(its_result()))
+    folder = write_result(results, its_result())
     (folder / "trend.png").write_bytes(PNG_1x1)
     (results / "data_gaps.json").write_text(json.dumps([
         {"goal": "goal_2_transborder_crime", "line_of_action": "arms_trafficking",
@@ -112,8 +110,9 @@ def test_language_blocks_keep_one_language_and_nested_fences():
 
 
 def test_the_site_grades_nothing_and_unaudited_results_get_no_arrow(tmp_path, results_dir):
-    """Directions, grades and q-values come from the evaluations (evidence, publication_audit.json); publish.py
-    computes none. Results written before the publication rules (no evidence, no audit) say "not audited"."""
+    """Directions, grades and q-values come from the evaluations (evidence, publication_audit.json); the site
+    computes none. Without publication_audit.json the scorecard says "not audited"; the goal page shows the
+    evaluation's own evidence line, with no q-value."""
     import pipelines.site.estimates
     import pipelines.site.scorecard
 
@@ -121,12 +120,15 @@ def test_the_site_grades_nothing_and_unaudited_results_get_no_arrow(tmp_path, re
         for gone in ("direction_of", "evidence_of", "failed_diagnostic"):
             assert not hasattr(module, gone)
     published = build(tmp_path, results_dir)
-    for lang, words in (("en", "not audited"), ("es", "sin auditar")):
-        for page in ("index.html", "goal-2.html"):
-            html = (published.path / lang / page).read_text()
-            assert words in html, (lang, page)
+    for lang, words, grade in (("en", "not audited", "Single-series model"), ("es", "sin auditar", "Modelo de una sola serie")):
+        index = (published.path / lang / "index.html").read_text()
+        assert words in index, lang
+        goal = (published.path / lang / "goal-2.html").read_text()
+        line = re.search(r'<p class="evidence">(.*?)</p>', goal, re.S).group(1)
+        assert grade.lower() in line.lower() and "q = " not in line and "q &lt; " not in line, (lang, line)
+        for html in (index, goal):
             shown = html.split('id="legend"')[0]  # the legend explains the symbols; nothing above it uses them
-            assert "▲" not in shown and "▼" not in shown, (lang, page)  # the baseline fell 2.3 → 2.0: still no arrow
+            assert "▲" not in shown and "▼" not in shown, lang  # the baseline fell 2.3 → 2.0: still no arrow
     assert "publication_audit.json is missing" in (published.path / "en" / "index.html").read_text()
 
 
@@ -142,6 +144,7 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     assert "October 2018 – September 2021" in en and "octubre de 2018 – septiembre de 2021" in es
     assert "Change in the mean: -0.30 (-13.0%)" in en and "Cambio en el promedio: -0.30 (-13.0%)" in es
     assert "Slope change" in en and "Cambio de pendiente" in es  # the other estimates
+    assert en.count("Level change") == 1 and es.count("Cambio de nivel") == 1  # the headline: not again in their table
     assert "Pre-trend test: statistic 12.10 (11 df), p = 0.350" in en
     # Strings from data are text, not markup.
     assert "CBP &lt;b&gt;Drug&lt;/b&gt; Seizures" in en and "<b>Drug</b>" not in en
@@ -180,18 +183,45 @@ def test_version_names_and_order():
             check_version(bad)
 
 
-def test_unreadable_result_file_is_one_clear_error(tmp_path, results_dir):
-    broken = results_dir / "evaluations" / "broken" / "result.json"
+def test_a_result_file_that_does_not_fit_the_model_is_one_clear_error(tmp_path):
+    broken = tmp_path / "broken" / "result.json"
     broken.parent.mkdir()
     broken.write_text('{"name": "broken",')
-    with pytest.raises(SiteError, match=r"broken/result.json: not a readable result file"):
+    with pytest.raises(SiteError, match=r"broken/result.json: line 1, column 19: Expecting property name"):
         load_result(broken)
-    broken.write_text('{"name": "broken"}')
-    with pytest.raises(SiteError, match=r"lacks the key 'goal'"):
+    for remove, field in (("goal", "goal"), ("schema", "schema")):
+        broken.write_text(json.dumps({k: v for k, v in result_dict("broken").items() if k != remove}))
+        with pytest.raises(SiteError, match=rf"broken/result.json: field '{field}': Field required \(see docs/RESULT_SCHEMA.md\)$"):
+            load_result(broken)
+    wrong = result_dict("broken", estimates=[estimate("a"), estimate("b")])
+    wrong["estimates"][1]["kind"] = "guess"
+    wrong["estimates"][1]["ci_low"] = "low"
+    broken.write_text(json.dumps(wrong))
+    with pytest.raises(SiteError, match=r"field 'estimates\[1\]\.ci_low': Input should be a valid number, .* \(and 1 more\) \(see"):
         load_result(broken)
-    broken.write_text('{"name": "broken", "goal": "goal_1_protect_people"}')  # no "schema": not a result file
-    with pytest.raises(SiteError, match=r"lacks the key 'schema'"):
+    broken.write_text(json.dumps({**result_dict("broken"), "colour": "red"}))
+    with pytest.raises(SiteError, match=r"field 'colour': Extra inputs are not permitted"):
         load_result(broken)
+
+
+def test_a_result_named_unlike_its_folder_is_refused(tmp_path):
+    write_result(tmp_path, result_dict("one"))
+    (tmp_path / "evaluations" / "one").rename(tmp_path / "evaluations" / "two")
+    with pytest.raises(SiteError, match=r"two/result.json: field 'name': 'one' differs from its folder 'two'"):
+        load_results(tmp_path)
+
+
+def test_a_bad_result_stops_the_build_and_keeps_the_last_good_site(tmp_path, results_dir):
+    site = build(tmp_path, results_dir).path
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    assert len(before) > 10
+    broken = result_dict("broken_trend")
+    broken["headline"] = {**headline(), "ci_high": None, "kind": "effect"}
+    write_result(results_dir, broken)
+    with pytest.raises(SiteError, match=r"broken_trend/result.json: field 'headline.kind': Extra inputs are not permitted"):
+        build(tmp_path, results_dir)
+    assert {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+    assert not list((tmp_path / "site").glob(".site-build-*"))
 
 
 def test_data_page_lists_publisher_coverage_licence_and_hashes(tmp_path, results_dir):

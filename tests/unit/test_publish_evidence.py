@@ -2,8 +2,8 @@
 one evaluation the audit names, arrows only from evidence.direction, insufficient baselines, earlier policies apart,
 minimum detectable effects beside nulls, and the publication rules on the methods page.
 
-The fixtures are small hand-written results in the shape of docs/RESULT_SCHEMA.md plus the fields the publication
-rules add (scope, desired_direction, threats, evidence, publication) and a publication_audit.json."""
+The fixtures are small hand-written results built with tests/fixtures/results.py (so they read into
+EvaluationResult) and a publication_audit.json."""
 from __future__ import annotations
 
 import html as html_lib
@@ -19,29 +19,22 @@ from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.estimates import baseline_block
 from pipelines.site.results import SiteInputs
+from tests.fixtures.results import result_dict, write_result
+from tests.fixtures.results import texts as _text
 
 HOMICIDES = ("goal_1_protect_people", "homicide_reduction")
-
-
-def _text(en: str, es: str) -> dict:
-    return {"en": en, "es": es}
 
 
 def result(name: str, goal: str, line: str, design: str, *, scope: str = "framework", evidence: dict,
            headline: dict | None = None, estimates: list | None = None, baseline_comparison: dict | None = None,
            threats: list | None = None, title: dict | None = None) -> dict:
-    return {
-        "schema": 1, "name": name, "title": title or _text(f"Title of {name}", f"Título de {name}"),
-        "goal": goal, "line_of_action": line, "design": design, "simulated": False,
-        "data": {"sources": ["Source"], "tables": ["marts.x"], "unit": "country", "n_units": 1,
-                 "period": {"start": "2015-01-01", "end": "2025-06-30"}, "n_obs": 126},
-        "headline": headline, "estimates": estimates or [], "diagnostics": {},
-        "baseline_comparison": baseline_comparison, "reading": None, "figures": [], "tables": [], "quality": None,
-        "scope": scope, "desired_direction": "decrease",
-        "threats": threats or [{"id": "covid_2020", "en": "The pandemic changed crime in 2020.",
-                                "es": "La pandemia cambió la delincuencia en 2020."}],
-        "evidence": evidence, "publication": {"rules_passed": ["threats_stated", "scope_declared"]},
-    }
+    parts = {"goal": goal, "line_of_action": line, "design": design, "scope": scope, "evidence": evidence,
+             "headline": headline, "estimates": estimates or [], "baseline_comparison": baseline_comparison}
+    if title:
+        parts["title"] = title
+    if threats:
+        parts["threats"] = threats
+    return result_dict(name, **parts)
 
 
 def homicide_its() -> dict:
@@ -52,7 +45,7 @@ def homicide_its() -> dict:
              "estimate": 0.3, "std_error": 0.37, "ci_low": -0.43, "ci_high": 1.03, "p_value": 0.42,
              "units": _text("victims per 100,000 per month", "víctimas por 100 000 al mes"),
              "mde": 1.036, "mde_share_of_baseline": 0.46}
-    headline = {k: v for k, v in level.items() if k not in ("id", "mde", "mde_share_of_baseline")}
+    headline = {k: v for k, v in level.items() if k not in ("id", "kind", "mde", "mde_share_of_baseline")}
     return result(
         "homicide_its", *HOMICIDES, "its", headline=headline,
         title=_text("Homicide rate, interrupted time series", "Tasa de homicidios, serie de tiempo interrumpida"),
@@ -107,7 +100,7 @@ def joint_operations() -> dict:
     return result(
         "joint_operations", *HOMICIDES, "staggered_did", scope="earlier_policy",
         title=_text("Joint military operations, 2006–2008", "Operativos conjuntos, 2006–2008"),
-        headline={k: v for k, v in cs.items() if k != "id"}, estimates=[cs],
+        headline={k: v for k, v in cs.items() if k not in ("id", "kind")}, estimates=[cs],
         evidence={"grade": "comparison_group_diagnostics_pass", "direction": "increase", "assessment": "bad", "estimate_id": "cs",
                   "baseline_mean": 1.5, "mde": None,
                   "reasons": [{"id": "ci_excludes_zero", "en": "The interval excludes zero.", "es": "El intervalo excluye el cero."}]})
@@ -164,9 +157,8 @@ def publication_audit(results: dict[str, dict]) -> dict:
 
 def write_results(folder: Path, audited: bool = True) -> Path:
     results = {make()["name"]: make() for make in RESULTS}
-    for name, r in results.items():
-        (folder / "evaluations" / name).mkdir(parents=True)
-        (folder / "evaluations" / name / "result.json").write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
+    for r in results.values():
+        write_result(folder, r)
     (folder / "data_gaps.json").write_text("[]")
     if audited:
         (folder / "publication_audit.json").write_text(json.dumps(publication_audit(results), ensure_ascii=False), encoding="utf-8")
@@ -303,6 +295,8 @@ def test_the_minimum_detectable_effect_sits_beside_a_null(site, lang):
         assert "Smallest effect detectable with 80% power: 1.036 victims per 100,000 per month (46% of the baseline mean)." in its
     else:
         assert "Efecto más pequeño detectable con 80% de potencia: 1.036 víctimas por 100 000 al mes (46% del promedio de la línea base)." in its
+    # once: the evidence line shows it, so the headline of the same estimate does not repeat it
+    assert its.count("Smallest effect detectable with" if lang == "en" else "Efecto más pequeño detectable con") == 1
     # in the estimates table too, for every estimate whose interval covers zero
     slope = next(r for r in re.findall(r"<tr>.*?</tr>", its, re.S) if "Slope change" in r or "Cambio de pendiente" in r)
     assert cells(slope)[-1] == ("0.056 (2% of the baseline mean)" if lang == "en" else "0.056 (2% del promedio de la línea base)")
