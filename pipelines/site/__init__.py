@@ -6,7 +6,8 @@ The Quarto project in site/ holds the pages. Each page has one block per languag
 at render time).
 
 Modules, in the order the data flows:
-- results.py: the result files, data gaps and publication audit (SiteInputs, SiteError);
+- results.py: the result files (read into evaluations.result_model.EvaluationResult), data gaps and
+  publication audit (SiteInputs, SiteError);
 - markdown.py: escaping of text from data, tables, figures (a leaf: it imports nothing from this package);
 - i18n.py: languages, goal and line names, interface text (numbers and dates: evaluations/formats.py);
 - estimates.py, evaluation.py, spatial.py: one evaluation's section of a goal page;

@@ -1,4 +1,9 @@
-"""One evaluation's section of a goal page: facts, evidence, estimates, reading, figures, tables, maps."""
+"""One evaluation's section of a goal page: facts, evidence, estimates, reading, figures, tables, maps.
+
+`result_section` lists the parts in reading order; each is a function of the typed result
+(`evaluations.result_model.EvaluationResult`) returning Markdown, "" when the result has nothing for it. A new
+part of the result file gets its own function (in its own module when it is more than a few lines) and one
+line in that list."""
 from __future__ import annotations
 
 import csv
