@@ -88,6 +88,7 @@ class SensitivityResult:
                           for m, lo, hi in zip(self.grid, self.lb, self.ub)],
             "breakdown": self.breakdown,
             "breakdown_resolution": self.grid_resolution,
+            "original_significant": self.significant,
             "parameter": self.parameter,
             "ci_method": self.ci_method,
             "delta": self.delta,
