@@ -9,6 +9,7 @@ conditional test at size ``(alpha - kappa) / (1 - kappa)`` with the upper trunca
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 from scipy.stats import truncnorm
 
 from .polytope import DualPolytope
@@ -20,9 +21,24 @@ _ROUND_EPS = np.finfo(float).eps ** 0.75
 
 
 def truncated_normal_quantile(p: float, lower: float, upper: float, mu: float = 0.0, sd: float = 1.0) -> float:
-    """Quantile ``p`` of N(mu, sd^2) truncated to ``[lower, upper]``."""
+    """Quantile ``p`` of N(mu, sd^2) truncated to ``[lower, upper]``.
+
+    Inverts the normal distribution function on the side of the median where the target probability is
+    small (no cancellation near 1); deep in one tail, where both bounds round to the same probability, it
+    falls back to scipy's ``truncnorm``.
+    """
     a, b = (lower - mu) / sd, (upper - mu) / sd
-    return float(mu + sd * truncnorm.ppf(p, a, b))
+    lo_cdf, hi_cdf = ndtr(a), ndtr(b)
+    lo_sf, hi_sf = ndtr(-a), ndtr(-b)
+    target_cdf = lo_cdf + p * (hi_cdf - lo_cdf)
+    target_sf = lo_sf - p * (lo_sf - hi_sf)
+    if target_cdf <= 0.5 and hi_cdf > lo_cdf and target_cdf > 0:
+        z = ndtri(target_cdf)
+    elif target_sf < 0.5 and lo_sf > hi_sf and target_sf > 0:
+        z = -ndtri(target_sf)
+    else:
+        z = truncnorm.ppf(p, a, b)
+    return float(mu + sd * min(max(z, a), b))
 
 
 def least_favorable_cv(polytope: DualPolytope | None, sigma: np.ndarray, kappa: float, seed: int = 0) -> float:

@@ -31,7 +31,7 @@ def rm_constraints(num_pre: int, num_post: int, mbar: float, s: int, max_positiv
     return np.delete(a, num_pre, axis=1)
 
 
-def _gamma(l_vec: np.ndarray) -> np.ndarray:
+def gamma_matrix(l_vec: np.ndarray) -> np.ndarray:
     """Invertible matrix with first row ``l'``, completed by the first unit vectors that add rank."""
     rows = [l_vec]
     for e in np.eye(len(l_vec)):
@@ -71,7 +71,7 @@ def _accept_fixed_s(betahat, sigma, num_pre, num_post, l_vec, a, grid, alpha, se
         return np.array([not no_nuisance_lf_reject(betahat - e * t, sigma, a, d, alpha, lf_cv, kappa)
                          for t in grid])
     rows = (post_cols != 0).any(axis=1)
-    a_gamma_inv = post_cols @ np.linalg.inv(_gamma(l_vec))
+    a_gamma_inv = post_cols @ np.linalg.inv(gamma_matrix(l_vec))
     y = a @ betahat
     sigma_y = a @ sigma @ a.T
     test = ConditionalTest(a_gamma_inv[rows, 1:], sigma_y[np.ix_(rows, rows)], alpha, "LF", seed=seed)

@@ -56,7 +56,7 @@ class SensitivityResult:
     @property
     def significant(self) -> bool:
         """Whether the original interval excludes 0."""
-        return self.original[0] > 0 or self.original[1] < 0
+        return bool(self.original[0] > 0 or self.original[1] < 0)
 
     @property
     def breakdown(self) -> float | None:
@@ -88,7 +88,7 @@ class SensitivityResult:
                           for m, lo, hi in zip(self.grid, self.lb, self.ub)],
             "breakdown": self.breakdown,
             "breakdown_resolution": self.grid_resolution,
-            "original_significant": self.significant,
+            "original_significant": bool(self.significant),
             "parameter": self.parameter,
             "ci_method": self.ci_method,
             "delta": self.delta,
@@ -96,8 +96,8 @@ class SensitivityResult:
             "l_vec": [float(v) for v in self.l_vec],
             "num_pre_periods": self.num_pre,
             "num_post_periods": self.num_post,
-            "original": {"estimate": self.estimate, "std_error": self.std_error,
-                         "lb": self.original[0], "ub": self.original[1]},
+            "original": {"estimate": float(self.estimate), "std_error": float(self.std_error),
+                         "lb": float(self.original[0]), "ub": float(self.original[1])},
             "open_ended": [bool(v) for v in self.open_ended],
         }
 
@@ -149,6 +149,8 @@ class SensitivityResult:
                     capsize=4, elinewidth=1.6, label=self.ci_method)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlim(x0 - width * 2, grid.max() + width * 2)
+        ticks = [x0, *grid] if len(grid) <= 12 else [x0, *ax.get_xticks()[ax.get_xticks() >= grid.min()]]
+        ax.set_xticks(ticks, ["original", *(f"{t:g}" for t in ticks[1:])])
         ax.set_xlabel(self.parameter)
         ax.set_ylabel(f"{round(100 * (1 - self.alpha))}% confidence interval")
         ax.set_title(title or f"Sensitivity to violations of parallel trends ({self.delta})")

@@ -232,3 +232,78 @@ def test_bad_sigma(medicaid):
         honest_sensitivity(beta, asym, 5, 2, grid=[1])
     with pytest.raises(HonestInputError, match="positive semi-definite"):
         honest_sensitivity(beta, sigma - np.eye(7) * 1e-3, 5, 2, grid=[1])
+
+
+def test_linear_programs_without_vertex_enumeration(monkeypatch):
+    """The HiGHS path (used when the dual polytope has too many bases) decides as the enumerated path."""
+    from evaluations.honest import polytope
+    from evaluations.honest.arp import ConditionalTest
+    from evaluations.honest.relative_magnitudes import gamma_matrix, rm_constraints, theta_grid
+
+    beta, sigma = _load(DATA / "honestdid_staggered" / "callaway_santanna.csv")
+    l_vec = np.eye(6)[0]
+    a = rm_constraints(4, 6, 1.0, 0, True)
+    rows = (a[:, 4:] != 0).any(axis=1)
+    x = (a[:, 4:] @ np.linalg.inv(gamma_matrix(l_vec)))[rows]
+    sigma_y = (a @ sigma @ a.T)[np.ix_(rows, rows)]
+    y = (a @ beta)[rows]
+    grid = theta_grid(beta, sigma, 4, l_vec, 1.0, 40, centered=True)
+    enumerated = ConditionalTest(x[:, 1:], sigma_y, 0.05)
+    monkeypatch.setattr(polytope, "MAX_BASES", 0)
+    solved = ConditionalTest(x[:, 1:], sigma_y, 0.05)
+    assert enumerated.polytope.vertices is not None and solved.polytope.vertices is None
+    assert solved.lf_cv == pytest.approx(enumerated.lf_cv, rel=1e-9)
+    decisions = [(enumerated.reject(y - x[:, 0] * t), solved.reject(y - x[:, 0] * t)) for t in grid]
+    assert all(d1 == d2 for d1, d2 in decisions) and 0 < sum(d1 for d1, _ in decisions) < len(grid)
+
+
+def test_dual_polytope_maximum_equals_highs():
+    from scipy.optimize import linprog
+
+    from evaluations.honest.polytope import DualPolytope
+
+    rng = np.random.default_rng(7)
+    for m, k in [(4, 1), (8, 3), (12, 5)]:
+        x = rng.normal(size=(m, k))
+        x -= rng.uniform(0.1, 1.0, size=m) @ x / m  # some lambda > 0 with X'lambda = 0 exists
+        sd = rng.uniform(0.5, 2.0, size=m)
+        poly = DualPolytope(sd, x)
+        assert poly.vertices is not None
+        for _ in range(5):
+            y = rng.normal(size=m)
+            # primal: min eta s.t. y - X delta <= eta sd
+            res = linprog(np.r_[1.0, np.zeros(k)], A_ub=-np.c_[sd, x], b_ub=-y, bounds=[(None, None)] * (k + 1),
+                          method="highs")
+            value, lam = poly.max(y)
+            assert value == pytest.approx(res.fun, abs=1e-10)
+            assert lam @ sd == pytest.approx(1.0) and np.allclose(x.T @ lam, 0, atol=1e-10)
+
+
+def test_one_post_period_by_hand(medicaid):
+    """One post period, Mbar = 0: Delta^RM(0) fixes the post violation at 0, so the C-LF test is the
+    two-sided test of theta = betahat_post with truncation [0, c_LF] and size (alpha - kappa)/(1 - kappa)."""
+    from scipy.stats import norm
+
+    beta, sigma = medicaid
+    b, s = beta[:6], sigma[:6, :6]
+    res = honest_sensitivity(b, s, 5, 1, "relative-magnitudes", grid=[0])
+    se = np.sqrt(s[5, 5])
+    kappa = 0.005
+    size = (0.05 - kappa) / (1 - kappa)
+    c_lf = norm.ppf(1 - kappa / 2)  # 0.995 quantile of |Z| (HonestDiD simulates it with 1,000 draws)
+    cval = norm.ppf(0.5 + (1 - size) * (norm.cdf(c_lf) - 0.5))
+    step = 40 * se / 999
+    assert abs(res.lb[0] - (b[5] - cval * se)) < 1.5 * step
+    assert abs(res.ub[0] - (b[5] + cval * se)) < 1.5 * step
+
+
+def test_truncated_normal_quantile_equals_scipy():
+    from scipy.stats import truncnorm
+
+    from evaluations.honest.arp import truncated_normal_quantile
+
+    cases = [(0.95, -np.inf, np.inf), (0.9548, 0.0, 2.807), (0.9548, -1.2, 0.3), (0.5, 3.0, 9.0),
+             (0.99, -8.0, -4.0), (0.9548, 1.5, np.inf), (0.1, -np.inf, -2.5), (0.9548, -0.4, 40.0)]
+    for p, a, b in cases:
+        assert truncated_normal_quantile(p, a, b) == pytest.approx(truncnorm.ppf(p, a, b), rel=1e-10, abs=1e-12)
+    assert truncated_normal_quantile(0.5, 1.0, 3.0, mu=1.0, sd=2.0) == pytest.approx(1 + 2 * truncnorm.ppf(0.5, 0, 1))
