@@ -20,6 +20,8 @@ import warnings
 
 import pandas as pd
 
+from ..honest.api import METHODS as SENSITIVITY_METHODS
+from ..honest.api import TARGETS as SENSITIVITY_TARGETS
 from .twfe import DidInputError
 
 DESIGNS = ("2x2", "twfe", "event-study", "cs", "sdid")
@@ -65,11 +67,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--wild-bootstrap", type=int, default=None, metavar="N", dest="wild_bootstrap",
                    help="twfe: restricted wild cluster bootstrap of the treatment coefficient with N draws")
     p.add_argument("--wild-weights", default="rademacher", choices=("rademacher", "webb"), dest="wild_weights")
-    p.add_argument("--sensitivity", choices=("relative-magnitudes", "smoothness"), default=None,
+    p.add_argument("--sensitivity", choices=SENSITIVITY_METHODS, default=None,
                    help="event-study: HonestDiD robust CIs under relative magnitudes (C-LF) or smoothness (FLCI)")
     p.add_argument("--mbar", default=None, help="relative-magnitudes: comma-separated Mbar values (default 10 from 0 to 2)")
     p.add_argument("--m", default=None, dest="m_grid", help="smoothness: comma-separated M values, e.g. 0,0.01,0.02")
-    p.add_argument("--target", default="first-post", choices=("first-post", "average-post"),
+    p.add_argument("--target", default="first-post", choices=SENSITIVITY_TARGETS,
                    help="sensitivity: effect at event time 0 (default) or the average of the post periods")
     p.add_argument("--sensitivity-plot", default=None, dest="sensitivity_plot", help="write the sensitivity plot PNG here")
     p.add_argument("--alpha", type=float, default=0.05)

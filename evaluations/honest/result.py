@@ -99,6 +99,7 @@ class SensitivityResult:
             "original": {"estimate": float(self.estimate), "std_error": float(self.std_error),
                          "lb": float(self.original[0]), "ub": float(self.original[1])},
             "open_ended": [bool(v) for v in self.open_ended],
+            "theta_grid_step": [float(v) for v in self.theta_step] or None,
         }
 
     def to_json(self, **kwargs) -> str:
@@ -124,6 +125,9 @@ class SensitivityResult:
         else:
             lines.append(f"  breakdown: {name} = {bd:.4g} is the smallest grid value whose interval includes 0 "
                          f"(grid resolution {self.grid_resolution or 0:.4g})")
+        if len(self.theta_step):
+            lines.append(f"  the {how} bounds are points of the test-inversion grid of theta (step "
+                         f"{self.theta_step.max():.2g} or finer)")
         lines.append(f"  assumes {meaning}; the data cannot confirm that assumption, only show what follows from it.")
         return "\n".join(lines)
 

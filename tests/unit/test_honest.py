@@ -190,6 +190,10 @@ def test_result_outputs(rm_first, tmp_path):
     assert [row["m"] for row in payload["intervals"]] == [0.5, 1.0, 1.5, 2.0]
     assert payload["intervals"][0]["lb"] == pytest.approx(CACHE_RM_LB[0])
     assert payload["breakdown"] == 2.0 and payload["breakdown_resolution"] == 0.5
+    # HonestDiD's grid for Mbar = 0.5: l'betahat_post +- (0.5 * max |pre first difference| + 20 SE), 1,000 points
+    beta, sigma = _load(DATA / "honestdid_medicaid" / "twfe.csv")
+    half = 0.5 * np.abs(np.diff(np.append(beta[:5], 0.0))).max() + 20 * np.sqrt(sigma[5, 5])
+    assert payload["theta_grid_step"][0] == pytest.approx(2 * half / 999, rel=1e-12)
     text = rm_first.summary()
     assert "Mbar = 2 is the smallest grid value" in text and "cannot confirm" in text
     png = rm_first.plot(tmp_path / "rm.png")
