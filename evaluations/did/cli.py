@@ -4,7 +4,7 @@ Designs: ``2x2`` (--group G --post P), ``twfe`` (--treatment D), ``event-study``
 [--window -5:5]), ``cs`` (--cohort G [--control never|notyet] [--base-period varying|universal]
 [--anticipation K] [--method dr|reg|ipw] [--bootstrap N --seed S] [--balance-e E]). An event study takes
 HonestDiD sensitivity: --sensitivity relative-magnitudes [--mbar 0.5,1,1.5,2] or --sensitivity smoothness
---m 0,0.01,0.02, with [--target first-post|average-post] [--sensitivity-plot PNG]. Common:
+[--m 0,0.01,0.02], with [--target first-post|average-post] [--sensitivity-plot PNG]. Common:
 --covariates a,b,c --weights W --cluster C --vcov iid|robust|cluster --json.
 
 Bad input prints one ``error: ...`` line naming the column or value and returns exit code 2.
@@ -70,7 +70,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--sensitivity", choices=SENSITIVITY_METHODS, default=None,
                    help="event-study: HonestDiD robust CIs under relative magnitudes (C-LF) or smoothness (FLCI)")
     p.add_argument("--mbar", default=None, help="relative-magnitudes: comma-separated Mbar values (default 10 from 0 to 2)")
-    p.add_argument("--m", default=None, dest="m_grid", help="smoothness: comma-separated M values, e.g. 0,0.01,0.02")
+    p.add_argument("--m", default=None, dest="m_grid", help="smoothness: comma-separated M values, e.g. 0,0.01,0.02 (default 10 from 0 to a pre-period bound)")
     p.add_argument("--target", default="first-post", choices=SENSITIVITY_TARGETS,
                    help="sensitivity: effect at event time 0 (default) or the average of the post periods")
     p.add_argument("--sensitivity-plot", default=None, dest="sensitivity_plot", help="write the sensitivity plot PNG here")

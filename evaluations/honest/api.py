@@ -55,12 +55,27 @@ def _check(betahat, sigma, num_pre: int, num_post: int) -> tuple[np.ndarray, np.
     return beta, (sig + sig.T) / 2
 
 
-def _grid(grid, method: str) -> np.ndarray:
+def smoothness_upper_bound(betahat, sigma, num_pre: int, alpha: float = 0.05) -> float:
+    """HonestDiD's ``DeltaSD_upperBound_Mpre``: the largest one-sided ``1 - alpha`` upper bound of the
+    absolute pre-period second differences (periods ``-K..-1`` and the reference, 0)."""
+    pre = np.append(np.asarray(betahat, dtype=float)[:num_pre], 0.0)
+    cov = np.zeros((num_pre + 1, num_pre + 1))
+    cov[:num_pre, :num_pre] = np.asarray(sigma, dtype=float)[:num_pre, :num_pre]
+    second = np.zeros((num_pre - 1, num_pre + 1))
+    for r in range(num_pre - 1):
+        second[r, r:r + 3] = (1.0, -2.0, 1.0)
+    a = np.vstack([second, -second])
+    se = np.sqrt(np.diag(a @ cov @ a.T))
+    return float((a @ pre + norm.ppf(1 - alpha) * se).max())
+
+
+def _grid(grid, method: str, beta: np.ndarray, sigma: np.ndarray, num_pre: int) -> np.ndarray:
+    """The given grid, or HonestDiD's default: Mbar 0..2 (10 values); M 0..the pre-period bound (10 values)."""
     name = "mbar" if method == "relative-magnitudes" else "m"
     if grid is None:
         if method == "relative-magnitudes":
             return np.linspace(0.0, 2.0, 10)
-        raise HonestInputError("smoothness needs a grid of M values (e.g. 0, 0.01, 0.02)")
+        return np.linspace(0.0, smoothness_upper_bound(beta, sigma, num_pre), 10)
     g = np.asarray(grid, dtype=float).ravel()
     if g.size == 0 or not np.isfinite(g).all():
         raise HonestInputError(f"{name} grid must be a non-empty list of finite numbers")
@@ -98,7 +113,7 @@ def honest_sensitivity(betahat, sigma, num_pre: int, num_post: int, method: str 
         raise HonestInputError(f"alpha must be between 0 and 1, got {alpha}")
     beta, sig = _check(betahat, sigma, num_pre, num_post)
     label, l_vec = target_vector(target, num_post)
-    values = _grid(grid, method)
+    values = _grid(grid, method, beta, sig, num_pre)
     est, se, lo, hi = original_ci(beta, sig, num_pre, num_post, l_vec, alpha)
     lbs, ubs, edges, steps = [], [], [], []
     for m in values:

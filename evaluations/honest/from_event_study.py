@@ -71,7 +71,5 @@ def cli_sensitivity_options(args) -> tuple[str, list[float] | None] | None:
     else:
         if mbar is not None:
             raise HonestInputError("--mbar is the relative-magnitudes grid; smoothness takes --m")
-        if m is None:
-            raise HonestInputError("--sensitivity smoothness needs --m (e.g. --m 0,0.01,0.02)")
-        grid = parse_grid(m, "--m")
+        grid = parse_grid(m, "--m") if m is not None else None
     return method, grid

@@ -113,10 +113,10 @@ class SensitivityResult:
             f"(l = {np.round(self.l_vec, 4).tolist()}), {self.num_pre} pre and {self.num_post} post periods",
             f"  original {level}% CI (exact parallel trends): [{self.original[0]:.4g}, {self.original[1]:.4g}]"
             f"  estimate {self.estimate:.4g} (SE {self.std_error:.3g})",
-            f"  {name:>6}  {level}% robust CI",
+            f"  {name:>8}  {level}% robust CI",
         ]
         for m, lo, hi, op in zip(self.grid, self.lb, self.ub, self.open_ended):
-            lines.append(f"  {m:>6.4g}  [{lo:.4g}, {hi:.4g}]" + ("  (reaches the grid edge)" if op else ""))
+            lines.append(f"  {m:>8.4g}  [{lo:.4g}, {hi:.4g}]" + ("  (reaches the grid edge)" if op else ""))
         bd = self.breakdown
         if not self.significant:
             lines.append("  breakdown: the original interval already includes 0")

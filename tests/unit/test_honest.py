@@ -215,7 +215,6 @@ def test_breakdown_none_when_robust_on_whole_grid(medicaid):
     ({"target": "last-post"}, "target must be"),
     ({"target": [1, 0, 0]}, "2 finite entries"),
     ({"grid": []}, "non-empty"),
-    ({"method": "smoothness", "grid": None}, "needs a grid"),
     ({"alpha": 1.5}, "alpha"),
 ])
 def test_bad_input(medicaid, kwargs, message):
@@ -311,3 +310,23 @@ def test_truncated_normal_quantile_equals_scipy():
     for p, a, b in cases:
         assert truncated_normal_quantile(p, a, b) == pytest.approx(truncnorm.ppf(p, a, b), rel=1e-10, abs=1e-12)
     assert truncated_normal_quantile(0.5, 1.0, 3.0, mu=1.0, sd=2.0) == pytest.approx(1 + 2 * truncnorm.ppf(0.5, 0, 1))
+
+
+def test_smoothness_default_grid_by_hand(medicaid):
+    """HonestDiD's default M grid: 10 values from 0 to max |second difference of (pre, 0)| + z_0.95 SE."""
+    from scipy.stats import norm
+
+    from evaluations.honest.api import smoothness_upper_bound
+
+    beta, sigma = medicaid
+    b = list(beta[:5]) + [0.0]
+    bounds = []
+    for r in range(4):
+        w = np.zeros(5)
+        for j, c in zip(range(r, r + 3), (1, -2, 1)):
+            if j < 5:
+                w[j] = c
+        d = b[r] - 2 * b[r + 1] + b[r + 2]
+        se = np.sqrt(w @ sigma[:5, :5] @ w)
+        bounds += [d + norm.ppf(0.95) * se, -d + norm.ppf(0.95) * se]
+    assert smoothness_upper_bound(beta, sigma, 5) == pytest.approx(max(bounds), rel=1e-12)

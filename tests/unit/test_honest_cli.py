@@ -77,7 +77,6 @@ def test_smoothness_average_text_and_plot(capsys, tmp_path, fit):
     (["--sensitivity", "relative-magnitudes", "--mbar", "-0.5,1"], "--mbar"),
     (["--sensitivity", "smoothness", "--m", "0,-0.01"], "--m"),
     (["--sensitivity", "smoothness", "--m", "0,a"], "--m"),
-    (["--sensitivity", "smoothness"], "--m"),
     (["--sensitivity", "relative-magnitudes", "--m", "0.1"], "--m"),
     (["--mbar", "1"], "--mbar"),
     (["--window", "-2:3", "--sensitivity", "relative-magnitudes"], "--window"),
