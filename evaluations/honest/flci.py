@@ -71,20 +71,26 @@ class _Problem:
         return np.linalg.solve(2 * self.quad, -self.lin)
 
     def min_bias_given_sd(self, h: float, start: np.ndarray) -> np.ndarray:
-        """The least worst-case bias over ``z`` with standard deviation at most ``h``."""
+        """The least worst-case bias over ``z`` with standard deviation at most ``h`` (``start``: a feasible point)."""
         n = self.k - 1
         if n == 0 or self.variance(np.zeros(n)) <= h * h:
             return np.zeros(n)
         scale = h * h
+
+        def slack(x: np.ndarray) -> float:
+            return (scale - self.variance(x[:n] - x[n:])) / scale
+
+        def slack_gradient(x: np.ndarray) -> np.ndarray:
+            g = 2 * self.quad @ (x[:n] - x[n:]) + self.lin
+            return -np.concatenate([g, -g]) / scale
+
         x0 = np.concatenate([np.clip(start, 0, None), np.clip(-start, 0, None)])
-        res = minimize(
-            lambda x: x.sum(), x0, jac=lambda x: np.ones(2 * n), method="SLSQP",
-            bounds=[(0, None)] * (2 * n),
-            constraints=[{"type": "ineq",
-                          "fun": lambda x: (scale - self.variance(x[:n] - x[n:])) / scale,
-                          "jac": lambda x: -np.concatenate([g := (2 * self.quad @ (x[:n] - x[n:]) + self.lin), -g]) / scale}],
-            options={"ftol": 1e-15, "maxiter": 1000},
-        )
+        res = minimize(lambda x: x.sum(), x0, jac=lambda x: np.ones(2 * n), method="SLSQP",
+                       bounds=[(0, None)] * (2 * n),
+                       constraints=[{"type": "ineq", "fun": slack, "jac": slack_gradient}],
+                       options={"ftol": 1e-15, "maxiter": 1000})
+        if slack(res.x) < -1e-6:
+            return start  # feasible (``start`` has the least variance): a conservative, longer interval
         return res.x[:n] - res.x[n:]
 
 
