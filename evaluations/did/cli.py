@@ -2,7 +2,9 @@
 
 Designs: ``2x2`` (--group G --post P), ``twfe`` (--treatment D), ``event-study`` (--cohort G
 [--window -5:5]), ``cs`` (--cohort G [--control never|notyet] [--base-period varying|universal]
-[--anticipation K] [--method dr|reg|ipw] [--bootstrap N --seed S] [--balance-e E]). Common:
+[--anticipation K] [--method dr|reg|ipw] [--bootstrap N --seed S] [--balance-e E]). An event study takes
+HonestDiD sensitivity: --sensitivity relative-magnitudes [--mbar 0.5,1,1.5,2] or --sensitivity smoothness
+[--m 0,0.01,0.02], with [--target first-post|average-post] [--sensitivity-plot PNG]. Common:
 --covariates a,b,c --weights W --cluster C --vcov iid|robust|cluster --json.
 
 Bad input prints one ``error: ...`` line naming the column or value and returns exit code 2.
@@ -18,6 +20,8 @@ import warnings
 
 import pandas as pd
 
+from ..honest.api import METHODS as SENSITIVITY_METHODS
+from ..honest.api import TARGETS as SENSITIVITY_TARGETS
 from .twfe import DidInputError
 
 DESIGNS = ("2x2", "twfe", "event-study", "cs", "sdid")
@@ -29,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     # let "--window -5:5" parse as a value (argparse otherwise takes "-5:5" for an option)
-    p._negative_number_matcher = re.compile(r"^-\d+(:-?\d+)?$|^-\d*\.\d+$")
+    p._negative_number_matcher = re.compile(r"^-\d+(:-?\d+)?$|^-\d*\.?\d+(,-?\d*\.?\d+)*$")
     p.add_argument("data", help="CSV file, one row per unit and period (or per observation)")
     p.add_argument("--outcome", required=True)
     p.add_argument("--unit", help="unit id column (panel designs)")
@@ -63,6 +67,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--wild-bootstrap", type=int, default=None, metavar="N", dest="wild_bootstrap",
                    help="twfe: restricted wild cluster bootstrap of the treatment coefficient with N draws")
     p.add_argument("--wild-weights", default="rademacher", choices=("rademacher", "webb"), dest="wild_weights")
+    p.add_argument("--sensitivity", choices=SENSITIVITY_METHODS, default=None,
+                   help="event-study: HonestDiD robust CIs under relative magnitudes (C-LF) or smoothness (FLCI)")
+    p.add_argument("--mbar", default=None, help="relative-magnitudes: comma-separated Mbar values (default 10 from 0 to 2)")
+    p.add_argument("--m", default=None, dest="m_grid", help="smoothness: comma-separated M values, e.g. 0,0.01,0.02 (default 10 from 0 to a pre-period bound)")
+    p.add_argument("--target", default="first-post", choices=SENSITIVITY_TARGETS,
+                   help="sensitivity: effect at event time 0 (default) or the average of the post periods")
+    p.add_argument("--sensitivity-plot", default=None, dest="sensitivity_plot", help="write the sensitivity plot PNG here")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--plot", help="cs / event-study: write the event-study PNG here")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -193,6 +204,8 @@ def _payload(args, result) -> dict:
 
 
 def run(args) -> int:
+    from ..honest.from_event_study import BINNING_NOTE, cli_sensitivity_options, event_study_sensitivity
+
     try:
         try:
             df = pd.read_csv(args.data)
@@ -204,8 +217,11 @@ def run(args) -> int:
             raise DidInputError(f"column {args.outcome!r} not in data (columns: {', '.join(map(str, df.columns))})")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            sensitivity_options = cli_sensitivity_options(args)
             result = _estimate(args, df)
             wild = _wild_bootstrap(args, df)
+            sensitivity = (event_study_sensitivity(result, *sensitivity_options, args.target, args.alpha)
+                           if sensitivity_options else None)
         messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
         if args.plot and args.design == "cs":
             result.plot_event_study(args.plot, balance_e=args.balance_e)
@@ -214,6 +230,8 @@ def run(args) -> int:
             from .plots import plot_event_study
             plot_event_study(event_study_table(result), args.plot, f"Event study — {args.outcome}",
                              f"effect on {args.outcome}", xlabel="Periods since treatment")
+        if sensitivity is not None and args.sensitivity_plot:
+            sensitivity.plot(args.sensitivity_plot, title=f"Sensitivity of the {args.target} effect on {args.outcome}")
     except (DidInputError, KeyError, ValueError, TypeError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         print(f"error: {msg}", file=sys.stderr)
@@ -224,6 +242,8 @@ def run(args) -> int:
         payload = _payload(args, result)
         if wild is not None:
             payload["wild_bootstrap"] = wild
+        if sensitivity is not None:
+            payload["sensitivity"] = sensitivity.to_dict() | {"notes": [BINNING_NOTE]}
         payload.setdefault("details", {})["warnings"] = messages
         print(json.dumps(_finite(payload)))
     else:
@@ -232,6 +252,9 @@ def run(args) -> int:
             print(f"Wild cluster bootstrap (WCR, {wild['weights']}, {wild['draws']} draws"
                   f"{', all sign vectors' if wild['enumerated'] else ''}): p = {wild['p_value']:.4f}, "
                   f"{1 - args.alpha:.0%} CI [{wild['ci_low']:.4f}, {wild['ci_high']:.4f}]")
+        if sensitivity is not None:
+            print(sensitivity.summary())
+            print(f"  note: {BINNING_NOTE}")
         if args.design == "cs" and args.balance_e is not None:
             print(result.aggregate("dynamic", balance_e=args.balance_e).summary())
     return 0

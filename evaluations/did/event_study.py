@@ -68,6 +68,7 @@ def event_study(
         extra={"window": list(window), "reference_period": -1,
                "n_treated_units": int(data.loc[data[cohort] > 0, unit].nunique()),
                **({"ssc": ssc} if vcov == "cluster" else {})},
+        cov=(fit.cov.loc[list(names), list(names)] * (factor or 1.0)).rename(index=names, columns=names),
     )
 
 
