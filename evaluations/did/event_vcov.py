@@ -24,6 +24,7 @@ import pandas as pd
 
 from .bootstrap import cluster_sums
 from .cs_result import CSResult
+from .pretrend_power import pre_period_mask
 from .results import RegressionResult
 from .twfe import DidInputError
 
@@ -49,12 +50,14 @@ class EventCovariance:
 
     @property
     def pre(self) -> np.ndarray:
-        """Mask of the pre-period coefficients (relative time below the reference period)."""
-        return self.event_times < self.reference
+        """Mask of the pre-period coefficients: relative time below the reference period or, with a varying base
+        (one-period changes), up to it."""
+        return pre_period_mask(self.event_times, self.reference, self.base)
 
     @property
     def post(self) -> np.ndarray:
-        return ~self.pre
+        """Mask of the coefficients after the reference period (anticipation periods included)."""
+        return self.event_times > self.reference
 
     @property
     def std_errors(self) -> np.ndarray:

@@ -17,8 +17,9 @@ Economic Review: Insights 4(3), 305-322; conventions of his R package `pretrends
   (R `slope_for_power`, a magnitude). Bayes factor ``(1 - power) / (1 - size)``, likelihood ratio
   ``phi(betahat_pre; delta_pre) / phi(betahat_pre; 0)``.
 
-``base="varying"`` (Callaway–Sant'Anna with a varying base period) changes only the trend: each pre-period
-coefficient is a one-period change, so a linear trend puts ``slope`` on every pre-period coefficient.
+``base="varying"`` (Callaway–Sant'Anna with a varying base period): each pre-period coefficient, the one at the
+reference period included, is a one-period change, so a linear trend puts ``slope`` on every one of them; the
+post-period coefficients are, as with a universal base, relative to the reference period.
 
 The probabilities are computed to the absolute `tolerance` (scipy's Genz integration with a fixed seed, so the
 same inputs give the same numbers).
@@ -49,7 +50,7 @@ def _box_probability(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray, upper
         sd = float(np.sqrt(cov[0, 0]))
         return float(stats.norm.cdf(upper[0], mean[0], sd) - stats.norm.cdf(lower[0], mean[0], sd))
     p = stats.multivariate_normal.cdf(upper, mean=mean, cov=cov, lower_limit=lower, maxpts=1_000_000 * len(mean),
-                                      abseps=tolerance, releps=0, rng=np.random.default_rng(0))
+                                      abseps=tolerance, releps=0, allow_singular=True, rng=np.random.default_rng(0))
     return float(np.clip(p, 0.0, 1.0))
 
 
@@ -96,12 +97,18 @@ def linear_trend(event_times, reference: int, slope: float, base: str = "univers
     t = np.asarray(event_times, float)
     delta = slope * (t - reference)
     if base == "varying":
-        delta = np.where(t < reference, slope, delta)
+        delta = np.where(t <= reference, slope, delta)
     return delta
 
 
-def _pre_mask(t_vec: np.ndarray, reference: int) -> np.ndarray:
-    pre = t_vec < reference
+def pre_period_mask(t_vec, reference: int, base: str = "universal") -> np.ndarray:
+    """Which coefficients are pre-period ones: before the reference period, or, with a varying base, up to it."""
+    t_vec = np.asarray(t_vec)
+    return t_vec <= reference if base == "varying" else t_vec < reference
+
+
+def _pre_mask(t_vec: np.ndarray, reference: int, base: str = "universal") -> np.ndarray:
+    pre = pre_period_mask(t_vec, reference, base)
     if not pre.any():
         raise DidInputError(f"no pre-period coefficients: every relative time is at or after the reference {reference}")
     return pre
@@ -119,7 +126,7 @@ def slope_for_power(sigma_pre, target_power: float, t_pre, reference: int = -1, 
     t_pre = np.asarray(t_pre, float)
     if sigma_pre.shape != (len(t_pre), len(t_pre)):
         raise DidInputError(f"sigma_pre is {sigma_pre.shape}, but there are {len(t_pre)} pre-period relative times")
-    _pre_mask(t_pre, reference)
+    _pre_mask(t_pre, reference, base)
     unit = linear_trend(t_pre, reference, 1.0, base)
 
     def gap(slope: float) -> float:
@@ -130,7 +137,7 @@ def slope_for_power(sigma_pre, target_power: float, t_pre, reference: int = -1, 
     upper = 8 * float(np.sqrt(np.diag(sigma_pre)).max())
     while gap(upper) < 0:
         upper *= 2
-    return float(optimize.brentq(gap, 0.0, upper, xtol=1e-12, rtol=1e-10))
+    return float(optimize.brentq(gap, 0.0, upper, xtol=upper * tolerance * 1e-2, rtol=1e-10))
 
 
 @dataclass
@@ -156,7 +163,7 @@ class PretrendPowerResult:
 
     @property
     def post(self) -> np.ndarray:
-        return self.event_times >= self.reference
+        return self.event_times > self.reference
 
     @property
     def bias_post(self) -> np.ndarray:
@@ -235,6 +242,14 @@ class PretrendPowerResult:
         return out
 
 
+def _ratio(log_a: float, log_b: float) -> float:
+    """exp(log_a - log_b); NaN when both densities are zero (the estimate lies off a singular covariance's support)."""
+    if not (np.isfinite(log_a) or np.isfinite(log_b)):
+        return float("nan")
+    with np.errstate(over="ignore"):
+        return float(np.exp(log_a - log_b))
+
+
 def pretrend_power(betahat, sigma, t_vec, reference: int = -1, slope: float | None = None, delta=None,
                    threshold: float = THRESHOLD, base: str = "universal",
                    tolerance: float = TOLERANCE) -> PretrendPowerResult:
@@ -253,8 +268,8 @@ def pretrend_power(betahat, sigma, t_vec, reference: int = -1, slope: float | No
         raise DidInputError("sigma must be a symmetric covariance matrix with positive variances")
     if slope is not None and delta is not None:
         raise DidInputError("give either slope or delta, not both")
-    pre = _pre_mask(t_vec, reference)
-    post = t_vec >= reference
+    pre = _pre_mask(t_vec, reference, base)
+    post = t_vec > reference
     sigma_pre = sigma[np.ix_(pre, pre)]
     slope_50 = slope_for_power(sigma_pre, 0.5, t_vec[pre], reference, threshold, base, tolerance)
     slope_80 = slope_for_power(sigma_pre, 0.8, t_vec[pre], reference, threshold, base, tolerance)
@@ -275,13 +290,18 @@ def pretrend_power(betahat, sigma, t_vec, reference: int = -1, slope: float | No
     if size > 0.05 + 1e-9:
         notes.append(f"the pre-test rejects with probability {size:.2f} under parallel trends ({int(pre.sum())} "
                      f"pre-period coefficients each at |t| > {threshold:g})")
-    likelihood = stats.multivariate_normal(mean=delta[pre], cov=sigma_pre).logpdf(beta[pre])
-    likelihood_0 = stats.multivariate_normal(mean=np.zeros(pre.sum()), cov=sigma_pre).logpdf(beta[pre])
+    rank = int(np.linalg.matrix_rank(sigma_pre, rtol=1e-10, hermitian=True))
+    if rank < pre.sum():
+        notes.append(f"the pre-period coefficients' covariance is singular (rank {rank} of {int(pre.sum())}): "
+                     f"densities and projections use its pseudo-inverse")
+    likelihood = stats.multivariate_normal(mean=delta[pre], cov=sigma_pre, allow_singular=True).logpdf(beta[pre])
+    likelihood_0 = stats.multivariate_normal(mean=np.zeros(pre.sum()), cov=sigma_pre,
+                                             allow_singular=True).logpdf(beta[pre])
     ub = _box(sigma_pre, threshold)
     mean_pre = truncated_mean(delta[pre], sigma_pre, -ub, ub, tolerance)
     mean_after = delta.copy()
     mean_after[pre] = mean_pre
-    shift = sigma[np.ix_(post, pre)] @ np.linalg.solve(sigma_pre, mean_pre - delta[pre])
+    shift = sigma[np.ix_(post, pre)] @ np.linalg.pinv(sigma_pre, rtol=1e-10, hermitian=True) @ (mean_pre - delta[pre])
     mean_after[post] = delta[post] + shift
     if base == "varying":
         notes.append("pre-period coefficients are one-period changes (varying base period)")
@@ -289,6 +309,6 @@ def pretrend_power(betahat, sigma, t_vec, reference: int = -1, slope: float | No
         event_times=t_vec, betahat=beta, std_errors=np.sqrt(np.diag(sigma)), delta=delta,
         mean_after_pretest=mean_after, reference=int(reference), base=base, threshold=float(threshold),
         power=power, size=size, bayes_factor=(1 - power) / (1 - size),
-        likelihood_ratio=float(np.exp(likelihood - likelihood_0)), slope=None if slope is None else float(slope),
+        likelihood_ratio=_ratio(likelihood, likelihood_0), slope=None if slope is None else float(slope),
         slope_50=slope_50, slope_80=slope_80, notes=notes,
     )

@@ -55,7 +55,9 @@ def test_cs_dynamic_covariance_equals_diff_diff(mpdta, base_period):
     else:                                   # [MAN] aggte(type="dynamic") on mpdta
         assert ev.event_times.tolist() == [-3, -2, -1, 0, 1, 2, 3]
         assert np.allclose(ev.betahat, [0.0305, -0.0006, -0.0245, -0.0199, -0.0510, -0.1373, -0.1008], atol=0.5e-4)
-    assert ev.pre.tolist() == (ev.event_times < -1).tolist()
+    pre_end = -1 if base_period == "varying" else -2     # a varying base's e = -1 is the change from -2 to -1
+    assert ev.pre.tolist() == (ev.event_times <= pre_end).tolist()
+    assert ev.post.tolist() == (ev.event_times >= 0).tolist()
 
 
 def test_cs_dynamic_covariance_diagonal_is_the_analytic_se(mpdta):

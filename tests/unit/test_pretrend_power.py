@@ -124,7 +124,8 @@ def test_truncated_mean_of_independent_coordinates_by_hand():
 
 
 def test_varying_base_trend_puts_the_slope_on_each_pre_period_change():
-    assert linear_trend([-3, -2, -1, 0, 1], -1, 0.5, base="varying").tolist() == [0.5, 0.5, 0.0, 0.5, 1.0]
+    # varying base: e = -1 is the change from -2 to -1, a pre-period coefficient; post ones are relative to -1
+    assert linear_trend([-3, -2, -1, 0, 1], -1, 0.5, base="varying").tolist() == [0.5, 0.5, 0.5, 0.5, 1.0]
     assert linear_trend([-3, -2, 0, 1], -1, 0.5).tolist() == [-1.0, -0.5, 0.5, 1.0]
 
 
