@@ -54,7 +54,7 @@ def pretrend_power_diagnostic(cs, dynamic, units: dict) -> dict | None:
     power_explaining = (rejection_probability(explaining * linear_trend(times, ev.reference, 1.0, ev.base)[pre],
                                               sigma[np.ix_(pre, pre)], threshold, TOLERANCE)
                         if explaining is not None else None)
-    out = {
+    out: dict = {
         "slope_80": res.slope_80, "slope_50": res.slope_50, "size": res.size,
         "bias_post_average_at_slope_80": abs(res.bias_post_average) if res.slope_80 is not None else None,
         "slope_explaining_estimate": abs(explaining) if explaining is not None else None,
