@@ -47,7 +47,9 @@ def _box_probability(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray, upper
     if len(mean) == 0:
         return 1.0
     if len(mean) == 1:
-        sd = float(np.sqrt(cov[0, 0]))
+        sd = float(np.sqrt(max(cov[0, 0], 0.0)))
+        if sd <= 1e-12 * max(1.0, abs(upper[0]), abs(lower[0])):     # degenerate: all mass at the mean
+            return float(lower[0] <= mean[0] <= upper[0])
         return float(stats.norm.cdf(upper[0], mean[0], sd) - stats.norm.cdf(lower[0], mean[0], sd))
     p = stats.multivariate_normal.cdf(upper, mean=mean, cov=cov, lower_limit=lower, maxpts=1_000_000 * len(mean),
                                       abseps=tolerance, releps=0, allow_singular=True, rng=np.random.default_rng(0))

@@ -155,3 +155,22 @@ def test_bad_input(he_wang):
     # a pre-test that rejects under parallel trends more often than the target has no slope for that power
     many = np.eye(40) * 0.01
     assert slope_for_power(many, 0.5, np.arange(-41, -1), reference=-1) is None
+
+
+def test_singular_covariance_by_hand():
+    # two pre-period coefficients driven by one shock (covariance of rank 1, as with fewer clusters than
+    # coefficients): X_j = delta_j + 0.5 Z, accepted iff Z lies in both boxes
+    c, se = 1.96, 0.5
+    sigma = np.array([[0.25, 0.25, 0.1], [0.25, 0.25, 0.1], [0.1, 0.1, 0.3]])
+    slope = 0.3
+    delta = slope * (np.array([-3, -2]) + 1)                       # -0.6, -0.3
+    lo = max((-c * se - dj) / se for dj in delta)
+    hi = min((c * se - dj) / se for dj in delta)
+    hand_power = 1 - (stats.norm.cdf(hi) - stats.norm.cdf(lo))
+    res = pretrend_power([0.0, 0.1, 0.2], sigma, [-3, -2, 0], reference=-1, slope=slope)
+    assert abs(res.power - hand_power) < 1e-5
+    assert any("singular" in n for n in res.notes)
+    # E[Z | lo < Z < hi] moves both pre coefficients; the post one moves by cov / var times that shift
+    shift = stats.truncnorm.mean(lo, hi) * se
+    assert np.allclose(res.mean_after_pretest[:2], delta + shift, atol=1e-4)
+    assert abs(res.mean_after_pretest[2] - (slope * 1 + 0.1 / 0.25 * shift)) < 1e-4
