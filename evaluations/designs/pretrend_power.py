@@ -69,13 +69,14 @@ def pretrend_power_diagnostic(cs, dynamic, units: dict) -> dict | None:
 
 
 def _sentence(d: dict, units: dict) -> dict:
+    """The diagnostic's label, one sentence without its final period (the diagnostics line adds it)."""
     if d["slope_80"] is None:
         return {lang: (f"Power of this pre-test (Roth 2022): it flags a pre-treatment effect with probability "
                        f"{formats.percent(d['size'], lang)} even under parallel trends, so no linear pre-trend can be "
-                       f"said to be detected with 80% probability." if lang == "en" else
+                       f"said to be detected with 80% probability" if lang == "en" else
                        f"Potencia de esta prueba previa (Roth 2022): señala un efecto previo al tratamiento con "
                        f"probabilidad de {formats.percent(d['size'], lang)} aun con tendencias paralelas, por lo que "
-                       f"no puede decirse qué tendencia previa lineal detectaría con 80% de probabilidad.")
+                       f"no puede decirse qué tendencia previa lineal detectaría con 80% de probabilidad")
                 for lang in ("en", "es")}
     x = {lang: fmt(d["slope_80"], lang) for lang in ("en", "es")}
     y = {lang: fmt(d["bias_post_average_at_slope_80"], lang) for lang in ("en", "es")}
@@ -90,12 +91,12 @@ def _sentence(d: dict, units: dict) -> dict:
               f"promedio sobre tiempos de evento hasta en {y['es']}",
     }
     if d["power_against_explaining_slope"] is None:
-        return {lang: text[lang] + "." for lang in text}
+        return text
     z = {lang: fmt(d["slope_explaining_estimate"], lang) for lang in ("en", "es")}
     p = {lang: formats.percent(d["power_against_explaining_slope"], lang) for lang in ("en", "es")}
     return {
         "en": f"{text['en']} (a trend just large enough to produce the whole average effect, {z['en']} per month, "
-              f"would be detected with probability {p['en']}).",
+              f"would be detected with probability {p['en']})",
         "es": f"{text['es']} (una tendencia apenas suficiente para producir todo el efecto promedio, {z['es']} al mes, "
-              f"se detectaría con probabilidad de {p['es']}).",
+              f"se detectaría con probabilidad de {p['es']})",
     }

@@ -71,3 +71,15 @@ def test_no_pre_period_gives_no_diagnostic(mpdta):
     cs = att_gt(mpdta, "lemp", "countyreal", "year", "first.treat")
     dynamic = cs.aggregate("dynamic", min_e=0)
     assert pretrend_power_diagnostics(cs, dynamic, UNITS) == {}
+
+
+def test_sentences_end_without_a_period_and_cover_an_oversized_check():
+    from evaluations.designs.pretrend_power import _sentence
+    d = {"slope_80": None, "size": 0.85}
+    text = _sentence(d, UNITS)
+    assert "85%" in text["en"] and "85%" in text["es"] and "even under parallel trends" in text["en"]
+    assert not text["en"].endswith(".") and not text["es"].endswith(".")
+    full = _sentence({"slope_80": 0.5, "bias_post_average_at_slope_80": 1.25, "slope_explaining_estimate": 0.1,
+                      "power_against_explaining_slope": 0.04}, UNITS)
+    assert full["en"].endswith("would be detected with probability 4%)") and "by up to 1.25" in full["en"]
+    assert full["es"].endswith("se detectaría con probabilidad de 4%)") and "hasta en 1.25" in full["es"]
