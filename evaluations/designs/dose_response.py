@@ -1,13 +1,15 @@
 """Dose response (`dose_response` specs) → result.json payloads: the change in the outcome per unit of
-dose with unit and month fixed effects, with and without the rows flagged as outliers."""
+dose with unit and month fixed effects, with and without the rows flagged as outliers, said not to be a causal
+average under heterogeneous effects, with the check of the continuous-treatment DiD's requirements (`dose_weights`)."""
 from __future__ import annotations
 
 import pandas as pd
 
 from ..did import twfe
-from ..reading import dose_reading
+from ..reading import dose_reading, join
 from ..spec_model import EvaluationSpec
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index, select_rows
+from .dose_weights import CAVEAT, continuous_did_check
 
 
 def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -41,9 +43,11 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     result["diagnostics"]["outliers"] = {"flagged": [{k: str(v) for k, v in r.items()} for r in flagged.to_dict("records")],
                                          "label": {"en": f"Rows flagged by {d.outlier} (excluded from the headline)",
                                                    "es": f"Filas señaladas por {d.outlier} (excluidas del resultado principal)"}}
+    result["diagnostics"]["continuous_did"] = continuous_did_check(data, d.unit, "_t", "_dose", d.dose)
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
     result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}
     note = spec.notes
     result["reading"] = dose_reading(outcome, {"en": spec.data.dose_label_en or "the dose",
                                                "es": spec.data.dose_label_es or "la dosis"}, att, units, note)
+    result["reading"] = join(result["reading"], CAVEAT)
     return EvaluationOutput(result)

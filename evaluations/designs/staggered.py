@@ -28,6 +28,7 @@ from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
+from .pretrend_power import pretrend_power_diagnostics
 
 
 @dataclass
@@ -239,6 +240,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                   "es": f"Prueba de Wald conjunta de que todos los ATT(g,t) previos al tratamiento son cero; efectos previos "
                         f"al tratamiento cuya banda {'simultánea' if dynamic.band_kind == 'simultaneous' else 'puntual'} "
                         f"del 95 % excluye el cero"}}
+    result["diagnostics"].update(pretrend_power_diagnostics(cs, dynamic, units))
     if placebo.estimate is not None and placebo.std_error is not None:   # placebo_test sets both or neither
         z = 1.959963984540054
         result["diagnostics"]["placebo"] = {

@@ -42,6 +42,7 @@ class Aggregation:
     balance_e: int | None = None
     _influence: np.ndarray | None = field(default=None, repr=False)
     _lazy: tuple | None = field(default=None, repr=False)
+    _by_terms: tuple | None = field(default=None, repr=False)   # (A, C, Ind, pg) of the by-level parameters
 
     @property
     def influence(self) -> np.ndarray:
@@ -217,4 +218,5 @@ def aggregate(result, kind: str = "simple", balance_e: int | None = None,
             "ci_low": est[1:] - crit * se[1:], "ci_high": est[1:] + crit * se[1:], "p_value": p[1:],
         })
     return Aggregation(kind=kind, overall=overall, by=by, band_kind=band_kind, critical_value=float(crit),
-                       balance_e=balance_e if kind == "dynamic" else None, _influence=IF0, _lazy=lazy)
+                       balance_e=balance_e if kind == "dynamic" else None, _influence=IF0, _lazy=lazy,
+                       _by_terms=(A[:, 1:], C[:, 1:], Ind, pg) if kind != "simple" else None)

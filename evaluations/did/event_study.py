@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .event_vcov import coefficient_covariance
 from .results import RegressionResult
 from .twfe import DidInputError, coefficients_of, complete_rows, fit_panel
 
@@ -68,7 +69,7 @@ def event_study(
         extra={"window": list(window), "reference_period": -1,
                "n_treated_units": int(data.loc[data[cohort] > 0, unit].nunique()),
                **({"ssc": ssc} if vcov == "cluster" else {})},
-        cov=(fit.cov.loc[list(names), list(names)] * (factor or 1.0)).rename(index=names, columns=names),
+        covariance=coefficient_covariance(fit, [*names, *covariates], rename=names, factor=factor),
     )
 
 

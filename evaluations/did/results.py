@@ -42,7 +42,7 @@ class RegressionResult:
     dropped_rows: int = 0
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
-    cov: pd.DataFrame | None = field(default=None, repr=False)  # coefficient covariance by term (not in to_dict)
+    covariance: pd.DataFrame | None = field(default=None, repr=False, compare=False)   # of the coefficients, as reported
 
     def coefficient(self, term: str) -> Coefficient:
         for c in self.coefficients:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..did.event_vcov import event_vcov
+from ..did.twfe import DidInputError
 from .api import HonestInputError, honest_sensitivity
 from .result import SensitivityResult
 
@@ -26,21 +28,20 @@ def parse_grid(text: str, option: str) -> list[float]:
 
 
 def event_study_inputs(result) -> tuple[np.ndarray, np.ndarray, int, int, list[int]]:
-    """``betahat`` (pre then post, reference -1 excluded), ``sigma``, counts and event times of the fit."""
-    if getattr(result, "cov", None) is None:
-        raise HonestInputError("the event study carries no coefficient covariance")
-    terms = sorted((int(c.term.split("=")[1]), c.term) for c in result.coefficients
-                   if c.term.startswith("event_time="))
-    times = [e for e, _ in terms]
-    names = [t for _, t in terms]
-    beta = np.array([result.coefficient(n).estimate for n in names])
-    sigma = result.cov.loc[names, names].to_numpy(dtype=float)
-    num_pre = sum(e < -1 for e in times)
-    num_post = sum(e >= 0 for e in times)
-    expected = list(range(-1 - num_pre, -1)) + list(range(0, num_post))
+    """``betahat`` (pre then post, reference excluded), ``sigma``, counts and event times of an event study
+    (TWFE) or a Callaway–Sant'Anna fit, from `evaluations.did.event_vcov`."""
+    try:
+        cov = event_vcov(result)
+    except DidInputError as error:
+        raise HonestInputError(str(error)) from None
+    times = [int(e) for e in cov.event_times]
+    reference = cov.reference
+    num_pre = sum(e < reference for e in times)
+    num_post = sum(e > reference for e in times)
+    expected = list(range(reference - num_pre, reference)) + list(range(reference + 1, reference + 1 + num_post))
     if times != expected:
-        raise HonestInputError(f"event times must be consecutive around the reference -1, got {times}")
-    return beta, sigma, num_pre, num_post, times
+        raise HonestInputError(f"event times must be consecutive around the reference {reference}, got {times}")
+    return cov.betahat, cov.sigma, num_pre, num_post, times
 
 
 def event_study_sensitivity(result, method: str, grid=None, target: str = "first-post",

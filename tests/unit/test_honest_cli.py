@@ -31,9 +31,9 @@ def fit():
 
 
 def test_covariance_matches_reported_standard_errors(fit):
-    se = np.sqrt(np.diag(fit.cov.to_numpy()))
-    assert np.allclose(se, [fit.coefficient(t).std_error for t in fit.cov.index], rtol=1e-12)
-    assert list(fit.cov.index) == [f"event_time={e}" for e in (-4, -3, -2, 0, 1, 2, 3)]
+    se = np.sqrt(np.diag(fit.covariance.to_numpy()))
+    assert np.allclose(se, [fit.coefficient(t).std_error for t in fit.covariance.index], rtol=1e-12)
+    assert list(fit.covariance.index) == [f"event_time={e}" for e in (-4, -3, -2, 0, 1, 2, 3)]
 
 
 def test_relative_magnitudes_json(capsys, fit):
@@ -51,8 +51,8 @@ def test_relative_magnitudes_json(capsys, fit):
     assert s["original"]["lb"] == pytest.approx(e0["estimate"] - z * e0["std_error"], abs=1e-12)
     assert s["num_pre_periods"] == 3 and s["num_post_periods"] == 4
     # the intervals are the library's on the event study's coefficients, pre then post
-    beta = np.array([fit.coefficient(t).estimate for t in fit.cov.index])
-    lib = honest_sensitivity(beta, fit.cov.to_numpy(), 3, 4, grid=[0, 0.5, 1])
+    beta = np.array([fit.coefficient(t).estimate for t in fit.covariance.index])
+    lib = honest_sensitivity(beta, fit.covariance.to_numpy(), 3, 4, grid=[0, 0.5, 1])
     assert [r["lb"] for r in s["intervals"]] == pytest.approx(list(lib.lb), abs=1e-12)
     assert [r["ub"] for r in s["intervals"]] == pytest.approx(list(lib.ub), abs=1e-12)
     # widening with Mbar; breakdown is the first grid value whose interval covers 0
