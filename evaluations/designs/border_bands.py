@@ -79,6 +79,7 @@ def band_effects(spec: EvaluationSpec, balanced: pd.DataFrame, bands_km: Sequenc
                  max_e: float) -> tuple[pd.DataFrame, dict]:
     """The band table of a spec's balanced panel and its summary for result.json."""
     d = spec.data
+    assert d.unit is not None and d.outcome is not None  # spec_model.REQUIRED_DATA
     units = balanced[d.unit].astype(str).unique()
     distances = unit_distances(units)
     table = effects_by_band(balanced.assign(**{d.unit: balanced[d.unit].astype(str)}), d.outcome, d.unit, d.cluster,
@@ -93,7 +94,7 @@ def band_effects(spec: EvaluationSpec, balanced: pd.DataFrame, bands_km: Sequenc
 
 def band_sentence(table: pd.DataFrame, units: dict) -> dict:
     """The band estimates in words, with what they cannot show."""
-    parts = {"en": [], "es": []}
+    parts: dict[str, list[str]] = {"en": [], "es": []}
     for row in table.to_dict("records"):
         for lang in ("en", "es"):
             if pd.isna(row["estimate"]):

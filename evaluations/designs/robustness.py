@@ -46,12 +46,19 @@ def wild_weights(n_clusters: int, draws: int, weights: str) -> str:
     return "rademacher" if n_clusters < 63 and 2**n_clusters <= draws else "webb"
 
 
+def panel_columns(spec: EvaluationSpec) -> tuple[str, str, str | None]:
+    """The spec's unit, outcome and cluster columns (unit and outcome are required by the staggered designs)."""
+    d = spec.data
+    assert d.unit is not None and d.outcome is not None  # spec_model.REQUIRED_DATA
+    return d.unit, d.outcome, d.cluster
+
+
 def twfe_wild_bootstrap(spec: EvaluationSpec, data: pd.DataFrame, o: RobustnessOptions) -> WildBootstrapResult:
     """WCR test of the TWFE coefficient on the rows TWFE used, clustered as the spec says (default: units)."""
-    d = spec.data
-    cluster = d.cluster or d.unit
-    n_clusters = int(data.loc[data[d.outcome].notna(), cluster].nunique())
-    return panel_wild_bootstrap(data, d.outcome, d.unit, "_t", ["_treated"], "_treated", cluster=cluster,
+    unit, outcome, cluster = panel_columns(spec)
+    cluster = cluster or unit
+    n_clusters = int(data.loc[data[outcome].notna(), cluster].nunique())
+    return panel_wild_bootstrap(data, outcome, unit, "_t", ["_treated"], "_treated", cluster=cluster,
                                 draws=o.wild_bootstrap, weights=wild_weights(n_clusters, o.wild_bootstrap, o.wild_weights),
                                 seed=o.seed)
 
@@ -71,22 +78,23 @@ def cs_randomization(spec: EvaluationSpec, balanced: pd.DataFrame, o: Robustness
                      max_e: float, observed: float) -> RandomizationResult:
     """Randomization p-value of the Callaway–Sant'Anna simple ATT (`observed` on the units), the cohorts
     permuted over clusters (on the cluster-mean panel, when it reproduces `observed`) or over units."""
-    d = spec.data
-    by_cluster = o.randomization_unit == "cluster" and bool(d.cluster)
-    level = d.cluster if by_cluster else d.unit
-    panel, unit, weights = balanced[list(dict.fromkeys([d.unit, level, "_t", "_g", d.outcome]))], d.unit, None
+    unit_column, outcome, cluster = panel_columns(spec)
+    by_cluster = o.randomization_unit == "cluster" and cluster is not None
+    level = cluster if by_cluster and cluster is not None else unit_column
+    panel = balanced[list(dict.fromkeys([unit_column, level, "_t", "_g", outcome]))]
+    unit, weights = unit_column, None
 
     def simple_att(frame: pd.DataFrame) -> float:
-        cs = att_gt(frame, d.outcome, unit, "_t", "_g", control=control, weights=weights)
+        cs = att_gt(frame, outcome, unit, "_t", "_g", control=control, weights=weights)
         return cs.aggregate("simple", max_e=max_e).overall["estimate"]
 
-    if by_cluster and assigned_by_cluster(balanced, d.cluster):
-        means = cluster_means(balanced, d.outcome, d.unit, d.cluster)
-        unit, weights = d.cluster, "_w"
+    if level != unit_column and assigned_by_cluster(balanced, level):
+        means = cluster_means(balanced, outcome, unit_column, level)
+        unit, weights = level, "_w"
         if np.isclose(simple_att(means), observed, rtol=1e-9, atol=1e-12):
             panel = means
         else:
-            unit, weights = d.unit, None
+            unit, weights = unit_column, None
     try:
         return randomization_test(panel, level, "_g", simple_att, draws=o.randomization, seed=o.seed)
     except RandomizationError as error:
@@ -106,18 +114,18 @@ def staggered_sdid(spec: EvaluationSpec, balanced: pd.DataFrame, o: RobustnessOp
     assignment requires; otherwise the units themselves."""
     from .staggered import cohort_label
 
-    d = spec.data
+    unit, outcome, cluster = panel_columns(spec)
     start = balanced["_t"].min()
-    always = balanced.loc[(balanced["_g"] > 0) & (balanced["_g"] <= start), d.unit].unique()
-    panel, unit = balanced[~balanced[d.unit].isin(always)], d.unit
-    by_cluster = assigned_by_cluster(panel, d.cluster)
-    if by_cluster:
-        assert d.cluster is not None
-        panel, unit = cluster_means(panel, d.outcome, d.unit, d.cluster), d.cluster
+    always = balanced.loc[(balanced["_g"] > 0) & (balanced["_g"] <= start), unit].unique()
+    panel = balanced[~balanced[unit].isin(always)]
+    by_cluster = cluster is not None and assigned_by_cluster(panel, cluster)
+    if cluster is not None and by_cluster:
+        panel = cluster_means(panel, outcome, unit, cluster)
         panel["_treated"] = ((panel["_g"] > 0) & (panel["_t"] >= panel["_g"])).astype(float)
+        unit = cluster
     se = None if o.sdid_se == "none" else o.sdid_se
     try:
-        fit = synthdid_staggered(panel, unit, "_t", d.outcome, "_treated", se=se)
+        fit = synthdid_staggered(panel, unit, "_t", outcome, "_treated", se=se)
     except SynthInputError as error:
         return {"error": str(error)}
     out = {"estimate": fit.estimate, "std_error": None, "ci_low": None, "ci_high": None, "p_value": None}
@@ -207,7 +215,7 @@ def add_robustness(spec: EvaluationSpec, result: dict, tables: dict, data: pd.Da
     d = spec.data
     cs_o = spec.estimators.options("cs")
     max_e = cs_o.max_event_time if cs_o.max_event_time is not None else float("inf")
-    units = spec.units or {"en": d.outcome, "es": d.outcome}
+    units = spec.units or {"en": panel_columns(spec)[1], "es": panel_columns(spec)[1]}
     details: dict = {}
     sentences: list[dict] = []
     if o.wild_bootstrap and twfe is not None:
@@ -215,7 +223,7 @@ def add_robustness(spec: EvaluationSpec, result: dict, tables: dict, data: pd.Da
         details["wild_bootstrap"] = w.to_dict()
         result["estimates"].append({**_est({"estimate": w.estimate, "std_error": twfe.get("std_error"), "ci_low": w.ci[0],
                                             "ci_high": w.ci[1], "p_value": w.p_value}, "twfe_wild_bootstrap", {
-            "en": f"Two-way fixed effects, wild cluster bootstrap p-value and interval ({w.weights} weights, "
+            "en": f"Two-way fixed effects, wild cluster bootstrap p-value and interval ({w.weights.capitalize()} weights, "
                   f"{w.n_clusters} clusters; SE is the analytic one)",
             "es": f"Efectos fijos de dos vías, valor p e intervalo del bootstrap salvaje por conglomerados (pesos "
                   f"{'Rademacher' if w.weights == 'rademacher' else 'de Webb'}, {w.n_clusters} conglomerados; el EE es el analítico)"},
@@ -238,9 +246,14 @@ def add_robustness(spec: EvaluationSpec, result: dict, tables: dict, data: pd.Da
         else:
             sdid_details = row.pop("details")
             tables["sdid_cohorts.csv"] = sdid_details.pop("cohort_table")
+            states = ({"en": "; units are states, each the mean of its municipalities",
+                       "es": "; las unidades son estados, cada uno el promedio de sus municipios"} if row["by_cluster"] else
+                      {"en": "", "es": ""})
             result["tables"].append({"file": "sdid_cohorts.csv", "caption": {
-                "en": "Staggered synthetic DiD: estimate of each cohort and its weight (cohort \"all\": the weighted average)",
-                "es": "DiD sintética escalonada: estimación de cada cohorte y su peso (cohorte \"all\": el promedio ponderado)"}})
+                "en": f"Staggered synthetic DiD: estimate of each cohort and its weight (cohort \"all\": the weighted "
+                      f"average{states['en']})",
+                "es": f"DiD sintética escalonada: estimación de cada cohorte y su peso (cohorte \"all\": el promedio "
+                      f"ponderado{states['es']})"}})
             details["sdid"] = sdid_details
             where = ({"en": "states as units, jackknife SE over states", "es": "estados como unidades, EE jackknife por estados"}
                      if row["by_cluster"] else {"en": "jackknife SE over units", "es": "EE jackknife por unidades"})

@@ -244,3 +244,15 @@ def test_real_specs_publish_the_robustness_rows(name, treated, never):
                         ("es", ("pocos conglomerados", "aleatorización", "no un gradiente causal"))):
         assert all(w in r["reading"][lang] for w in words)
     EvaluationResult.model_validate(json.loads(json.dumps({**r, "quality": {}}, default=str)))
+
+
+def test_the_band_table_has_headings_in_both_languages_on_the_site(tmp_path):
+    from pipelines.site.evaluation import csv_table
+
+    path = tmp_path / "border_distance_effects.csv"
+    path.write_text("band,treated_units,estimate,ci_low\n0–100 km,53,2.78,-0.12\n", encoding="utf-8")
+    assert "Distancia a la frontera con EE. UU." in csv_table(path, "es") and "band" not in csv_table(path, "es")
+    assert "Treated units in the band" in csv_table(path, "en") and "95% CI, low" in csv_table(path, "en")
+    other = tmp_path / "att_gt.csv"
+    other.write_text("estimate\n1.0\n", encoding="utf-8")
+    assert "estimate" in csv_table(other, "es")      # a table without headings keeps its CSV names
