@@ -251,7 +251,7 @@ def test_the_band_table_has_headings_in_both_languages_on_the_site(tmp_path):
 
     path = tmp_path / "border_distance_effects.csv"
     path.write_text("band,treated_units,estimate,ci_low\n0–100 km,53,2.78,-0.12\n", encoding="utf-8")
-    assert "Distancia a la frontera con EE. UU." in csv_table(path, "es") and "band" not in csv_table(path, "es")
+    assert "Distancia a la frontera con EE. UU." in csv_table(path, "es") and "| band |" not in csv_table(path, "es")
     assert "Treated units in the band" in csv_table(path, "en") and "95% CI, low" in csv_table(path, "en")
     other = tmp_path / "att_gt.csv"
     other.write_text("estimate\n1.0\n", encoding="utf-8")
