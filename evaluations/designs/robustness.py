@@ -151,14 +151,20 @@ def wild_sentence(w: WildBootstrapResult, analytic_p: float | None, units: dict)
     draws = ({"en": f"all {n['en']} sign vectors", "es": f"los {n['es']} vectores de signos"}
              if w.enumerated else {"en": f"{n['en']} draws", "es": f"{n['es']} réplicas"})
     weights = {"rademacher": {"en": "Rademacher", "es": "Rademacher"}, "webb": {"en": "Webb", "es": "de Webb"}}[w.weights]
+    if np.isfinite(w.ci).all():
+        interval = {lang: (f"a 95% interval of {fmt(w.ci[0], 'en')} to {fmt(w.ci[1], 'en')} {units['en']}" if lang == "en" else
+                           f"un intervalo del 95 % de {fmt(w.ci[0], 'es')} a {fmt(w.ci[1], 'es')} {units['es']}")
+                    for lang in ("en", "es")}
+    else:
+        interval = {"en": "a 95% interval without bound on at least one side",
+                    "es": "un intervalo del 95 % sin límite por al menos un lado"}
     out = {lang: (f"Few-cluster check: the restricted wild cluster bootstrap of the TWFE coefficient ({weights['en']} "
-                  f"weights, {draws['en']}, {w.n_clusters} clusters) gives p = {fmt(w.p_value, 'en', 3)} and a 95% "
-                  f"interval of {fmt(w.ci[0], 'en')} to {fmt(w.ci[1], 'en')} {units['en']} (analytic p = "
-                  f"{fmt(analytic_p, 'en', 3)})." if lang == "en" else
+                  f"weights, {draws['en']}, {w.n_clusters} clusters) gives p = {fmt(w.p_value, 'en', 3)} and "
+                  f"{interval['en']} (analytic p = {fmt(analytic_p, 'en', 3)})." if lang == "en" else
                   f"Verificación con pocos conglomerados: el bootstrap salvaje restringido por conglomerados del "
                   f"coeficiente TWFE (pesos {weights['es']}, {draws['es']}, {w.n_clusters} conglomerados) da p = "
-                  f"{fmt(w.p_value, 'es', 3)} y un intervalo del 95 % de {fmt(w.ci[0], 'es')} a {fmt(w.ci[1], 'es')} "
-                  f"{units['es']} (p analítico = {fmt(analytic_p, 'es', 3)}).") for lang in ("en", "es")}
+                  f"{fmt(w.p_value, 'es', 3)} y {interval['es']} (p analítico = {fmt(analytic_p, 'es', 3)}).")
+           for lang in ("en", "es")}
     if _disagree(w.p_value, analytic_p):
         out = {"en": out["en"] + " The bootstrap and the analytic p-value disagree at the 5% level; with few clusters the "
                                  "bootstrap is the one to trust.",

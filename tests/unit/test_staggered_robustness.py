@@ -256,3 +256,30 @@ def test_the_band_table_has_headings_in_both_languages_on_the_site(tmp_path):
     other = tmp_path / "att_gt.csv"
     other.write_text("estimate\n1.0\n", encoding="utf-8")
     assert "estimate" in csv_table(other, "es")      # a table without headings keeps its CSV names
+
+
+def _wcr(p_value: float, ci=(0.1, 2.0)):
+    from evaluations.did.wild_bootstrap import WildBootstrapResult
+
+    return WildBootstrapResult(term="_treated", estimate=1.0, null=0.0, t_stat=2.0, p_value=p_value, ci=ci, level=0.95,
+                               draws=9999, weights="webb", enumerated=False, n_clusters=29, seed=1)
+
+
+def test_the_reading_says_when_a_few_cluster_p_value_disagrees_with_the_analytic_one():
+    from evaluations.designs.robustness import randomization_sentence, wild_sentence
+    from evaluations.did.randomization import RandomizationResult
+
+    units = {"en": "victims", "es": "víctimas"}
+    agree, disagree = wild_sentence(_wcr(0.03), 0.01, units), wild_sentence(_wcr(0.08), 0.01, units)
+    assert "disagree" not in agree["en"] and "no coinciden" not in agree["es"]
+    assert "disagree at the 5% level" in disagree["en"] and "no coinciden al nivel del 5 %" in disagree["es"]
+    assert "p = 0.080" in disagree["en"] and "analytic p = 0.010" in disagree["en"]
+    unbounded = wild_sentence(_wcr(0.3, (-np.inf, 2.0)), 0.2, units)
+    assert "without bound" in unbounded["en"] and "sin límite" in unbounded["es"]
+
+    def ri(p):
+        return RandomizationResult(statistic=1.0, p_value=p, draws=1000, enumerated=False, n_clusters=29,
+                                   treated_clusters=7, seed=1, distribution=np.zeros(1000))
+    assert "disagree" in randomization_sentence(ri(0.2), 0.01, True)["en"]
+    assert "disagree" not in randomization_sentence(ri(0.02), 0.01, True)["en"]
+    assert "among the 29 clusters, 7 of them treated" in randomization_sentence(ri(0.02), 0.01, True)["en"]
