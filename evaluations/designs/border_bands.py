@@ -112,6 +112,9 @@ def band_sentence(table: pd.DataFrame, units: dict) -> dict:
                     f"{row['band']}: {fmt(row['estimate'], lang)} (IC 95 % {fmt(row['ci_low'], lang)} a "
                     f"{fmt(row['ci_high'], lang)}; {n} unidad{'es' if n != 1 else ''} tratada{'s' if n != 1 else ''})")
     return {"en": f"By distance to the U.S. border, in {units['en']}: {'; '.join(parts['en'])}. This is descriptive "
-                  "heterogeneity, not a causal gradient: the bands differ in more than their distance to the border.",
+                  "heterogeneity, not a causal gradient: the bands differ in more than their distance to the border; "
+                  "the intervals are analytic, clustered as the headline's, and rough when a band has few treated states.",
             "es": f"Por distancia a la frontera con EE. UU., en {units['es']}: {'; '.join(parts['es'])}. Es heterogeneidad "
-                  "descriptiva, no un gradiente causal: las bandas difieren en más que su distancia a la frontera."}
+                  "descriptiva, no un gradiente causal: las bandas difieren en más que su distancia a la frontera; los "
+                  "intervalos son analíticos, agrupados como los del resultado principal, y aproximados cuando una banda "
+                  "tiene pocos estados tratados."}

@@ -172,9 +172,11 @@ def test_band_effects_recover_each_band_and_count_its_treated_units():
 
 
 def test_distances_to_the_border_of_real_municipalities():
-    km = unit_distances(["02004", "31050"])             # Tijuana, Mérida
+    km = unit_distances(["02004", "31050", "02007", "02002", "99999"])   # Tijuana, Mérida, San Felipe, Mexicali
     assert km["02004"] < 2.0
     assert 850 < km["31050"] < 1100
+    assert km["02007"] == km["02002"] < 2.0             # San Felipe (2020) has Mexicali's polygon, on the border
+    assert np.isnan(km["99999"])
 
 
 @pytest.mark.parametrize(("options", "message"), [
