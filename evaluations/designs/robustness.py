@@ -8,7 +8,8 @@ distance to the U.S. border (spec block `estimators.robustness`, evaluations.opt
   permuted over the clusters (the number of clusters in each cohort kept; Conley & Taber 2011 in spirit) or,
   where a cluster holds several cohorts, over the units.
 - Staggered synthetic DiD (`synth.staggered`, Clarke, Pailañir, Athey & Imbens 2024): cohort-wise estimates
-  against the never-treated units, averaged with weights proportional to treated unit-periods.
+  against the never-treated units, averaged with weights proportional to treated unit-periods; when whole
+  clusters (states) are treated, the clusters are the units, so its jackknife leaves out a state at a time.
 - Effects by band of distance to the border (`spatial.border`): the treated units of one band against the
   whole comparison group. Descriptive heterogeneity, not a causal gradient: the bands differ in more than
   distance.
@@ -27,6 +28,7 @@ from ..did.cs import att_gt
 from ..did.randomization import RandomizationError, RandomizationResult, randomization_test
 from ..did.wild_bootstrap import WildBootstrapResult, panel_wild_bootstrap
 from ..options import RobustnessOptions
+from ..publication.vocabulary import Z_95
 from ..reading import fmt
 from ..spec_model import EvaluationSpec, SpecError
 from ..synth.estimate import SynthInputError
@@ -34,7 +36,6 @@ from ..synth.staggered import synthdid_staggered
 from .border_bands import band_effects, band_sentence
 from .common import _est
 
-Z_95 = stats.norm.ppf(0.975)
 ALPHA = 0.05
 
 
