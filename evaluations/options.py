@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
 # the estimators whose options a design reads (options of any other estimator would change nothing)
 DESIGN_ESTIMATORS: dict[str, tuple[str, ...]] = {
-    "staggered_did": ("twfe", "event_study", "cs"), "event_study": ("twfe", "event_study", "cs"),
+    "staggered_did": ("twfe", "event_study", "cs", "robustness"), "event_study": ("twfe", "event_study", "cs", "robustness"),
     "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (),
 }
 
@@ -92,6 +92,31 @@ class CsOptions(Options):
     max_event_time: int | None = Field(None, description="last event time in the overall ATT (unset: all)")
 
 
+class RobustnessOptions(Options):
+    """Robustness rows of the staggered designs (evaluations.designs.robustness); run when the spec lists them."""
+
+    wild_bootstrap: int = Field(9999, ge=0, description="restricted wild cluster bootstrap draws for the TWFE "
+                                                        "coefficient (0: none)")
+    wild_weights: Annotated[str, one_of(("auto", "rademacher", "webb"))] = Field(
+        "auto", description="auto: Rademacher with every sign vector when 2^G <= draws, otherwise Webb's six-point weights")
+    randomization: int = Field(999, ge=0, description="randomization-inference draws for the Callaway–Sant'Anna "
+                                                      "headline (0: none; every assignment when there are no more)")
+    randomization_unit: Annotated[str, one_of(("cluster", "unit"))] = Field(
+        "cluster", description="what is permuted: the clusters' cohorts (each cluster adopts at one date) or the units'")
+    sdid: bool = Field(True, description="staggered synthetic DiD row (Clarke et al. 2024)")
+    sdid_se: Annotated[str, one_of(("jackknife", "none"))] = Field("jackknife", description="its standard error")
+    border_bands_km: list[int] = Field([100, 300], description="inner edges (km) of the distance-to-border bands of "
+                                                               "the heterogeneity table ([]: no table)")
+    seed: int = Field(20211008, description="seed of the bootstrap and permutation draws")
+
+    @field_validator("border_bands_km")
+    @classmethod
+    def _bands(cls, bands: list[int]) -> list[int]:
+        if any(b <= 0 for b in bands) or any(a >= b for a, b in zip(bands, bands[1:])):
+            raise ValueError(f"must be increasing positive distances in km, got {bands}")
+        return bands
+
+
 class ItsOptions(Options):
     break_date: str | None = Field(None, alias="break",
                                    description="interrupted time series break date, YYYY-MM-DD (unset: October 2021)")
@@ -124,6 +149,7 @@ class Estimators(Block):
     twfe: TwfeOptions | None = None
     event_study: EventStudyOptions | None = None
     cs: CsOptions | None = None
+    robustness: RobustnessOptions | None = None
     its: ItsOptions | None = None
     trend: TrendOptions | None = None
 
@@ -142,6 +168,8 @@ class Estimators(Block):
     def options(self, estimator: Literal["event_study"]) -> EventStudyOptions: ...
     @overload
     def options(self, estimator: Literal["cs"]) -> CsOptions: ...
+    @overload
+    def options(self, estimator: Literal["robustness"]) -> RobustnessOptions: ...
     @overload
     def options(self, estimator: Literal["its"]) -> ItsOptions: ...
     @overload

@@ -29,6 +29,7 @@ from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
 from .pretrend_power import pretrend_power_diagnostics
+from .robustness import add_robustness
 
 
 @dataclass
@@ -318,6 +319,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                                                   "es": "Estudio de eventos de Callaway–Sant'Anna (agregación dinámica)"}},
         {"file": "bacon.csv", "caption": {"en": "Goodman-Bacon 2x2 comparisons", "es": "Comparaciones 2x2 de Goodman-Bacon"}},
     ]
+    add_robustness(spec, result, tables, data, balanced, twfe_d, simple)
     figures = {"cs_event_study.png": lambda path: cs.plot_event_study(path, title=spec.title["en"],
                                                                       ylabel=f"ATT on {d.outcome}",
                                                                       xlabel="Months since treatment start")}

@@ -14,6 +14,7 @@ from evaluations import formats
 from evaluations.result_model import EvaluationResult, Figure, TableFile
 
 from . import i18n
+from .columns import column_labels
 from .estimates import baseline_block, ci_text, diagnostics_md, evidence_block, mde_text, quality_line
 from .i18n import pick, t
 from .markdown import figure_md, md_text, sentence, table_md
@@ -29,7 +30,7 @@ def csv_table(path: Path, lang: str) -> str:
         rows = list(csv.reader(handle))
     if not rows:
         return ""
-    header, body = rows[0], rows[1:]
+    header, body = column_labels(path.name, rows[0], lang), rows[1:]
     numeric = [bool(body) and all(_is_number(r[i]) for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
     whole = [numeric[i] and all(float(r[i]).is_integer() for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
 
