@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .synthetic import RULE_TEXT as SYNTHETIC_RULE
+from .synthetic import SYNTHETIC_DESIGNS
 from .vocabulary import (
     DESIGN_GRADES,
     ITS_MIN_POST,
@@ -262,6 +264,8 @@ RULES: list[Rule] = [
                "series interrumpidas son modelos de una serie, la dosis–respuesta es una asociación, las tendencias son "
                "descriptivas."),
          _grade),
+    Rule("synthetic_placebo_inference", SYNTHETIC_RULE["title"], SYNTHETIC_RULE["description"], SYNTHETIC_RULE["check"],
+         SYNTHETIC_DESIGNS),
     Rule("mde_beside_null",
          _text("Power beside every null", "Potencia junto a cada resultado nulo"),
          _text("Every estimate whose interval covers zero carries its minimum detectable effect at 80% power "
