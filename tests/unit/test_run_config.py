@@ -63,7 +63,9 @@ def test_every_estimator_option_of_the_specs_can_be_set_at_launch():
     options = {"twfe_vcov", "twfe_ssc", "event_study_window", "event_study_bin_endpoints", "event_study_vcov",
                "event_study_ssc", "cs_control",
                "cs_bootstrap", "cs_seed", "cs_placebo_shift", "cs_max_event_time", "its_break", "its_seasonality",
-               "its_placebo_shift", "its_hac_lags", "its_min_side", "trend_baseline_months"}
+               "its_placebo_shift", "its_hac_lags", "its_min_side", "trend_baseline_months",
+               "synthetic_estimator", "synthetic_se", "synthetic_reps", "synthetic_seed", "synthetic_break",
+               "synthetic_placebo_shift", "synthetic_transform"}
     assert options == set(EvaluationConfig.model_fields)
 
 

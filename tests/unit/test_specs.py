@@ -127,7 +127,7 @@ def test_neighbour_cohorts_on_a_row_of_squares():
     ("estimators: {its: {lags: 3}}\n", "s.yaml: estimators.its: unknown option 'lags'; expected one of break, hac_lags, "
                                        "min_side, placebo_shift, seasonality"),
     ("estimators: {twfe: }\n", "s.yaml: estimators.twfe: the its design does not use this estimator (its estimators: its)"),
-    ("estimators: {magic: {}}\n", "s.yaml: estimators: unknown estimator 'magic'; expected one of cs, event_study, its, "
+    ("estimators: {magic: {}}\n", "s.yaml: estimators: unknown estimator 'magic'; expected one of cs, event_study, its, synthetic, "
                                   "trend, twfe"),
     ("notes: {en: only English}\n", "s.yaml: notes: must have en and es texts"),
     ("colour: red\n", "s.yaml: unknown key 'colour'"),
