@@ -109,7 +109,8 @@ def run_synthetic(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
         boot = _fit(spec, block, o.estimator, "bootstrap", o.reps, o.seed)
         estimates.append(dict(_est(_att(boot), f"synthetic_{o.estimator}_bootstrap", {
             "en": f"Sensitivity: {ESTIMATOR_NAMES[o.estimator]['en']} with bootstrap standard errors",
-            "es": f"Sensibilidad: {ESTIMATOR_NAMES[o.estimator]['es']} con errores estándar bootstrap"}, units, o.estimator),
+            "es": f"Sensibilidad: {ESTIMATOR_NAMES[o.estimator]['es']} con errores estándar bootstrap"}, units,
+            f"{o.estimator}_bootstrap"),
             kind="sensitivity"))
     result["estimates"] = estimates
     dims = head.dimensions()

@@ -189,3 +189,22 @@ def test_the_site_section_shows_the_figures_and_the_caveat_in_both_languages(tmp
     assert r"Synthetic comparison \(exposure not assigned\)" in pages["en"]   # markdown-escaped
     assert r"Comparación sintética \(exposición no asignada\)" in pages["es"]
     assert Path(figures / "toy_synthetic_synthdid.png").stat().st_size > 10_000
+
+
+def test_the_bootstrap_row_is_listed_beside_the_headline_on_the_page(tmp_path):
+    from pipelines.site.evaluation import result_section
+
+    output = run_spec(make_spec(), parallel_frame(treated=("T1", "T2"), controls=TWENTY, noise=0.2))
+    result = {**json.loads(json.dumps(output.result)), "quality": {}, "_dir": tmp_path}
+    page = result_section(result, "en", tmp_path, tmp_path)
+    assert "Sensitivity: synthetic difference-in-differences with bootstrap standard errors" in page
+
+
+def test_the_scorecard_evaluation_of_a_line_comes_first_on_its_goal_page():
+    from pipelines.site.headline_first import headline_first
+
+    results = [{"name": "a_its"}, {"name": "b_ports"}, {"name": "c_synthetic"}]
+    audit = {"scorecard": [{"line_of_action": "other", "evaluation": "b_ports"},
+                           {"line_of_action": "mine", "evaluation": "c_synthetic"}]}
+    assert [r["name"] for r in headline_first(results, "mine", audit)] == ["c_synthetic", "a_its", "b_ports"]
+    assert [r["name"] for r in headline_first(results, "mine", None)] == ["a_its", "b_ports", "c_synthetic"]
