@@ -9,6 +9,7 @@ Rules, stated in the result so the page can print them:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..spec_model import EvaluationSpec, SpecError
 from ..synth import BlockPanel, SynthInputError, panel_matrices
 from .common import select_rows
 
-TRANSFORMS = {"none": lambda y: y, "log": np.log, "log1p": np.log1p}
+TRANSFORMS: dict[str, Callable[[pd.Series], pd.Series]] = {"none": lambda y: y, "log": np.log, "log1p": np.log1p}
 
 
 @dataclass

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .synthetic import RULE_TEXT as SYNTHETIC_RULE
-from .synthetic import SYNTHETIC_DESIGNS
+from .synthetic import RULE_DESCRIPTION as SYNTHETIC_RULE_DESCRIPTION
+from .synthetic import RULE_TITLE as SYNTHETIC_RULE_TITLE
+from .synthetic import SYNTHETIC_DESIGNS, placebo_inference
 from .vocabulary import (
     DESIGN_GRADES,
     ITS_MIN_POST,
@@ -264,7 +265,7 @@ RULES: list[Rule] = [
                "series interrumpidas son modelos de una serie, la dosis–respuesta es una asociación, las tendencias son "
                "descriptivas."),
          _grade),
-    Rule("synthetic_placebo_inference", SYNTHETIC_RULE["title"], SYNTHETIC_RULE["description"], SYNTHETIC_RULE["check"],
+    Rule("synthetic_placebo_inference", SYNTHETIC_RULE_TITLE, SYNTHETIC_RULE_DESCRIPTION, placebo_inference,
          SYNTHETIC_DESIGNS),
     Rule("mde_beside_null",
          _text("Power beside every null", "Potencia junto a cada resultado nulo"),

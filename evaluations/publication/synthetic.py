@@ -53,7 +53,8 @@ def synthetic_checks(result: dict, headline: dict) -> list[dict]:
     return out
 
 
-def _placebo_inference(result: dict) -> list[str]:
+def placebo_inference(result: dict) -> list[str]:
+    """Violations of synthetic_placebo_inference: one exposed unit with standard errors other than placebo."""
     synth = (result.get("results") or {}).get("synthetic") or {}
     dims = ((result.get("diagnostics") or {}).get("weights") or {})
     if dims.get("n_treated") == 1 and synth.get("se_method") not in (None, "placebo"):
@@ -61,14 +62,11 @@ def _placebo_inference(result: dict) -> list[str]:
     return []
 
 
-RULE_TEXT = {
-    "title": {"en": "One exposed unit: placebo inference", "es": "Una unidad expuesta: inferencia placebo"},
-    "description": {
-        "en": "A synthetic comparison with one exposed unit (or one aggregate) reports placebo standard errors, which "
-              "reassign the exposure among the controls; bootstrap and jackknife need several exposed units. Every such "
-              "result says that the Framework did not assign the exposure.",
-        "es": "Una comparación sintética con una sola unidad expuesta (o un agregado) reporta errores estándar placebo, "
-              "que reasignan la exposición entre los controles; el bootstrap y el jackknife necesitan varias unidades "
-              "expuestas. Todo resultado así dice que el Entendimiento no asignó la exposición."},
-    "check": _placebo_inference,
-}
+RULE_TITLE = {"en": "One exposed unit: placebo inference", "es": "Una unidad expuesta: inferencia placebo"}
+RULE_DESCRIPTION = {
+    "en": "A synthetic comparison with one exposed unit (or one aggregate) reports placebo standard errors, which "
+          "reassign the exposure among the controls; bootstrap and jackknife need several exposed units. Every such "
+          "result says that the Framework did not assign the exposure.",
+    "es": "Una comparación sintética con una sola unidad expuesta (o un agregado) reporta errores estándar placebo, "
+          "que reasignan la exposición entre los controles; el bootstrap y el jackknife necesitan varias unidades "
+          "expuestas. Todo resultado así dice que el Entendimiento no asignó la exposición."}
