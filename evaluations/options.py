@@ -13,11 +13,11 @@ from typing import Annotated, ClassVar, Literal, get_args, overload
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response")
+DESIGNS = ("staggered_did", "event_study", "its", "comparative_its", "indicator_trend", "dose_response", "synthetic_did")
 # the estimators whose options a design reads (options of any other estimator would change nothing)
 DESIGN_ESTIMATORS: dict[str, tuple[str, ...]] = {
     "staggered_did": ("twfe", "event_study", "cs", "robustness"), "event_study": ("twfe", "event_study", "cs", "robustness"),
-    "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (),
+    "its": ("its",), "comparative_its": ("its",), "indicator_trend": ("trend",), "dose_response": (), "synthetic_did": ("synthetic",),
 }
 
 
@@ -141,6 +141,31 @@ class TrendOptions(Options):
     baseline_months: int = Field(36, ge=1, description="months before October 2021 in the baseline")
 
 
+class SyntheticOptions(Options):
+    """Synthetic DiD (evaluations.synth): the headline estimator, its standard error and the outcome's scale."""
+
+    estimator: Annotated[str, one_of(("sdid", "sc", "did"))] = Field(
+        "sdid", description="headline estimator: sdid, sc (synthetic control) or did; the other two are shown beside it")
+    se: Annotated[str, one_of(("placebo", "bootstrap", "jackknife"))] = Field(
+        "placebo", description="standard error: placebo (the one method for a single treated unit), bootstrap or "
+                               "jackknife (both need at least 2 treated units)")
+    reps: int = Field(200, ge=2, description="placebo or bootstrap replications")
+    seed: int = Field(20211008, description="seed of the placebo or bootstrap draws (recorded in the result)")
+    break_date: str = Field("2021-10-01", alias="break", description="first treated period, YYYY-MM-DD")
+    placebo_shift: int = Field(12, ge=1, description="periods the placebo break is moved back (pre-break periods only)")
+    transform: Annotated[str, one_of(("none", "log", "log1p"))] = Field(
+        "none", description="outcome scale: none, log or log1p (log(1 + y), for outcomes with zeros)")
+
+    @field_validator("break_date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"must be a date (YYYY-MM-DD), got {value!r}") from None
+        return value
+
+
 class Estimators(Block):
     """The `estimators:` block: an estimator listed (even with no options) is run by designs that
     treat it as optional (TWFE and its event study); its options fall back to the defaults above."""
@@ -152,6 +177,7 @@ class Estimators(Block):
     robustness: RobustnessOptions | None = None
     its: ItsOptions | None = None
     trend: TrendOptions | None = None
+    synthetic: SyntheticOptions | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -174,6 +200,8 @@ class Estimators(Block):
     def options(self, estimator: Literal["its"]) -> ItsOptions: ...
     @overload
     def options(self, estimator: Literal["trend"]) -> TrendOptions: ...
+    @overload
+    def options(self, estimator: Literal["synthetic"]) -> SyntheticOptions: ...
     @overload
     def options(self, estimator: str) -> Options: ...
 

@@ -193,3 +193,53 @@ def trend_reading(indicator: dict, comparison: dict, units: dict, caveat: dict, 
     out = {"en": f"{means['en']}, a change of {fmt(comparison['change'], 'en')}{pct_text['en']}.",
            "es": f"{means['es']}, un cambio de {fmt(comparison['change'], 'es')}{pct_text['es']}."}
     return join(out, detect, note or {}, caveat)
+
+
+ESTIMATOR_NAMES = {"sdid": {"en": "synthetic difference-in-differences", "es": "diferencias en diferencias sintéticas"},
+                   "sc": {"en": "synthetic control", "es": "control sintético"},
+                   "did": {"en": "difference-in-differences with equal weights",
+                           "es": "diferencias en diferencias con pesos iguales"}}
+
+
+def synthetic_reading(outcome: dict, exposure: dict, start: dict, head: dict, units: dict, estimator: str,
+                      alternatives: dict[str, dict], dims: dict, pre_rmse: float | None, placebo: dict | None,
+                      placebo_label: dict, se_text: dict, log_scale: bool) -> dict:
+    """Reading of a synthetic comparison: the headline with its interval, the other two estimators beside it,
+    the pre-break fit, the placebo break, and what the design cannot show."""
+    name = ESTIMATOR_NAMES[estimator]
+    n1, n0, eff = dims["n_treated"], dims["n_control"], dims["n_control_effective"]
+    lead = {"en": f"{name['en'][:1].upper() + name['en'][1:]} of {outcome['en']}: {exposure['en']}, {n1} exposed "
+                  f"unit{'s' if n1 != 1 else ''}, against a weighted combination of {n0} unexposed units (effective number "
+                  f"of controls {fmt(eff, 'en', 1)}), from {start['en']}; {se_text['en']}.",
+            "es": f"{name['es'][:1].upper() + name['es'][1:]} de {outcome['es']}: {exposure['es']}, {n1} "
+                  f"unidad{'es' if n1 != 1 else ''} expuesta{'s' if n1 != 1 else ''}, frente a una combinación ponderada de "
+                  f"{n0} unidades no expuestas (número efectivo de controles {fmt(eff, 'es', 1)}), desde {start['es']}; "
+                  f"{se_text['es']}."}
+    main = effect_sentence({"en": "Average difference after the break", "es": "Diferencia promedio después del corte"},
+                           head, units)
+    pct = {"en": "", "es": ""}
+    if log_scale and head.get("estimate") is not None:
+        change = math.expm1(head["estimate"])
+        pct = {"en": f"On the log scale this is a change of about {formats.percent(change, 'en', 0, signed=True)} "
+                     f"relative to the synthetic comparison.",
+               "es": f"En escala logarítmica equivale a un cambio de alrededor de {formats.percent(change, 'es', 0, signed=True)} "
+                     f"respecto a la comparación sintética."}
+    beside = {lang: ("Beside it: " if lang == "en" else "Junto a ella: ") + "; ".join(
+        f"{ESTIMATOR_NAMES[k][lang]} {fmt(v['estimate'], lang)} ("
+        + ("95% CI " if lang == "en" else "IC 95%: ") + f"{fmt(v['ci_low'], lang)} "
+        + ("to" if lang == "en" else "a") + f" {fmt(v['ci_high'], lang)})" for k, v in alternatives.items()) + "."
+        for lang in ("en", "es")} if alternatives else {"en": "", "es": ""}
+    fit = {"en": "", "es": ""}
+    if pre_rmse is not None:
+        fit = {"en": f"Before the break the comparison tracked the exposed units with a root mean squared gap of "
+                     f"{fmt(pre_rmse, 'en')} {units['en']}.",
+               "es": f"Antes del corte la comparación siguió a las unidades expuestas con una raíz del error cuadrático "
+                     f"medio de {fmt(pre_rmse, 'es')} {units['es']}."}
+    tail = {"en": "What this cannot show: the exposure was not randomised nor assigned by the Framework (the platform "
+                  "grouped the units), there are few exposed units, and anything else that hit them at the break "
+                  "(other policies, drug-supply shifts, reporting changes) looks the same as an effect.",
+            "es": "Lo que esto no puede mostrar: la exposición no fue aleatoria ni asignada por el Entendimiento (la "
+                  "plataforma agrupó las unidades), hay pocas unidades expuestas, y cualquier otra cosa que las afectara "
+                  "en el corte (otras políticas, cambios en la oferta de drogas, cambios de registro) se ve igual que un "
+                  "efecto."}
+    return join(lead, main, pct, beside, fit, placebo_sentence(placebo, placebo_label), tail)

@@ -32,6 +32,7 @@ REQUIRED_DATA = {
     "comparative_its": ("value", "treated", "comparison"),
     "indicator_trend": ("value",),
     "dose_response": ("unit", "outcome", "dose"),
+    "synthetic_did": ("unit", "outcome", "treated"),
 }
 
 
@@ -58,7 +59,8 @@ class SpecData(Block):
     per_100k: str | None = Field(None, description="population column: the series is sum(value) / sum(population) × 100,000")
     filter: str | None = Field(None, description="pandas query selecting the spec's rows")
     series_query: str | None = Field(None, description="its: an extra query for the modelled series")
-    treated: str | None = Field(None, description="comparative_its: query of the treated series")
+    treated: str | None = Field(None, description="comparative_its: query of the treated series; "
+                                                     "synthetic_did: query of the treated units' rows")
     comparison: str | None = Field(None, description="comparative_its: query of the comparison series")
     rolling_months: int | None = Field(None, description="the source publishes rolling sums over this many months")
     by: str | None = Field(None, description="indicator_trend: column to repeat the comparison for each value of")
@@ -68,6 +70,8 @@ class SpecData(Block):
     unit: str | None = Field(None, description="panel designs: the unit id column")
     outcome: str | None = Field(None, description="panel designs: the outcome column")
     cohort: str | None = Field(None, description="DiD: first treated month of the unit (null: never treated)")
+    exposure_en: str | None = Field(None, description="synthetic_did: which units are treated and why, shown on the page")
+    exposure_es: str | None = None
     cluster: str | None = Field(None, description="column standard errors are clustered by")
     dose: str | None = Field(None, description="dose_response: the dose column")
     dose_per_100k: str | None = Field(None, description="dose_response: population column to scale the dose by")

@@ -12,12 +12,14 @@ from .common import EvaluationOutput
 from .dose_response import run_dose_response
 from .its import run_its
 from .staggered import run_staggered
+from .synthetic import run_synthetic
 from .trend import run_trend
 
 Runner = Callable[[EvaluationSpec, pd.DataFrame], EvaluationOutput]
 RUNNERS: dict[str, Runner] = {
     "staggered_did": run_staggered, "event_study": run_staggered, "its": run_its, "comparative_its": run_its,
     "indicator_trend": run_trend, "dose_response": run_dose_response,
+    "synthetic_did": run_synthetic,
 }
 
 

@@ -19,7 +19,7 @@ from .rules import RULES, check
 from .vocabulary import GRADES
 
 # which evaluation a scorecard row shows when a line has several (first = preferred); ties: by name
-GRADE_RANK = ["comparison_group_diagnostics_pass", "single_series_model", "descriptive",
+GRADE_RANK = ["comparison_group_diagnostics_pass", "synthetic_comparison", "single_series_model", "descriptive",
               "comparison_group_diagnostic_fails", "association", "insufficient_data"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import overload
 
 from .rules import DID_DESIGNS, ITS_DESIGNS, check, covers_zero, has_interval
+from .synthetic import SYNTHETIC_DESIGNS, WITHHOLDING, synthetic_checks, synthetic_grade
 from .vocabulary import DESIRED_DIRECTIONS, MDE_FACTOR, MDE_KINDS, MIN_BASELINE_MONTHS, MIN_POST_MONTHS, SCOPES, assessment
 
 
@@ -26,7 +27,8 @@ KINDS = {
 }
 # the estimate whose interval gives a design's direction (trends: the change in means)
 DIRECTION_ESTIMATE = {"staggered_did": "cs", "event_study": "cs", "its": "its_level", "comparative_its": "its_level",
-                      "dose_response": "twfe_dose", "indicator_trend": "mean_change"}
+                      "dose_response": "twfe_dose", "indicator_trend": "mean_change",
+                      "synthetic_did": "synthetic_att"}
 
 
 def reason(id_: str, en: str, es: str) -> dict:
@@ -152,6 +154,8 @@ def evidence(result: dict, desired: str) -> dict:
         grade = "single_series_model"
         reasons.append(reason("single_series", "One series, no comparison group: anything else that changed at the break looks the same.",
                               "Una serie, sin grupo de comparación: cualquier otra cosa que cambiara en el corte se ve igual."))
+    elif design in SYNTHETIC_DESIGNS:
+        grade, reasons = synthetic_grade(result)
     elif design == "dose_response":
         grade = "association"
         reasons.append(reason("policy_followed_outcome", "The policy's intensity followed the outcome, so this is an association.",
@@ -165,8 +169,8 @@ def evidence(result: dict, desired: str) -> dict:
     if grade != "insufficient_data":
         assert e is not None   # every grade but insufficient_data is given only with an estimate
         direction = "no_clear_change" if covers_zero(e) else "increase" if e["estimate"] > 0 else "decrease"
-        if direction != "no_clear_change" and design in ITS_DESIGNS:
-            withheld = _its_checks(result, e)
+        if direction != "no_clear_change" and design in (*ITS_DESIGNS, *SYNTHETIC_DESIGNS):
+            withheld = _its_checks(result, e) if design in ITS_DESIGNS else synthetic_checks(result, e)
             if withheld:
                 reasons += withheld
                 direction = "no_clear_change"
@@ -212,7 +216,7 @@ def finalize(result: dict, scope: str, desired_direction: str, threats: list[dic
         if match is not None:
             out["headline"] = {**out["headline"], **{k: match[k] for k in ("mde", "mde_share_of_baseline") if k in match}}
     out["evidence"] = evidence(out, desired_direction)
-    withheld = [r for r in out["evidence"]["reasons"] if r["id"] in ("not_robust", "placebo_fails", "counterfactual_out_of_range")]
+    withheld = [r for r in out["evidence"]["reasons"] if r["id"] in ("not_robust", "placebo_fails", "counterfactual_out_of_range", *WITHHOLDING)]
     if out["evidence"]["direction"] == "no_clear_change" and withheld and out.get("reading"):
         out["reading"] = {lang: f"{out['reading'][lang]} " + (
             "The platform claims no direction here: " if lang == "en" else "La plataforma no afirma una dirección aquí: ")

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .synthetic import RULE_DESCRIPTION as SYNTHETIC_RULE_DESCRIPTION
+from .synthetic import RULE_TITLE as SYNTHETIC_RULE_TITLE
+from .synthetic import SYNTHETIC_DESIGNS, placebo_inference
 from .vocabulary import (
     DESIGN_GRADES,
     ITS_MIN_POST,
@@ -257,11 +260,15 @@ RULES: list[Rule] = [
     Rule("grade_matches_design",
          _text("The evidence grade fits the design", "El grado de evidencia corresponde al diseño"),
          _text("Only difference-in-differences with a comparison group can earn a comparison-group grade; interrupted "
-               "time series are single-series models, dose–response is an association, trends are descriptive.",
+               "time series are single-series models, synthetic DiD and synthetic control are synthetic comparisons whose exposure "
+               "the Framework did not assign, dose–response is an association, trends are descriptive.",
                "Solo las diferencias en diferencias con grupo de comparación obtienen un grado de grupo de comparación; las "
-               "series interrumpidas son modelos de una serie, la dosis–respuesta es una asociación, las tendencias son "
-               "descriptivas."),
+               "series interrumpidas son modelos de una serie, las DiD sintéticas y el control sintético son comparaciones "
+               "sintéticas cuya exposición no asignó el Entendimiento, la dosis–respuesta es una asociación, las tendencias "
+               "son descriptivas."),
          _grade),
+    Rule("synthetic_placebo_inference", SYNTHETIC_RULE_TITLE, SYNTHETIC_RULE_DESCRIPTION, placebo_inference,
+         SYNTHETIC_DESIGNS),
     Rule("mde_beside_null",
          _text("Power beside every null", "Potencia junto a cada resultado nulo"),
          _text("Every estimate whose interval covers zero carries its minimum detectable effect at 80% power "

@@ -39,6 +39,21 @@ GRADES: dict[str, dict] = {
             "es": "Un diseño de diferencias en diferencias cuyas propias pruebas fallan (las unidades tratadas y de "
                   "comparación ya divergían antes del tratamiento, o una fecha placebo muestra un efecto): la estimación "
                   "no es un efecto creíble."}},
+    "synthetic_comparison": {
+        "en": "Synthetic comparison (exposure not assigned)", "es": "Comparación sintética (exposición no asignada)",
+        "description": {
+            "en": "Synthetic difference-in-differences or synthetic control: the exposed units are compared with a "
+                  "weighted combination of unexposed ones that tracked them before the break, with placebo or bootstrap "
+                  "standard errors. The Framework did not assign the exposure (the platform groups units by geography or "
+                  "supply route) and there are few exposed units, so anything else that hit them at the same time looks "
+                  "the same; a direction is claimed only when the pre-break fit is close and the placebo break shows "
+                  "nothing.",
+            "es": "Diferencias en diferencias sintéticas o control sintético: las unidades expuestas se comparan con una "
+                  "combinación ponderada de unidades no expuestas que las siguieron antes del corte, con errores estándar "
+                  "placebo o bootstrap. El Entendimiento no asignó la exposición (la plataforma agrupa las unidades por "
+                  "geografía o ruta de suministro) y hay pocas unidades expuestas, así que cualquier otra cosa que las "
+                  "afectara al mismo tiempo se ve igual; solo se afirma una dirección si el ajuste previo al corte es "
+                  "cercano y el corte placebo no muestra nada."}},
     "single_series_model": {
         "en": "Single-series model (no comparison group)", "es": "Modelo de una sola serie (sin grupo de comparación)",
         "description": {
@@ -77,6 +92,7 @@ DESIGN_GRADES: dict[str, tuple[str, ...]] = {
     "comparative_its": ("single_series_model", "insufficient_data"),
     "dose_response": ("association", "insufficient_data"),
     "indicator_trend": ("descriptive", "insufficient_data"),
+    "synthetic_did": ("synthetic_comparison", "insufficient_data"),
 }
 
 # ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from evaluations.result_model import EvaluationResult
 
 from . import i18n
 from .evaluation import result_section
+from .headline_first import headline_first
 from .i18n import pick, t
 from .markdown import md_text
 from .results import is_earlier_policy, line_order
@@ -20,7 +21,7 @@ def goal_section(goal: str, lang: str, results: list[EvaluationResult], gaps: li
     for line in line_order(goal, results, gaps, known):
         out.append(f"## {md_text(i18n.line_name(line, lang, known))} {{#{line}}}\n")
         mine = [r for r in results if r.goal == goal and r.line_of_action == line]
-        framework = [r for r in mine if not is_earlier_policy(r)]
+        framework = headline_first([r for r in mine if not is_earlier_policy(r)], line, audit)
         earlier = [r for r in mine if is_earlier_policy(r)]
         for result in framework:
             out.append(result_section(result, lang, figures, results_dir, names, audit, level=3))

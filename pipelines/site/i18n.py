@@ -113,6 +113,8 @@ DESIGNS = {
     "comparative_its": {"en": "comparative interrupted time series", "es": "series de tiempo interrumpidas comparativas"},
     "event_study": {"en": "event study", "es": "estudio de eventos"},
     "dose_response": {"en": "dose–response", "es": "dosis–respuesta"},
+    "synthetic_did": {"en": "synthetic difference-in-differences and synthetic control",
+                      "es": "diferencias en diferencias sintéticas y control sintético"},
     "indicator_trend": {"en": "indicator trend against the pre-Framework baseline",
                         "es": "tendencia del indicador frente a la línea base previa al Entendimiento"},
 }

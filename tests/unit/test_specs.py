@@ -128,7 +128,7 @@ def test_neighbour_cohorts_on_a_row_of_squares():
                                        "min_side, placebo_shift, seasonality"),
     ("estimators: {twfe: }\n", "s.yaml: estimators.twfe: the its design does not use this estimator (its estimators: its)"),
     ("estimators: {magic: {}}\n", "s.yaml: estimators: unknown estimator 'magic'; expected one of cs, event_study, its, "
-                                  "robustness, trend, twfe"),
+                                  "robustness, synthetic, trend, twfe"),
     ("notes: {en: only English}\n", "s.yaml: notes: must have en and es texts"),
     ("colour: red\n", "s.yaml: unknown key 'colour'"),
 ])
