@@ -15,6 +15,7 @@ import numpy as np
 
 MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
+GRAM_CELLS = 8_000_000
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,131 @@ def frank_wolfe(
     """Simplex weights on the first columns of each matrix in the stack `Y` that best reproduce its last column.
 
     `Y` has shape (problems, n, k + 1) and `start` shape (problems, k). Every problem runs its
-    own iterations and stops on its own; problems that have stopped leave the working set.
-    Returns the weights (problems, k) and the number of iterations each ran. The fitted
-    values A x are updated along each step instead of being recomputed.
+    own iterations and stops on its own. Returns the weights (problems, k) and the number of
+    iterations each ran. Problems are solved in Gram form (`_frank_wolfe_gram`) a bounded
+    number at a time; when one problem's k × k Gram matrix alone exceeds the bound, the
+    stack is solved directly on A (`_frank_wolfe_direct`).
     """
-    m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
+    m, k = Y.shape[0], Y.shape[2] - 1
     if intercept:
         Y = Y - Y.mean(axis=1, keepdims=True)
+    x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
+    per_problem = k * k
+    if per_problem > GRAM_CELLS:
+        return _frank_wolfe_direct(Y, zeta, x, min_decrease, max_iter)
+    size = max(1, GRAM_CELLS // per_problem)
+    if size >= m:
+        return _frank_wolfe_gram(Y, zeta, x, min_decrease, max_iter)
+    parts = [_frank_wolfe_gram(Y[lo:lo + size], zeta, x[lo:lo + size], min_decrease, max_iter)
+             for lo in range(0, m, size)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _frank_wolfe_gram(
+    Y: np.ndarray, zeta: float, x: np.ndarray, min_decrease: float, max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frank–Wolfe on (already centred) `Y` through H = A'A + n zeta^2 I and c = A'b only.
+
+    The half gradient h = H x - c moves along a step toward vertex i as
+    h <- (1 - s) h + s (H[i] - c), so each step costs O(k) per problem instead of O(n k);
+    the line search uses d'H d = H_ii - 2 (H x)_i + x'H x with d = e_i - x, and the loss is
+    ||A x - b||^2 / n + zeta^2 ||x||^2 = (x'H x - 2 c'x + b'b) / n.
+    """
+    m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
+    A, b = Y[:, :, :k], Y[:, :, k]
+    zeta2 = zeta * zeta
+    eta = n * zeta2
+    At = A.transpose(0, 2, 1)
+    H = np.matmul(At, A)
+    c = np.matmul(At, b[:, :, None])[:, :, 0]
+    bb = _rowdot(b, b)
+    diag = H.diagonal(axis1=1, axis2=2) + eta
+    H[:, np.arange(k), np.arange(k)] = diag
+    R = H - c[:, None, :]
+    h = np.matmul(H, x[:, :, None])[:, :, 0] - c
+    threshold = min_decrease * min_decrease
+    if m == 1:
+        x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], zeta2, eta, n, threshold, max_iter)
+        return x1[None], np.array([t1])
+    previous = np.full(m, np.inf)
+    current = np.full(m, np.inf)
+    steps = np.zeros(m, dtype=int)
+    out = x.copy()
+    live = rows = np.arange(m)
+    t = 0
+    while live.size:
+        if t >= max_iter:
+            go = np.zeros(live.size, dtype=bool)
+        else:
+            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
+        if not go.all():
+            done = live[~go]
+            out[done], steps[done] = x[~go], t
+            live, R, diag, c, bb, x, h, previous, current = (
+                v[go] for v in (live, R, diag, c, bb, x, h, previous, current))
+            rows = np.arange(live.size)
+            if not live.size:
+                break
+        t += 1
+        i = h.argmin(axis=1)
+        xi = x[rows, i]
+        hx = _rowdot(h, x)
+        cx = _rowdot(c, x)
+        hi = h[rows, i]
+        denom = diag[rows, i] - 2.0 * (hi + c[rows, i]) + hx + cx
+        slope = hi - hx
+        moves = denom > 0
+        at_vertex = xi == 1.0
+        if at_vertex.any():
+            moves &= ~(at_vertex & (np.count_nonzero(x, axis=1) == 1))
+        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, -slope / np.where(moves, denom, 1.0))), 0.0)
+        keep = (1.0 - step)[:, None]
+        x *= keep
+        x[rows, i] += step
+        h *= keep
+        h += step[:, None] * R[rows, i]
+        xx = _rowdot(x, x)
+        hx = _rowdot(h, x)
+        cx = _rowdot(c, x)
+        previous, current = current, zeta2 * xx + (hx - cx - eta * xx + bb) / n
+    return out, steps
+
+
+def _gram_one(
+    R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: float, x: np.ndarray, h: np.ndarray,
+    zeta2: float, eta: float, n: int, threshold: float, max_iter: int,
+) -> tuple[np.ndarray, int]:
+    """`_frank_wolfe_gram` for one problem, with its scalars (x'x, h'x, c'x) carried as floats."""
+    diag_l, c_l = diag.tolist(), c.tolist()
+    xx, hx, cx = float(x @ x), float(h @ x), float(c @ x)
+    previous = current = np.inf
+    t = 0
+    while t < max_iter and (t < 2 or previous - current > threshold):
+        t += 1
+        i = int(h.argmin())
+        xi, hi, ci = x.item(i), h.item(i), c_l[i]
+        denom = diag_l[i] - 2.0 * (hi + ci) + hx + cx
+        if denom > 0 and not (xi == 1.0 and np.count_nonzero(x) == 1):
+            step = min(1.0, max(0.0, (hx - hi) / denom))
+            keep = 1.0 - step
+            hx = keep * keep * hx + keep * step * (2.0 * hi + ci - cx) + step * step * (diag_l[i] - ci)
+            cx = keep * cx + step * ci
+            xx = keep * keep * xx + 2.0 * keep * step * xi + step * step
+            x *= keep
+            x[i] += step
+            h *= keep
+            h += step * R[i]
+        previous, current = current, zeta2 * xx + (hx - cx - eta * xx + bb) / n
+    return x, t
+
+
+def _frank_wolfe_direct(
+    Y: np.ndarray, zeta: float, x: np.ndarray, min_decrease: float, max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frank–Wolfe on (already centred) `Y` working on A itself, updating the fitted values A x along each step."""
+    m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     A, b = np.ascontiguousarray(Y[:, :, :k]), Y[:, :, k]
     At = np.ascontiguousarray(A.transpose(0, 2, 1))
-    x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
     zeta2 = zeta * zeta
     eta = n * zeta2
     threshold = min_decrease * min_decrease
