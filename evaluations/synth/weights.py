@@ -124,6 +124,7 @@ def _frank_wolfe_gram(
     if m == 1:
         x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], zeta2, eta, n, threshold, max_iter)
         return x1[None], np.array([t1])
+    xx, hx, cx = _rowdot(x, x), _rowdot(h, x), _rowdot(c, x)
     previous = np.full(m, np.inf)
     current = np.full(m, np.inf)
     steps = np.zeros(m, dtype=int)
@@ -138,32 +139,28 @@ def _frank_wolfe_gram(
         if not go.all():
             done = live[~go]
             out[done], steps[done] = x[~go], t
-            live, R, diag, c, bb, x, h, previous, current = (
-                v[go] for v in (live, R, diag, c, bb, x, h, previous, current))
+            live, R, diag, c, bb, x, h, xx, hx, cx, previous, current = (
+                v[go] for v in (live, R, diag, c, bb, x, h, xx, hx, cx, previous, current))
             rows = np.arange(live.size)
             if not live.size:
                 break
         t += 1
         i = h.argmin(axis=1)
-        xi = x[rows, i]
-        hx = _rowdot(h, x)
-        cx = _rowdot(c, x)
-        hi = h[rows, i]
-        denom = diag[rows, i] - 2.0 * (hi + c[rows, i]) + hx + cx
-        slope = hi - hx
+        xi, hi, ci, di = x[rows, i], h[rows, i], c[rows, i], diag[rows, i]
+        denom = di - 2.0 * (hi + ci) + hx + cx
         moves = denom > 0
         at_vertex = xi == 1.0
         if at_vertex.any():
             moves &= ~(at_vertex & (np.count_nonzero(x, axis=1) == 1))
-        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, -slope / np.where(moves, denom, 1.0))), 0.0)
-        keep = (1.0 - step)[:, None]
-        x *= keep
+        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, (hx - hi) / np.where(moves, denom, 1.0))), 0.0)
+        keep = 1.0 - step
+        hx = keep * keep * hx + keep * step * (2.0 * hi + ci - cx) + step * step * (di - ci)
+        cx = keep * cx + step * ci
+        xx = keep * keep * xx + 2.0 * keep * step * xi + step * step
+        x *= keep[:, None]
         x[rows, i] += step
-        h *= keep
+        h *= keep[:, None]
         h += step[:, None] * R[rows, i]
-        xx = _rowdot(x, x)
-        hx = _rowdot(h, x)
-        cx = _rowdot(c, x)
         previous, current = current, zeta2 * xx + (hx - cx - eta * xx + bb) / n
     return out, steps
 
