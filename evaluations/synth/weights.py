@@ -105,73 +105,83 @@ def _frank_wolfe_gram(
 
     The half gradient h = H x - c moves along a step toward vertex i as
     h <- (1 - s) h + s (H[i] - c), so each step costs O(k) per problem instead of O(n k);
-    the line search uses d'H d = H_ii - 2 (H x)_i + x'H x with d = e_i - x, and the loss is
-    ||A x - b||^2 / n + zeta^2 ||x||^2 = (x'H x - 2 c'x + b'b) / n.
+    the line search uses d'H d = H_ii - 2 (H x)_i + x'H x with d = e_i - x, and, since
+    x'H x = ||A x||^2 + n zeta^2 ||x||^2 and x sums to one, the loss
+    ||A x - b||^2 / n + zeta^2 ||x||^2 is (h'x - c'x + b'b) / n.
     """
     m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     A, b = Y[:, :, :k], Y[:, :, k]
-    zeta2 = zeta * zeta
-    eta = n * zeta2
     At = A.transpose(0, 2, 1)
     H = np.matmul(At, A)
     c = np.matmul(At, b[:, :, None])[:, :, 0]
     bb = _rowdot(b, b)
-    diag = H.diagonal(axis1=1, axis2=2) + eta
+    diag = H.diagonal(axis1=1, axis2=2) + n * zeta * zeta
     H[:, np.arange(k), np.arange(k)] = diag
     R = H - c[:, None, :]
     h = np.matmul(H, x[:, :, None])[:, :, 0] - c
-    threshold = min_decrease * min_decrease
+    threshold = n * min_decrease * min_decrease
     if m == 1:
-        x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], zeta2, eta, n, threshold, max_iter)
+        x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, max_iter)
         return x1[None], np.array([t1])
-    xx, hx, cx = _rowdot(x, x), _rowdot(h, x), _rowdot(c, x)
+    x, h, c = np.ascontiguousarray(x), np.ascontiguousarray(h), np.ascontiguousarray(c)
+    hx, cx = _rowdot(h, x), _rowdot(c, x)
     previous = np.full(m, np.inf)
     current = np.full(m, np.inf)
     steps = np.zeros(m, dtype=int)
     out = x.copy()
-    live = rows = np.arange(m)
+    live = np.arange(m)
+    subset = True
     t = 0
-    while live.size:
-        if t >= max_iter:
-            go = np.zeros(live.size, dtype=bool)
-        else:
-            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
-        if not go.all():
-            done = live[~go]
-            out[done], steps[done] = x[~go], t
-            live, R, diag, c, bb, x, h, xx, hx, cx, previous, current = (
-                v[go] for v in (live, R, diag, c, bb, x, h, xx, hx, cx, previous, current))
-            rows = np.arange(live.size)
-            if not live.size:
-                break
-        t += 1
-        i = h.argmin(axis=1)
-        xi, hi, ci, di = x[rows, i], h[rows, i], c[rows, i], diag[rows, i]
-        denom = di - 2.0 * (hi + ci) + hx + cx
-        moves = denom > 0
-        at_vertex = xi == 1.0
-        if at_vertex.any():
-            moves &= ~(at_vertex & (np.count_nonzero(x, axis=1) == 1))
-        step = np.where(moves, np.minimum(1.0, np.maximum(0.0, (hx - hi) / np.where(moves, denom, 1.0))), 0.0)
-        keep = 1.0 - step
-        hx = keep * keep * hx + keep * step * (2.0 * hi + ci - cx) + step * step * (di - ci)
-        cx = keep * cx + step * ci
-        xx = keep * keep * xx + 2.0 * keep * step * xi + step * step
-        x *= keep[:, None]
-        x[rows, i] += step
-        h *= keep[:, None]
-        h += step[:, None] * R[rows, i]
-        previous, current = current, zeta2 * xx + (hx - cx - eta * xx + bb) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while live.size:
+            if t >= max_iter:
+                go = np.zeros(live.size, dtype=bool)
+            else:
+                go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
+            if not go.all():
+                done = live[~go]
+                out[done], steps[done] = x[~go], t
+                live, R, diag, h, c, hx, cx, bb, x, previous, current = (
+                    v[go] for v in (live, R, diag, h, c, hx, cx, bb, x, previous, current))
+                subset = True
+                if not live.size:
+                    break
+            if subset:
+                base = np.arange(live.size) * k
+                xf, hf, cf, df, Rf = x.reshape(-1), h.reshape(-1), c.reshape(-1), diag.reshape(-1), R.reshape(-1, k)
+                subset = False
+            t += 1
+            fi = base + h.argmin(axis=1)
+            xi, hi, ci, di = xf[fi], hf[fi], cf[fi], df[fi]
+            denom = di - 2.0 * (hi + ci) + (hx + cx)
+            step = np.clip((hx - hi) / denom, 0.0, 1.0)
+            stuck = denom <= 0
+            at_vertex = xi == 1.0
+            if at_vertex.any():
+                stuck |= at_vertex & (np.count_nonzero(x, axis=1) == 1)
+            if stuck.any():
+                step[stuck] = 0.0
+            keep = 1.0 - step
+            hx = keep * (keep * hx + step * (2.0 * hi + ci - cx)) + step * step * (di - ci)
+            cx = keep * cx + step * ci
+            keep = keep[:, None]
+            x *= keep
+            xf[fi] += step
+            h *= keep
+            row = Rf.take(fi, axis=0)
+            row *= step[:, None]
+            h += row
+            previous, current = current, hx - cx + bb
     return out, steps
 
 
 def _gram_one(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: float, x: np.ndarray, h: np.ndarray,
-    zeta2: float, eta: float, n: int, threshold: float, max_iter: int,
+    threshold: float, max_iter: int,
 ) -> tuple[np.ndarray, int]:
-    """`_frank_wolfe_gram` for one problem, with its scalars (x'x, h'x, c'x) carried as floats."""
+    """`_frank_wolfe_gram` for one problem (its loss times n), with h'x and c'x carried as floats."""
     diag_l, c_l = diag.tolist(), c.tolist()
-    xx, hx, cx = float(x @ x), float(h @ x), float(c @ x)
+    hx, cx = float(h @ x), float(c @ x)
     previous = current = np.inf
     t = 0
     while t < max_iter and (t < 2 or previous - current > threshold):
@@ -184,12 +194,11 @@ def _gram_one(
             keep = 1.0 - step
             hx = keep * keep * hx + keep * step * (2.0 * hi + ci - cx) + step * step * (diag_l[i] - ci)
             cx = keep * cx + step * ci
-            xx = keep * keep * xx + 2.0 * keep * step * xi + step * step
             x *= keep
             x[i] += step
             h *= keep
             h += step * R[i]
-        previous, current = current, zeta2 * xx + (hx - cx - eta * xx + bb) / n
+        previous, current = current, hx - cx + bb
     return x, t
 
 
