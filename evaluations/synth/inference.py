@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, estimate_stack, tau
+from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, estimate_stack
 from evaluations.synth.weights import sum_normalize
 
 SE_METHODS = ("placebo", "bootstrap", "jackknife")
@@ -100,13 +100,25 @@ def _in_chunks(Y: np.ndarray, n0: int, t0: int, fit: Fit, starts: np.ndarray) ->
 
 
 def jackknife(panel: BlockPanel, fit: Fit) -> tuple[float, np.ndarray]:
-    """Leave-one-unit-out estimates with fixed weights and the jackknife standard error."""
-    n = panel.Y.shape[0]
+    """Leave-one-unit-out estimates with fixed weights and the jackknife standard error.
+
+    With the time weights fixed, each unit enters the estimate through one number,
+    z_u = Y_u (lambda_target - lambda); leaving a control out renormalises omega over the
+    others, leaving a treated unit out averages the other treated z. So every leave-one-out
+    estimate comes from z and omega in O(units) instead of one pass over the panel each.
+    """
+    n, n0 = panel.Y.shape[0], panel.n0
+    omega = np.asarray(fit.weights.omega, dtype=float)
+    t1 = panel.Y.shape[1] - panel.t0
+    col = np.concatenate([-np.asarray(fit.weights.lambda_, dtype=float), np.full(t1, 1.0 / t1)])
+    z = panel.Y @ col
+    zc, zt = z[:n0], z[n0:]
+    control = float(omega @ zc)
     out = np.empty(n)
-    for i in range(n):
-        keep = np.delete(np.arange(n), i)
-        n0 = panel.n0 - (i < panel.n0)
-        omega = sum_normalize(fit.weights.omega[keep[keep < panel.n0]])
-        out[i] = tau(panel.Y[keep], n0, panel.t0, omega, fit.weights.lambda_)
+    rest = omega.sum() - omega
+    others_zero = np.count_nonzero(omega) - (omega != 0) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:n0] = zt.mean() - np.where(others_zero, (zc.sum() - zc) / (n0 - 1), (control - omega * zc) / rest)
+    out[n0:] = (zt.sum() - zt) / (len(zt) - 1) - control
     se = float(np.sqrt((n - 1) / n * (n - 1) * np.var(out, ddof=1)))
     return se, out
