@@ -125,6 +125,7 @@ def _frank_wolfe_gram(
         return x1[None], np.array([t1])
     x, h, c = np.ascontiguousarray(x), np.ascontiguousarray(h), np.ascontiguousarray(c)
     hx, cx = _rowdot(h, x), _rowdot(c, x)
+    cf, df, Rf = c.reshape(-1), np.ascontiguousarray(diag).reshape(-1), R.reshape(-1, k)
     previous = np.full(m, np.inf)
     current = np.full(m, np.inf)
     steps = np.zeros(m, dtype=int)
@@ -141,18 +142,19 @@ def _frank_wolfe_gram(
             if not go.all():
                 done = live[~go]
                 out[done], steps[done] = x[~go], t
-                live, R, diag, h, c, hx, cx, bb, x, previous, current = (
-                    v[go] for v in (live, R, diag, h, c, hx, cx, bb, x, previous, current))
+                live, h, hx, cx, bb, x, previous, current = (
+                    v[go] for v in (live, h, hx, cx, bb, x, previous, current))
                 subset = True
                 if not live.size:
                     break
             if subset:
-                base = np.arange(live.size) * k
-                xf, hf, cf, df, Rf = x.reshape(-1), h.reshape(-1), c.reshape(-1), diag.reshape(-1), R.reshape(-1, k)
+                base, full = np.arange(live.size) * k, live * k
+                xf, hf = x.reshape(-1), h.reshape(-1)
                 subset = False
             t += 1
-            fi = base + h.argmin(axis=1)
-            xi, hi, ci, di = xf[fi], hf[fi], cf[fi], df[fi]
+            i = h.argmin(axis=1)
+            fi, gi = base + i, full + i
+            xi, hi, ci, di = xf[fi], hf[fi], cf[gi], df[gi]
             denom = di - 2.0 * (hi + ci) + (hx + cx)
             step = np.clip((hx - hi) / denom, 0.0, 1.0)
             stuck = denom <= 0
@@ -168,7 +170,7 @@ def _frank_wolfe_gram(
             x *= keep
             xf[fi] += step
             h *= keep
-            row = Rf.take(fi, axis=0)
+            row = Rf.take(gi, axis=0)
             row *= step[:, None]
             h += row
             previous, current = current, hx - cx + bb
