@@ -7,8 +7,8 @@ Run on demand only (never in the test suite; it takes minutes and two busy cores
 
 Peers live in a throwaway virtualenv so they never enter the project's lock:
 
-    python3.11 -m venv /tmp/sdidpeers
-    .venv/bin/uv pip install --python /tmp/sdidpeers/bin/python -r benchmarks/requirements-peers.txt
+    python3.11 -m venv /tmp/didpeers
+    .venv/bin/uv pip install --python /tmp/didpeers/bin/python -r benchmarks/requirements-peers.txt
 
 Workloads: (a) California's Proposition 99 (39 states x 31 years, one treated state): the SDID
 and SC point estimates, then the SDID placebo standard error with 200 replications; (b) a simulated
@@ -220,7 +220,7 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--placebo-reps", type=int, default=200)
     p.add_argument("--bootstrap-reps", type=int, default=50)
-    p.add_argument("--peers-python", default="/tmp/sdidpeers/bin/python",
+    p.add_argument("--peers-python", default="/tmp/didpeers/bin/python",
                    help="python of the throwaway venv with the peers ('none' to skip them)")
     p.add_argument("--implementations", nargs="+", default=list(IMPLEMENTATIONS), choices=IMPLEMENTATIONS)
     p.add_argument("--datasets", nargs="+", choices=("Proposition", "simulated"))

@@ -117,8 +117,9 @@ def _frank_wolfe_gram(
     bb = _rowdot(b, b)
     diag = H.diagonal(axis1=1, axis2=2) + n * zeta * zeta
     H[:, np.arange(k), np.arange(k)] = diag
-    R = H - c[:, None, :]
     h = np.matmul(H, x[:, :, None])[:, :, 0] - c
+    R = H
+    R -= c[:, None, :]
     threshold = n * min_decrease * min_decrease
     if m == 1:
         x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, max_iter)
