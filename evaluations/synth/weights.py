@@ -74,32 +74,39 @@ def sum_normalize(x: np.ndarray) -> np.ndarray:
 
 def frank_wolfe(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, min_decrease: float, max_iter: int,
+    restarts: tuple[int, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simplex weights on the first columns of each matrix in the stack `Y` that best reproduce its last column.
 
     `Y` has shape (problems, n, k + 1) and `start` shape (problems, k). Every problem runs its
-    own iterations and stops on its own. Returns the weights (problems, k) and the number of
-    iterations each ran. Problems are solved in Gram form (`_frank_wolfe_gram`) a bounded
-    number at a time; when one problem's k × k Gram matrix alone exceeds the bound, the
-    stack is solved directly on A (`_frank_wolfe_direct`).
+    own iterations and stops on its own. Each entry of `restarts` runs Frank–Wolfe again from
+    `sparsify` of the previous answer with that step limit, on the same matrices. Returns the
+    weights (problems, k) and the number of iterations each ran in all. Problems are solved in
+    Gram form (`_frank_wolfe_gram`) a bounded number at a time; when one problem's k × k Gram
+    matrix alone exceeds the bound, the stack is solved directly on A (`_frank_wolfe_direct`).
     """
     m, k = Y.shape[0], Y.shape[2] - 1
     if intercept:
         Y = Y - Y.mean(axis=1, keepdims=True)
     x = np.full((m, k), 1.0 / k) if start is None else np.array(start, dtype=float, ndmin=2)
+    limits = (max_iter, *restarts)
     per_problem = k * k
     if per_problem > GRAM_CELLS:
-        return _frank_wolfe_direct(Y, zeta, x, min_decrease, max_iter)
+        steps = np.zeros(m, dtype=int)
+        for round_, limit in enumerate(limits):
+            x, more = _frank_wolfe_direct(Y, zeta, sparsify(x) if round_ else x, min_decrease, limit)
+            steps += more
+        return x, steps
     size = max(1, GRAM_CELLS // per_problem)
     if size >= m:
-        return _frank_wolfe_gram(Y, zeta, x, min_decrease, max_iter)
-    parts = [_frank_wolfe_gram(Y[lo:lo + size], zeta, x[lo:lo + size], min_decrease, max_iter)
+        return _frank_wolfe_gram(Y, zeta, x, min_decrease, limits)
+    parts = [_frank_wolfe_gram(Y[lo:lo + size], zeta, x[lo:lo + size], min_decrease, limits)
              for lo in range(0, m, size)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _frank_wolfe_gram(
-    Y: np.ndarray, zeta: float, x: np.ndarray, min_decrease: float, max_iter: int,
+    Y: np.ndarray, zeta: float, x: np.ndarray, min_decrease: float, limits: tuple[int, ...],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Frank–Wolfe on (already centred) `Y` through H = A'A + n zeta^2 I and c = A'b only.
 
@@ -107,7 +114,9 @@ def _frank_wolfe_gram(
     h <- (1 - s) h + s (H[i] - c), so each step costs O(k) per problem instead of O(n k);
     the line search uses d'H d = H_ii - 2 (H x)_i + x'H x with d = e_i - x, and, since
     x'H x = ||A x||^2 + n zeta^2 ||x||^2 and x sums to one, the loss
-    ||A x - b||^2 / n + zeta^2 ||x||^2 is (h'x - c'x + b'b) / n.
+    ||A x - b||^2 / n + zeta^2 ||x||^2 is (h'x - c'x + b'b) / n. H and c are built once
+    for all the runs in `limits` (see `frank_wolfe`); a restart takes h = A'(A x - b) + n zeta^2 x
+    from A, as the first step of R `synthdid` does.
     """
     m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     A, b = Y[:, :, :k], Y[:, :, k]
@@ -115,16 +124,35 @@ def _frank_wolfe_gram(
     H = np.matmul(At, A)
     c = np.matmul(At, b[:, :, None])[:, :, 0]
     bb = _rowdot(b, b)
-    diag = H.diagonal(axis1=1, axis2=2) + n * zeta * zeta
+    eta = n * zeta * zeta
+    diag = H.diagonal(axis1=1, axis2=2) + eta
     H[:, np.arange(k), np.arange(k)] = diag
     h = np.matmul(H, x[:, :, None])[:, :, 0] - c
     R = H
     R -= c[:, None, :]
     threshold = n * min_decrease * min_decrease
-    if m == 1:
-        x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, max_iter)
-        return x1[None], np.array([t1])
-    x, h, c = np.ascontiguousarray(x), np.ascontiguousarray(h), np.ascontiguousarray(c)
+    steps = np.zeros(m, dtype=int)
+    for round_, limit in enumerate(limits):
+        if round_:
+            x = sparsify(x)
+            err = np.matmul(A, x[:, :, None]) - b[:, :, None]
+            h = np.matmul(At, err)[:, :, 0] + eta * x
+        if m == 1:
+            x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit)
+            x, more = x1[None], np.array([t1])
+        else:
+            x, more = _gram_stack(R, diag, c, bb, x, h, threshold, limit)
+        steps += more
+    return x, steps
+
+
+def _gram_stack(
+    R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.ndarray, x: np.ndarray, h: np.ndarray,
+    threshold: float, max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The steps of `_frank_wolfe_gram` on a stack, problems leaving it as they stop (loss times n)."""
+    m, k = x.shape
+    x, h, c = np.array(x, order="C"), np.array(h, order="C"), np.ascontiguousarray(c)
     hx, cx = _rowdot(h, x), _rowdot(c, x)
     cf, df, Rf = c.reshape(-1), np.ascontiguousarray(diag).reshape(-1), R.reshape(-1, k)
     previous = np.full(m, np.inf)
@@ -299,6 +327,4 @@ def solve_stack(
 def _two_rounds(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, tuning: Tuning,
 ) -> tuple[np.ndarray, np.ndarray]:
-    first, n1 = frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY)
-    second, n2 = frank_wolfe(Y, zeta, intercept, sparsify(first), tuning.min_decrease, tuning.max_iter)
-    return second, n1 + n2
+    return frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY, (tuning.max_iter,))

@@ -87,3 +87,14 @@ def test_a_start_at_a_vertex_that_is_optimal_stays_there_to_rounding():
     ref, _ = r_sc_weight_fw(Y[0], 0.0, False, start[0], 1e-8, 50)
     np.testing.assert_allclose(x[0], ref, atol=1e-14)
     np.testing.assert_allclose(x, start, atol=1e-14)
+
+
+def test_restarts_share_the_gram_matrices_and_follow_r_from_the_sparsified_answer():
+    Y = problems(4, 18, 9, seed=12)
+    start = np.asfortranarray(np.full((4, 9), 1 / 9))      # column-major starts, as a broadcast can give
+    x, steps = w.frank_wolfe(Y, 0.03, True, start, 1e-6, 20, (500,))
+    for r in range(4):
+        first, n1 = r_sc_weight_fw(Y[r], 0.03, True, start[r], 1e-6, 20)
+        ref, n2 = r_sc_weight_fw(Y[r], 0.03, True, w.sparsify(first), 1e-6, 500)
+        np.testing.assert_allclose(x[r], ref, atol=1e-11)
+        assert steps[r] == n1 + n2
