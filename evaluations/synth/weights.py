@@ -66,6 +66,29 @@ def sparsify(v: np.ndarray) -> np.ndarray:
     return v / v.sum(axis=-1, keepdims=True)
 
 
+@dataclass(frozen=True)
+class SharedGram:
+    """A'A of one larger weight problem, and for each problem of a stack the columns of it that problem keeps.
+
+    Resamples of a panel draw their control units from the panel's, and the unit-weight
+    problem centres each unit over periods, so a draw's A'A is `gram[columns][:, columns]`.
+    """
+
+    gram: np.ndarray
+    columns: np.ndarray
+
+
+def unit_gram(Y: np.ndarray, n0: int, t0: int, intercept: bool) -> np.ndarray | None:
+    """A'A of the unit-weight problem on the n0 control units of `Y` (pre periods × units, centred
+    over periods with an intercept); None when it would exceed the Gram-form memory bound."""
+    if n0 * n0 > GRAM_CELLS:
+        return None
+    A = Y[:n0, :t0].T
+    if intercept:
+        A = A - A.mean(axis=0)
+    return A.T @ A
+
+
 def sum_normalize(x: np.ndarray) -> np.ndarray:
     """Rescale to sum one; uniform weights when every entry is zero."""
     total = x.sum()
@@ -74,7 +97,7 @@ def sum_normalize(x: np.ndarray) -> np.ndarray:
 
 def frank_wolfe(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, min_decrease: float, max_iter: int,
-    restarts: tuple[int, ...] = (),
+    restarts: tuple[int, ...] = (), shared: SharedGram | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simplex weights on the first columns of each matrix in the stack `Y` that best reproduce its last column.
 
@@ -84,6 +107,7 @@ def frank_wolfe(
     weights (problems, k) and the number of iterations each ran in all. Problems are solved in
     Gram form (`_frank_wolfe_gram`) a bounded number at a time; when one problem's k × k Gram
     matrix alone exceeds the bound, the stack is solved directly on A (`_frank_wolfe_direct`).
+    With `shared`, each problem's A'A is taken from it instead of being computed.
     """
     m, k = Y.shape[0], Y.shape[2] - 1
     if intercept:
@@ -99,14 +123,16 @@ def frank_wolfe(
         return x, steps
     size = max(1, GRAM_CELLS // per_problem)
     if size >= m:
-        return _frank_wolfe_gram(Y, zeta, x, min_decrease, limits)
-    parts = [_frank_wolfe_gram(Y[lo:lo + size], zeta, x[lo:lo + size], min_decrease, limits)
+        return _frank_wolfe_gram(Y, zeta, x, min_decrease, limits, shared)
+    parts = [_frank_wolfe_gram(Y[lo:lo + size], zeta, x[lo:lo + size], min_decrease, limits,
+                               None if shared is None else SharedGram(shared.gram, shared.columns[lo:lo + size]))
              for lo in range(0, m, size)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _frank_wolfe_gram(
     Y: np.ndarray, zeta: float, x: np.ndarray, min_decrease: float, limits: tuple[int, ...],
+    shared: SharedGram | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Frank–Wolfe on (already centred) `Y` through H = A'A + n zeta^2 I and c = A'b only.
 
@@ -121,7 +147,10 @@ def _frank_wolfe_gram(
     m, n, k = Y.shape[0], Y.shape[1], Y.shape[2] - 1
     A, b = Y[:, :, :k], Y[:, :, k]
     At = A.transpose(0, 2, 1)
-    H = np.matmul(At, A)
+    if shared is None:
+        H = np.matmul(At, A)
+    else:
+        H = shared.gram[shared.columns[:, :, None], shared.columns[:, None, :]]
     c = np.matmul(At, b[:, :, None])[:, :, 0]
     bb = _rowdot(b, b)
     eta = n * zeta * zeta
@@ -301,13 +330,14 @@ def solve(
 
 def solve_stack(
     Y: np.ndarray, n0: int, t0: int, tuning: Tuning, omega: np.ndarray | None = None,
-    lambda_: np.ndarray | None = None,
+    lambda_: np.ndarray | None = None, unit_gram: SharedGram | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Weights for a stack of block designs of one shape: omega (panels, n0), lambda (panels, t0) and iteration counts.
 
     Weights passed in are used as they are when the matching `update_*` option is off,
     and as the starting point otherwise. Updated weights follow synthdid_estimate: at
     most 100 steps, then `sparsify`, then a second run up to `tuning.max_iter` steps.
+    `unit_gram` gives the unit-weight problems' A'A (see `SharedGram`).
     """
     m = Y.shape[0]
     Yc = collapsed_form(Y, n0, t0)
@@ -316,7 +346,7 @@ def solve_stack(
         lambda_, it_lambda = _two_rounds(Yc[:, :n0, :], tuning.zeta_lambda, tuning.lambda_intercept, lambda_, tuning)
     if tuning.update_omega:
         omega, it_omega = _two_rounds(Yc[:, :, :t0].transpose(0, 2, 1), tuning.zeta_omega, tuning.omega_intercept,
-                                      omega, tuning)
+                                      omega, tuning, unit_gram)
     if omega is None or lambda_ is None:
         raise ValueError("weights that are not updated must be given")
     omega = np.broadcast_to(np.asarray(omega, dtype=float), (m, n0))
@@ -326,5 +356,7 @@ def solve_stack(
 
 def _two_rounds(
     Y: np.ndarray, zeta: float, intercept: bool, start: np.ndarray | None, tuning: Tuning,
+    shared: SharedGram | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    return frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY, (tuning.max_iter,))
+    return frank_wolfe(Y, zeta, intercept, start, tuning.min_decrease, MAX_ITER_PRE_SPARSIFY, (tuning.max_iter,),
+                       shared)
