@@ -16,6 +16,7 @@ import numpy as np
 MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
 GRAM_CELLS = 8_000_000
+RESCALE_BELOW = 1e-150
 
 
 @dataclass(frozen=True)
@@ -239,27 +240,42 @@ def _gram_one(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: float, x: np.ndarray, h: np.ndarray,
     threshold: float, max_iter: int,
 ) -> tuple[np.ndarray, int]:
-    """`_frank_wolfe_gram` for one problem (its loss times n), with h'x and c'x carried as floats."""
+    """`_frank_wolfe_gram` for one problem (its loss times n), with h'x and c'x carried as floats.
+
+    x and h are kept as scale × vector (x = sx u, h = sh g), so a step rescales two floats and
+    touches one entry of u and one row's worth of g.
+    """
     diag_l, c_l = diag.tolist(), c.tolist()
     hx, cx = float(h @ x), float(c @ x)
+    u, g, sx, sh = x, h.copy(), 1.0, 1.0
     previous = current = np.inf
     t = 0
     while t < max_iter and (t < 2 or previous - current > threshold):
         t += 1
-        i = int(h.argmin())
-        xi, hi, ci = x.item(i), h.item(i), c_l[i]
+        i = int(g.argmin())
+        xi, hi, ci = sx * u.item(i), sh * g.item(i), c_l[i]
         denom = diag_l[i] - 2.0 * (hi + ci) + hx + cx
-        if denom > 0 and not (xi == 1.0 and np.count_nonzero(x) == 1):
+        if denom > 0 and not (xi == 1.0 and np.count_nonzero(u) == 1):
             step = min(1.0, max(0.0, (hx - hi) / denom))
             keep = 1.0 - step
             hx = keep * keep * hx + keep * step * (2.0 * hi + ci - cx) + step * step * (diag_l[i] - ci)
             cx = keep * cx + step * ci
-            x *= keep
-            x[i] += step
-            h *= keep
-            h += step * R[i]
+            if keep == 0.0:
+                u[:] = 0.0
+                u[i], sx = 1.0, 1.0
+                g[:] = R[i]
+                sh = 1.0
+            else:
+                sx *= keep
+                sh *= keep
+                u[i] += step / sx
+                g += R[i] * (step / sh)
+                if sx < RESCALE_BELOW or sh < RESCALE_BELOW:
+                    u *= sx
+                    g *= sh
+                    sx = sh = 1.0
         previous, current = current, hx - cx + bb
-    return x, t
+    return u * sx, t
 
 
 def _frank_wolfe_direct(

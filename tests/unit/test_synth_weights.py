@@ -115,3 +115,13 @@ def test_resamples_taking_a_shared_gram_matrix_solve_the_same_problems(intercept
     # weight per unit, which is all the estimate uses, is not
     per_unit = lambda omega: np.stack([np.bincount(d, o, minlength=12) for d, o in zip(draws, omega)])  # noqa: E731
     np.testing.assert_allclose(per_unit(shared[0]), per_unit(plain[0]), atol=1e-12)
+
+
+@pytest.mark.parametrize("rescale_below", [1e-150, 0.9])
+def test_one_problem_with_scaled_vectors_follows_r_whenever_it_rescales(monkeypatch, rescale_below):
+    monkeypatch.setattr(w, "RESCALE_BELOW", rescale_below)       # 0.9: fold the scales back nearly every step
+    Y = problems(1, 25, 40, seed=5)
+    x, steps = w.frank_wolfe(Y, 0.02, True, None, 1e-7, 3000)
+    ref, ref_steps = r_sc_weight_fw(Y[0], 0.02, True, None, 1e-7, 3000)
+    np.testing.assert_allclose(x[0], ref, atol=1e-11)
+    assert steps[0] == ref_steps and ref_steps > 100
