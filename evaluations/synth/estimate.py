@@ -160,9 +160,10 @@ def tau_stack(Y: np.ndarray, n0: int, t0: int, omega: np.ndarray, lambda_: np.nd
 
 def estimate_stack(
     Y: np.ndarray, n0: int, t0: int, tuning: w.Tuning, omega: np.ndarray | None, lambda_: np.ndarray | None,
+    unit_gram: w.SharedGram | None = None,
 ) -> np.ndarray:
     """Estimates on a stack of panels of one shape, weights solved together (starting values per panel)."""
-    omegas, lambdas, _, _ = w.solve_stack(Y, n0, t0, tuning, omega, lambda_)
+    omegas, lambdas, _, _ = w.solve_stack(Y, n0, t0, tuning, omega, lambda_, unit_gram)
     return tau_stack(Y, n0, t0, omegas, lambdas)
 
 

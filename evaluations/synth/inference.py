@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, estimate_stack, tau
-from evaluations.synth.weights import sum_normalize
+from evaluations.synth.estimate import BlockPanel, Fit, SynthInputError, estimate_stack
+from evaluations.synth.weights import SharedGram, sum_normalize, unit_gram
 
 SE_METHODS = ("placebo", "bootstrap", "jackknife")
 CHUNK_CELLS = 4_000_000
@@ -62,7 +62,7 @@ def placebo(panel: BlockPanel, fit: Fit, replications: int, rng: np.random.Gener
     n0 = panel.n0 - panel.n1
     orders = np.stack([rng.permutation(panel.n0) for _ in range(replications)])
     starts = np.stack([sum_normalize(fit.weights.omega[o[:n0]]) for o in orders])
-    return _in_chunks(controls[orders], n0, panel.t0, fit, starts)
+    return _in_chunks(controls[orders], n0, panel.t0, fit, starts, _gram(panel, fit), orders[:, :n0])
 
 
 def bootstrap(panel: BlockPanel, fit: Fit, replications: int, rng: np.random.Generator) -> np.ndarray:
@@ -81,32 +81,59 @@ def bootstrap(panel: BlockPanel, fit: Fit, replications: int, rng: np.random.Gen
     stacked = np.stack(draws)
     n_controls = (stacked < panel.n0).sum(axis=1)
     out = np.empty(replications)
+    gram = _gram(panel, fit)
     for n0 in np.unique(n_controls):
         which = np.flatnonzero(n_controls == n0)
         starts = np.stack([sum_normalize(fit.weights.omega[d[:n0]]) for d in stacked[which]])
-        out[which] = _in_chunks(panel.Y[stacked[which]], int(n0), panel.t0, fit, starts)
+        out[which] = _in_chunks(panel.Y[stacked[which]], int(n0), panel.t0, fit, starts, gram, stacked[which, :n0])
     return out
 
 
-def _in_chunks(Y: np.ndarray, n0: int, t0: int, fit: Fit, starts: np.ndarray) -> np.ndarray:
-    """Estimates on the stack `Y`, solved a bounded number of panels at a time to cap memory."""
+def _gram(panel: BlockPanel, fit: Fit) -> np.ndarray | None:
+    """The control units' A'A for the unit weights of every resample, when they are re-estimated."""
+    if not fit.tuning.update_omega:
+        return None
+    return unit_gram(panel.Y, panel.n0, panel.t0, fit.tuning.omega_intercept)
+
+
+def _in_chunks(
+    Y: np.ndarray, n0: int, t0: int, fit: Fit, starts: np.ndarray, gram: np.ndarray | None, controls: np.ndarray,
+) -> np.ndarray:
+    """Estimates on the stack `Y`, solved a bounded number of panels at a time to cap memory.
+
+    `controls` gives, for each panel, the rows of the original panel its control units are;
+    with `gram`, their unit-weight problems take A'A from it instead of recomputing it.
+    """
     size = max(1, CHUNK_CELLS // (Y.shape[1] * Y.shape[2]))
     lam = np.broadcast_to(fit.weights.lambda_, (Y.shape[0], t0))
     out = np.empty(Y.shape[0])
     for lo in range(0, Y.shape[0], size):
         hi = lo + size
-        out[lo:hi] = estimate_stack(Y[lo:hi], n0, t0, fit.tuning, starts[lo:hi], lam[lo:hi])
+        shared = None if gram is None else SharedGram(gram, controls[lo:hi])
+        out[lo:hi] = estimate_stack(Y[lo:hi], n0, t0, fit.tuning, starts[lo:hi], lam[lo:hi], shared)
     return out
 
 
 def jackknife(panel: BlockPanel, fit: Fit) -> tuple[float, np.ndarray]:
-    """Leave-one-unit-out estimates with fixed weights and the jackknife standard error."""
-    n = panel.Y.shape[0]
+    """Leave-one-unit-out estimates with fixed weights and the jackknife standard error.
+
+    With the time weights fixed, each unit enters the estimate through one number,
+    z_u = Y_u (lambda_target - lambda); leaving a control out renormalises omega over the
+    others, leaving a treated unit out averages the other treated z. So every leave-one-out
+    estimate comes from z and omega in O(units) instead of one pass over the panel each.
+    """
+    n, n0 = panel.Y.shape[0], panel.n0
+    omega = np.asarray(fit.weights.omega, dtype=float)
+    t1 = panel.Y.shape[1] - panel.t0
+    col = np.concatenate([-np.asarray(fit.weights.lambda_, dtype=float), np.full(t1, 1.0 / t1)])
+    z = panel.Y @ col
+    zc, zt = z[:n0], z[n0:]
+    control = float(omega @ zc)
     out = np.empty(n)
-    for i in range(n):
-        keep = np.delete(np.arange(n), i)
-        n0 = panel.n0 - (i < panel.n0)
-        omega = sum_normalize(fit.weights.omega[keep[keep < panel.n0]])
-        out[i] = tau(panel.Y[keep], n0, panel.t0, omega, fit.weights.lambda_)
+    rest = omega.sum() - omega
+    others_zero = np.count_nonzero(omega) - (omega != 0) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:n0] = zt.mean() - np.where(others_zero, (zc.sum() - zc) / (n0 - 1), (control - omega * zc) / rest)
+    out[n0:] = (zt.sum() - zt) / (len(zt) - 1) - control
     se = float(np.sqrt((n - 1) / n * (n - 1) * np.var(out, ddof=1)))
     return se, out
