@@ -15,6 +15,7 @@ from evaluations.publication import check
 from evaluations.publication.synthetic import synthetic_checks
 from evaluations.result_model import EvaluationResult
 from evaluations.spec_model import SPEC_DIR, EvaluationSpec, SpecError, load_spec
+from tests.fixtures.results import make_result
 
 MONTHS = pd.date_range("2019-01-01", periods=48, freq="MS")   # 33 months before October 2021, 15 from it
 BREAK = pd.Timestamp("2021-10-01")
@@ -176,8 +177,7 @@ def test_the_site_section_shows_the_figures_and_the_caveat_in_both_languages(tmp
         draw(out_dir / name)
     for name, table in output.tables.items():
         table.to_csv(out_dir / name, index=False)
-    result = json.loads(json.dumps({**output.result, "quality": {}}))
-    result["_dir"] = out_dir
+    result = EvaluationResult.model_validate(json.loads(json.dumps({**output.result, "quality": {}})))
     figures = tmp_path / "site" / "figures"
     figures.mkdir(parents=True)
     pages = {lang: result_section(result, lang, figures, tmp_path / "results") for lang in ("en", "es")}
@@ -195,7 +195,7 @@ def test_the_bootstrap_row_is_listed_beside_the_headline_on_the_page(tmp_path):
     from pipelines.site.evaluation import result_section
 
     output = run_spec(make_spec(), parallel_frame(treated=("T1", "T2"), controls=TWENTY, noise=0.2))
-    result = {**json.loads(json.dumps(output.result)), "quality": {}, "_dir": tmp_path}
+    result = EvaluationResult.model_validate({**json.loads(json.dumps(output.result)), "quality": {}})
     page = result_section(result, "en", tmp_path, tmp_path)
     assert "Sensitivity: synthetic difference-in-differences with bootstrap standard errors" in page
 
@@ -203,8 +203,8 @@ def test_the_bootstrap_row_is_listed_beside_the_headline_on_the_page(tmp_path):
 def test_the_scorecard_evaluation_of_a_line_comes_first_on_its_goal_page():
     from pipelines.site.headline_first import headline_first
 
-    results = [{"name": "a_its"}, {"name": "b_ports"}, {"name": "c_synthetic"}]
+    results = [make_result(name) for name in ("a_its", "b_ports", "c_synthetic")]
     audit = {"scorecard": [{"line_of_action": "other", "evaluation": "b_ports"},
                            {"line_of_action": "mine", "evaluation": "c_synthetic"}]}
-    assert [r["name"] for r in headline_first(results, "mine", audit)] == ["c_synthetic", "a_its", "b_ports"]
-    assert [r["name"] for r in headline_first(results, "mine", None)] == ["a_its", "b_ports", "c_synthetic"]
+    assert [r.name for r in headline_first(results, "mine", audit)] == ["c_synthetic", "a_its", "b_ports"]
+    assert [r.name for r in headline_first(results, "mine", None)] == ["a_its", "b_ports", "c_synthetic"]
