@@ -108,6 +108,24 @@ class RobustnessOptions(Options):
     border_bands_km: list[int] = Field([100, 300], description="inner edges (km) of the distance-to-border bands of "
                                                                "the heterogeneity table ([]: no table)")
     seed: int = Field(20211008, description="seed of the bootstrap and permutation draws")
+    honest_window: list[int] = Field([6, 6], description="HonestDiD sensitivity: pre- and post-treatment months of the "
+                                                         "event study it uses ([0, 0]: none; 6 + 6 takes seconds, "
+                                                         "12 + 12 minutes)")
+    honest_mbar: list[float] = Field([0.0, 0.5, 1.0, 1.5, 2.0], description="HonestDiD relative-magnitudes grid M̄")
+
+    @field_validator("honest_window")
+    @classmethod
+    def _window(cls, window: list[int]) -> list[int]:
+        if len(window) != 2 or any(w < 0 for w in window):
+            raise ValueError(f"must be [pre, post] months, both 0 or more, got {window}")
+        return window
+
+    @field_validator("honest_mbar")
+    @classmethod
+    def _mbar(cls, grid: list[float]) -> list[float]:
+        if not grid or any(m < 0 for m in grid):
+            raise ValueError(f"must be one or more values of 0 or more, got {grid}")
+        return grid
 
     @field_validator("border_bands_km")
     @classmethod

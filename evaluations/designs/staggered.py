@@ -28,6 +28,7 @@ from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
+from .honest_sensitivity import add_honest
 from .pretrend_power import pretrend_power_diagnostics
 from .robustness import add_robustness
 
@@ -337,4 +338,5 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
             "en": "TWFE event-study coefficients by month since treatment with 95% confidence intervals",
             "es": "Coeficientes del estudio de eventos TWFE por mes desde el tratamiento con intervalos de confianza del 95 %"},
             "caption": {"en": f"{spec.title['en']}: TWFE event study", "es": f"{spec.title['es']}: estudio de eventos TWFE"}})
+    add_honest(spec, result, tables, figures, balanced, control, cluster)
     return EvaluationOutput(result, tables, figures)

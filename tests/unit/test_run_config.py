@@ -66,7 +66,7 @@ def test_every_estimator_option_of_the_specs_can_be_set_at_launch():
                "its_placebo_shift", "its_hac_lags", "its_min_side", "trend_baseline_months",
                "robustness_wild_bootstrap", "robustness_wild_weights", "robustness_randomization",
                "robustness_randomization_unit", "robustness_sdid", "robustness_sdid_se", "robustness_border_bands_km",
-               "robustness_seed",
+               "robustness_seed", "robustness_honest_window", "robustness_honest_mbar",
                "synthetic_estimator", "synthetic_se", "synthetic_reps", "synthetic_seed", "synthetic_break",
                "synthetic_placebo_shift", "synthetic_transform"}
     assert options == set(EvaluationConfig.model_fields)
