@@ -31,7 +31,7 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
         return
     assert spec.data.outcome is not None and spec.data.unit is not None
     honest, honest_tables, honest_figures = honest_block(balanced, spec.data.outcome, spec.data.unit, control,
-                                                         cluster, options, spec.title)
+                                                         cluster, options)
     if not honest:
         return
     result["diagnostics"].update(honest)
@@ -51,7 +51,7 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
 
 
 def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, cluster: str | None,
-                 options: RobustnessOptions, title: dict) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
+                 options: RobustnessOptions) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
     """(diagnostics entry, tables, figures) of the relative-magnitudes sensitivity; empty when it cannot be run."""
     pre, post = options.honest_window
     if pre < 3 or post < 1:
@@ -66,7 +66,8 @@ def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, 
         return {}, {}, {}
     entry = {**res.to_dict(), "window_months": [pre, post], "label": _label(res, pre, post)}
     table = res.to_frame()
-    figure = {"honest_sensitivity.png": lambda path: res.plot(path, title=f"{title['en']}: sensitivity (HonestDiD)")}
+    figure = {"honest_sensitivity.png": lambda path: res.plot(
+        path, title=f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)")}
     return {"honest_sensitivity": entry}, {"honest_sensitivity.csv": table}, figure
 
 

@@ -7,8 +7,6 @@ import pandas as pd
 from evaluations.designs.honest_sensitivity import honest_block
 from evaluations.options import RobustnessOptions
 
-TITLE = {"en": "Toy", "es": "Juguete"}
-
 
 def panel(effect: float = 1.0, noise: float = 0.05, seed: int = 3) -> pd.DataFrame:
     """40 units over 30 months: 10 start at month 15, 10 at month 18, 20 never; outcome = unit + month effects
@@ -24,7 +22,7 @@ def panel(effect: float = 1.0, noise: float = 0.05, seed: int = 3) -> pd.DataFra
 
 
 def test_a_constant_effect_is_the_estimate_and_the_interval_widens_with_mbar():
-    diagnostics, tables, figures = honest_block(panel(), "y", "unit", "never", None, RobustnessOptions(), TITLE)
+    diagnostics, tables, figures = honest_block(panel(), "y", "unit", "never", None, RobustnessOptions())
     entry = diagnostics["honest_sensitivity"]
     # the average over months 0..5 of effects that are all 1.0 (noise 0.05 over 10+ units per cell)
     assert abs(entry["original"]["estimate"] - 1.0) < 0.05
@@ -40,22 +38,21 @@ def test_a_constant_effect_is_the_estimate_and_the_interval_widens_with_mbar():
 
 
 def test_the_label_says_what_it_covers_and_assumes_in_both_languages():
-    entry = honest_block(panel(), "y", "unit", "never", None, RobustnessOptions(), TITLE)[0]["honest_sensitivity"]
+    entry = honest_block(panel(), "y", "unit", "never", None, RobustnessOptions())[0]["honest_sensitivity"]
     en, es = entry["label"]["en"], entry["label"]["es"]
     assert "months 0–5" in en and "not the headline's whole period" in en and "the data cannot say which M̄ holds" in en
     assert "meses 0–5" in es and "no todo el periodo del resultado principal" in es and "los datos no dicen" in es
 
 
 def test_no_effect_and_noise_says_the_interval_already_includes_zero():
-    entry = honest_block(panel(effect=0.0, noise=1.0), "y", "unit", "never", None, RobustnessOptions(),
-                         TITLE)[0]["honest_sensitivity"]
+    entry = honest_block(panel(effect=0.0, noise=1.0), "y", "unit", "never", None, RobustnessOptions())[0]["honest_sensitivity"]
     assert entry["original"]["lb"] <= 0 <= entry["original"]["ub"]
     assert entry["original_significant"] is False
     assert "already includes zero" in entry["label"]["en"] and "ya incluye el cero" in entry["label"]["es"]
 
 
 def test_a_zero_window_turns_it_off_and_bad_options_are_refused():
-    assert honest_block(panel(), "y", "unit", "never", None, RobustnessOptions(honest_window=[0, 0]), TITLE) == ({}, {}, {})
+    assert honest_block(panel(), "y", "unit", "never", None, RobustnessOptions(honest_window=[0, 0])) == ({}, {}, {})
     for bad in ({"honest_window": [6]}, {"honest_window": [-1, 6]}, {"honest_mbar": [-0.5, 1]}, {"honest_mbar": []}):
         try:
             RobustnessOptions(**bad)
