@@ -66,8 +66,10 @@ def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, 
         return {}, {}, {}
     entry = {**res.to_dict(), "window_months": [pre, post], "label": _label(res, pre, post)}
     table = res.to_frame()
-    figure = {"honest_sensitivity.png": lambda path: res.plot(
-        path, title=f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)")}
+    titles = {"en": f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)",
+              "es": f"Efecto promedio en los meses 0–{post - 1}: intervalos robustos del 95 % por M̄ (HonestDiD)"}
+    figure = {"honest_sensitivity.png": lambda path: res.plot(path, title=titles["en"]),
+              "honest_sensitivity.es.png": lambda path: res.plot(path, title=titles["es"], lang="es")}
     return {"honest_sensitivity": entry}, {"honest_sensitivity.csv": table}, figure
 
 

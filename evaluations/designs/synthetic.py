@@ -193,11 +193,17 @@ def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict)
          "caption": {"en": "Contribution of each control unit (marker area: its weight)",
                      "es": "Contribución de cada unidad de control (área del marcador: su peso)"}},
     ]
-    return {
-        "synthdid.png": lambda path: head.plot(path, title=textwrap.fill(spec.title["en"], 80), treated_label="exposed (mean)",
-                                               control_label=f"{name['en']} comparison", ylabel=units["en"],
-                                               source_note=source),
-        "synthdid_units.png": lambda path: head.plot_units(path, title="Contribution of each control unit",
-                                                           ylabel=units["en"], source_note=source),
-    }
+    def draw(lang: str, suffix: str) -> dict:
+        words = {"en": ("exposed (mean)", f"{name['en']} comparison", "Contribution of each control unit"),
+                 "es": ("expuestas (promedio)", f"comparación de {name['es']}", "Contribución de cada unidad de control")}
+        exposed, comparison, units_title = words[lang]
+        return {
+            f"synthdid{suffix}": lambda path: head.plot(path, title=textwrap.fill(spec.title[lang], 80),
+                                                        treated_label=exposed, control_label=comparison,
+                                                        ylabel=units[lang], source_note=source, lang=lang),
+            f"synthdid_units{suffix}": lambda path: head.plot_units(path, title=units_title, ylabel=units[lang],
+                                                                    source_note=source, lang=lang),
+        }
+
+    return {**draw("en", ".png"), **draw("es", ".es.png")}
 

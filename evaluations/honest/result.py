@@ -18,6 +18,11 @@ LABELS = {
 }
 
 
+# the plot's fixed words in the site's languages
+PLOT_WORDS = {"en": {"original": "original", "ylabel": "{}% confidence interval"},
+              "es": {"original": "original", "ylabel": "intervalo de confianza del {} %"}}
+
+
 def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -131,7 +136,7 @@ class SensitivityResult:
         lines.append(f"  assumes {meaning}; the data cannot confirm that assumption, only show what follows from it.")
         return "\n".join(lines)
 
-    def plot(self, path: str | Path, title: str | None = None) -> Path:
+    def plot(self, path: str | Path, title: str | None = None, lang: str = "en") -> Path:
         """HonestDiD's sensitivity plot: the original CI, then the robust CIs by M (PNG)."""
         import matplotlib
 
@@ -147,16 +152,16 @@ class SensitivityResult:
         width = gap / 4
         ax.errorbar([x0], [np.mean(self.original)], yerr=[[np.mean(self.original) - self.original[0]],
                                                           [self.original[1] - np.mean(self.original)]],
-                    fmt="none", ecolor="#d62728", capsize=4, elinewidth=1.6, label="Original")
+                    fmt="none", ecolor="#d62728", capsize=4, elinewidth=1.6, label=PLOT_WORDS[lang]["original"].capitalize())
         mid = (self.lb + self.ub) / 2
         ax.errorbar(grid, mid, yerr=[mid - self.lb, self.ub - mid], fmt="none", ecolor="#01a2d9",
                     capsize=4, elinewidth=1.6, label=self.ci_method)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlim(x0 - width * 2, grid.max() + width * 2)
         ticks = [x0, *grid] if len(grid) <= 12 else [x0, *ax.get_xticks()[ax.get_xticks() >= grid.min()]]
-        ax.set_xticks(ticks, ["original", *(f"{t:g}" for t in ticks[1:])])
+        ax.set_xticks(ticks, [PLOT_WORDS[lang]["original"], *(f"{t:g}" for t in ticks[1:])])
         ax.set_xlabel(self.parameter)
-        ax.set_ylabel(f"{round(100 * (1 - self.alpha))}% confidence interval")
+        ax.set_ylabel(PLOT_WORDS[lang]["ylabel"].format(round(100 * (1 - self.alpha))))
         ax.set_title(title or f"Sensitivity to violations of parallel trends ({self.delta})")
         ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
         fig.tight_layout()

@@ -46,9 +46,16 @@ def diagram(result: SynthResult) -> dict[str, float]:
     return out
 
 
+# the fixed words of the two plots, in the site's languages (titles and axis labels are the caller's)
+WORDS = {"en": {"time_weights": "time weights", "unit_weight": "unit weight (area)", "weight": "weight",
+                "estimate": "estimate"},
+         "es": {"time_weights": "ponderaciones temporales", "unit_weight": "peso de la unidad (área)", "weight": "peso",
+                "estimate": "estimación"}}
+
+
 def plot_trajectories(
     result: SynthResult, path: str | Path, title: str | None = None, treated_label: str = "treated",
-    control_label: str = "synthetic control", ylabel: str = "", source_note: str = "",
+    control_label: str = "synthetic control", ylabel: str = "", source_note: str = "", lang: str = "en",
 ) -> Path:
     """Treated mean and synthetic control over time, the time weights as a band along the bottom,
     the DiD parallelogram (not for synthetic control, which has no time weights), and the effect
@@ -72,7 +79,7 @@ def plot_trajectories(
     if not is_sc:
         bottom = low - height
         ax.fill_between(x[: p.t0], bottom, bottom + height * wts.lambda_ / wts.lambda_.max(), color=CONTROL,
-                        alpha=0.45, step="mid", label="time weights")
+                        alpha=0.45, step="mid", label=WORDS[lang]["time_weights"])
         pre, post = d["pre_time"], d["post_time"]
         ax.plot([pre, post], [d["control_pre"], d["control_post"]], "o-", color=CONTROL, linewidth=1)
         ax.plot([pre, post], [d["treated_pre"], d["treated_post"]], "o-", color=TREATED, linewidth=1)
@@ -114,6 +121,7 @@ def unit_contributions(result: SynthResult) -> np.ndarray:
 
 def plot_unit_contributions(
     result: SynthResult, path: str | Path, title: str | None = None, ylabel: str = "", source_note: str = "",
+    lang: str = "en",
 ) -> Path:
     """Control units' contrasts, marker area proportional to the unit weight; units with weight at most
     0.001 drawn as faint crosses; the estimate as a line, with its 95% bounds when a standard error is known."""
@@ -125,9 +133,9 @@ def plot_unit_contributions(
     big = omega > NEGLIGIBLE
     fig, ax = plt.subplots(figsize=(max(6.0, 0.22 * p.n0 + 2), 4.5), dpi=110)
     ax.scatter(pos[big], y[big], s=600 * omega[big] / omega.max() + 8, color=CONTROL, alpha=0.8,
-               edgecolors="black", linewidths=0.5, label="unit weight (area)")
-    ax.scatter(pos[~big], y[~big], marker="x", color="grey", alpha=0.5, label=f"weight ≤ {NEGLIGIBLE}")
-    ax.axhline(result.estimate, color="black", linewidth=1.2, label=f"estimate {result.estimate:.2f}")
+               edgecolors="black", linewidths=0.5, label=WORDS[lang]["unit_weight"])
+    ax.scatter(pos[~big], y[~big], marker="x", color="grey", alpha=0.5, label=f"{WORDS[lang]['weight']} ≤ {NEGLIGIBLE}")
+    ax.axhline(result.estimate, color="black", linewidth=1.2, label=f"{WORDS[lang]['estimate']} {result.estimate:.2f}")
     if result.std_error > 0:
         for bound in result.ci:
             ax.axhline(bound, color="black", linewidth=0.8, alpha=0.5, linestyle="--")

@@ -145,6 +145,9 @@ def diagnostics_line(result: EvaluationResult, lang: str) -> str:
 def figure_part(result: EvaluationResult, figure: Figure, folder: Path, figures: Path, lang: str) -> str:
     """A figure of the result, copied beside the pages ("" when its file is missing)."""
     source = folder / figure.file
+    localized = source.with_name(f"{source.stem}.{lang}{source.suffix}")   # a drawing in the page's language
+    if localized.exists():
+        source = localized
     if not source.exists():
         return ""
     target = f"{result.name}_{Path(figure.file).name}"

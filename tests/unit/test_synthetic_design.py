@@ -189,6 +189,9 @@ def test_the_site_section_shows_the_figures_and_the_caveat_in_both_languages(tmp
     assert r"Synthetic comparison \(exposure not assigned\)" in pages["en"]   # markdown-escaped
     assert r"Comparación sintética \(exposición no asignada\)" in pages["es"]
     assert Path(figures / "toy_synthetic_synthdid.png").stat().st_size > 10_000
+    # one drawing per language: the Spanish one differs (its legend and labels are Spanish)
+    assert {"synthdid.png", "synthdid.es.png", "synthdid_units.png", "synthdid_units.es.png"} <= set(output.figures)
+    assert (out_dir / "synthdid.png").read_bytes() != (out_dir / "synthdid.es.png").read_bytes()
 
 
 def test_the_bootstrap_row_is_listed_beside_the_headline_on_the_page(tmp_path):
