@@ -121,6 +121,10 @@ SCOPES: dict[str, dict] = {
     "framework": {"en": "Framework evaluation", "es": "Evaluación del Entendimiento"},
     "earlier_policy": {"en": "Earlier-policy evidence (before the Framework)",
                        "es": "Evidencia de políticas anteriores (antes del Entendimiento)"},
+    # comparisons of groups the platform formed (e.g. regions the drug supply reached at different times): context
+    # for an indicator, never an effect of the Framework, so never on the scorecard
+    "context": {"en": "Context comparisons (not an effect of the Framework)",
+                "es": "Comparaciones de contexto (no son un efecto del Entendimiento)"},
 }
 
 

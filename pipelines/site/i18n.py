@@ -79,6 +79,13 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "These studies evaluate policies in place before October 2021: they are context, not results of the Framework.",
         "es": "Estos estudios evalúan políticas anteriores a octubre de 2021: sirven de contexto, no son resultados del "
               "Entendimiento."},
+    "context_note": {
+        "en": "These comparisons describe how the indicator moved in groups the platform formed (for example, regions "
+              "the drug supply reached at different times). The Framework did not assign these groups, so the "
+              "difference is not an effect of the Framework and is never shown on the scorecard.",
+        "es": "Estas comparaciones describen cómo se movió el indicador en grupos que formó la plataforma (por ejemplo, "
+              "regiones a las que la oferta de drogas llegó en momentos distintos). El Entendimiento no asignó estos "
+              "grupos, así que la diferencia no es un efecto del Entendimiento y nunca se muestra en el tablero."},
     "mde": {"en": "smallest effect detectable with 80% power", "es": "efecto más pequeño detectable con 80% de potencia"},
     "mde_column": {"en": "Smallest detectable effect (80% power)", "es": "Efecto mínimo detectable (80% de potencia)"},
     "of_baseline": {"en": "of the baseline mean", "es": "del promedio de la línea base"},

@@ -40,7 +40,7 @@ def test_unknown_design_and_missing_keys(tmp_path):
     with pytest.raises(SpecError, match="no_such_threat"):
         load_spec(p)
     p.write_text(base.replace("scope: framework", "scope: someday") + "design: its\ndata: {table: t, time: p, value: v}\n")
-    with pytest.raises(SpecError, match="x.yaml: scope: must be one of framework, earlier_policy, got 'someday'"):
+    with pytest.raises(SpecError, match="x.yaml: scope: must be one of framework, earlier_policy, context, got 'someday'"):
         load_spec(p)
     p.write_text(base + "design: magic\ndata: {table: t}\n")
     with pytest.raises(SpecError, match="x.yaml: design: must be one of .*, got 'magic'"):
