@@ -150,7 +150,7 @@ def figure_part(result: EvaluationResult, figure: Figure, folder: Path, figures:
         source = localized
     if not source.exists():
         return ""
-    target = f"{result.name}_{Path(figure.file).name}"
+    target = f"{result.name}_{source.name}"   # both languages share one figures folder while the site is built
     shutil.copy(source, figures / target)
     alt = pick(figure.alt, lang) or pick(result.title, lang)
     return figure_md(f"{figures.name}/{target}", alt, pick(figure.caption, lang) or alt)

@@ -60,9 +60,13 @@ def test_headline_equals_diff_diff_on_the_warehouse_panel(pipeline_build, con, n
 
 def test_the_synthetic_headline_leads_its_line_on_the_goal_pages(pipeline_build):
     site = pipeline_build / "site" / "dev"
-    for lang in ("en", "es"):
+    for lang, suffix in (("en", ".png"), ("es", ".es.png")):       # each page shows the drawing in its language
         page = (site / lang / "goal-2.html").read_text()
         assert page.index('id="cbp_fentanyl_synthetic_did"') < page.index('id="cbp_fentanyl_comparative_its"')
-        assert "cbp_fentanyl_synthetic_did_synthdid.png" in page
+        assert f"cbp_fentanyl_synthetic_did_synthdid{suffix}" in page
+        assert (site / lang / "figures" / f"cbp_fentanyl_synthetic_did_synthdid{suffix}").is_file()
         page1 = (site / lang / "goal-1.html").read_text()
-        assert "Shover" in page1 and "overdose_west_synthetic_did_synthdid_units.png" in page1
+        assert "Shover" in page1 and f"overdose_west_synthetic_did_synthdid_units{suffix}" in page1
+        # the west-vs-east overdose comparison is context, under its own heading, never the scorecard's row
+        assert page1.index('id="public_health-context"') < page1.index('id="overdose_west_synthetic_did"')
+        assert "overdose_west_synthetic_did" not in (site / lang / "index.html").read_text()

@@ -12,12 +12,13 @@ def test_the_spanish_page_copies_the_spanish_drawing_and_the_english_page_the_de
     (folder / "plot.es.png").write_bytes(b"dibujo en espanol")
     result = make_result(figures=[{"file": "plot.png", "kind": "trend", "alt": texts("Alt", "Alt es"),
                                    "caption": texts("Caption", "Leyenda")}])
-    for lang, expected in (("en", b"english drawing"), ("es", b"dibujo en espanol")):
-        figures = tmp_path / "site" / lang / "figures"
-        figures.mkdir(parents=True)
+    figures = tmp_path / "site" / "figures"          # one folder for both languages while the site is built
+    figures.mkdir(parents=True)
+    for lang, name in (("en", "example_trend_plot.png"), ("es", "example_trend_plot.es.png")):
         md = figure_part(result, result.figures[0], folder, figures, lang)
-        assert "figures/example_trend_plot.png" in md
-        assert (figures / "example_trend_plot.png").read_bytes() == expected
+        assert f"figures/{name}" in md
+    assert (figures / "example_trend_plot.png").read_bytes() == b"english drawing"
+    assert (figures / "example_trend_plot.es.png").read_bytes() == b"dibujo en espanol"
 
 
 def test_without_a_spanish_drawing_both_pages_show_the_default(tmp_path):

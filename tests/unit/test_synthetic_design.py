@@ -183,7 +183,8 @@ def test_the_site_section_shows_the_figures_and_the_caveat_in_both_languages(tmp
     pages = {lang: result_section(result, lang, figures, tmp_path / "results") for lang in ("en", "es")}
     for lang, caveat in (("en", "What this cannot show: the exposure was not randomised nor assigned by the Framework"),
                          ("es", "Lo que esto no puede mostrar: la exposición no fue aleatoria ni asignada por el Entendimiento")):
-        assert "toy_synthetic_synthdid.png" in pages[lang] and "toy_synthetic_synthdid_units.png" in pages[lang]
+        suffix = ".png" if lang == "en" else ".es.png"        # the Spanish page shows the Spanish drawing
+        assert f"toy_synthetic_synthdid{suffix}" in pages[lang] and f"toy_synthetic_synthdid_units{suffix}" in pages[lang]
         assert caveat in pages[lang]
         assert "unit_weights.csv" in pages[lang] and "time_weights.csv" in pages[lang]
     assert r"Synthetic comparison \(exposure not assigned\)" in pages["en"]   # markdown-escaped
