@@ -39,7 +39,7 @@ def test_spec_threats_resolve(path):
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.stem)
 def test_spec_scope_and_direction(path):
     spec = _spec(path)
-    assert spec.get("scope") in ("framework", "earlier_policy")
+    assert spec.get("scope") in ("framework", "earlier_policy", "context")
     assert spec.get("desired_direction") in ("decrease", "increase", "neither")
     keys = list(spec)
     i = keys.index("line_of_action")
