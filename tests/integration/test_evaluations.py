@@ -3,7 +3,6 @@ or listed as a gap; numbers re-derived from the warehouse for one ITS and one tr
 import json
 import warnings
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,13 +15,6 @@ from tests.integration.twfe_reference import joint_operations_twfe
 SPECS = load_specs()
 TOP = {"schema", "name", "title", "goal", "line_of_action", "design", "simulated", "data", "headline", "estimates",
        "diagnostics", "baseline_comparison", "reading", "figures", "tables", "quality"}
-
-
-@pytest.fixture(scope="module")
-def con(pipeline_build):
-    connection = duckdb.connect(str(pipeline_build / "warehouse.duckdb"), read_only=True)
-    yield connection
-    connection.close()
 
 
 def _result(build, name):

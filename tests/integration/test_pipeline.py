@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -19,13 +18,6 @@ from tests.integration.twfe_reference import joint_operations_twfe
 pytestmark = pytest.mark.integration
 
 GARGIULO = DATA_DIR / "homicides/gargiulo/mexico-muni-month-homicide-rates-2000-2021.csv.gz"
-
-
-@pytest.fixture(scope="module")
-def con(pipeline_build):
-    connection = duckdb.connect(str(pipeline_build / "warehouse.duckdb"), read_only=True)
-    yield connection
-    connection.close()
 
 
 def test_raw_and_mart_row_counts_equal_the_source_files(con):

@@ -3,7 +3,6 @@
 import json
 import warnings
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -20,13 +19,6 @@ OVERDOSE = f"""with dec as (select state_abbr as unit, year(period) as period, d
                               and deaths_12mo_ending is not null)
                select unit, period, ln(deaths) as y, unit in {WEST} as exposed from dec
                where unit in (select unit from dec group by unit having count(*) = 8)"""
-
-
-@pytest.fixture(scope="module")
-def con(pipeline_build):
-    connection = duckdb.connect(str(pipeline_build / "warehouse.duckdb"), read_only=True)
-    yield connection
-    connection.close()
 
 
 def _result(build, name):
