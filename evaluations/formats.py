@@ -96,6 +96,39 @@ def percent(share, lang: str, digits: int = 0, *, per_hundred: bool = False, sig
     return "+" + text if signed and _rounded(exact, digits + 2) > 0 else text
 
 
+# The site's one rounding rule (issue #18): estimates and their errors to 3 significant digits, counts as whole
+# numbers, rates and percentages to one decimal. Pages, charts and findings use these three, not `number`.
+SIGNIFICANT_DIGITS = 3
+RATE_DIGITS = 1
+
+
+def significant(value, lang: str, digits: int = SIGNIFICANT_DIGITS, missing: str = MISSING) -> str:
+    """An estimate to `digits` significant digits, trailing zeros kept: 1.4967 → "1.50", 0.036524 → "0.0365",
+    24,825.36 → "24,800", -0.00049 → "-0.000490", 0.0009996 → "0.00100"; zero is "0"."""
+    exact = _decimal(value)
+    if exact is None or not exact.is_finite() or exact == 0:
+        return number(value, lang, 0, missing)
+    decimals = digits - 1 - exact.adjusted()
+    if _rounded_to(exact, decimals).adjusted() > exact.adjusted():  # 0.0009996 rounds up to 0.00100, not 0.001000
+        decimals -= 1
+    return number(_rounded_to(exact, decimals), lang, max(decimals, 0), missing)
+
+
+def _rounded_to(number_: decimal.Decimal, decimals: int) -> decimal.Decimal:
+    """Half-to-even rounding to `decimals` places; negative `decimals` rounds to tens, hundreds…"""
+    return number_.quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_EVEN)
+
+
+def count(value, lang: str, missing: str = MISSING) -> str:
+    """A count (deaths, victims, seizures) as a whole number: 24,825.36 → "24,825"."""
+    return number(value, lang, 0, missing)
+
+
+def rate(value, lang: str, missing: str = MISSING) -> str:
+    """A rate (per 100,000, per month) to one decimal: 2.4571 → "2.5"."""
+    return number(value, lang, RATE_DIGITS, missing)
+
+
 def p_value(p, lang: str, label: str | None = None, digits: int = 3, missing: str = MISSING) -> str:
     """A p- or q-value: "0.034" or "< 0.001" (never "0.000"); with a label, "p = 0.034" or "p < 0.001"."""
     exact = _decimal(p)

@@ -94,3 +94,23 @@ def test_unknown_language_is_a_clear_error():
     for call in (lambda: formats.number(1, "fr"), lambda: formats.number(None, "fr"), lambda: formats.month("2020-01-01", "pt")):
         with pytest.raises(ValueError, match="unknown site language '(fr|pt)'; expected one of en, es"):
             call()
+
+
+# The one rounding rule of the site (issue #18), expectations worked by hand: 3 significant digits keeps the
+# digits from the first non-zero one; half to even on the shortest decimal form; a round-up that gains a digit
+# (999.6 → 1,000; 0.0009996 → 0.00100) still shows 3 significant digits.
+@pytest.mark.parametrize("value, text", [
+    (1.4967, "1.50"), (0.036524, "0.0365"), (24825.36, "24,800"), (-0.00049, "-0.000490"), (0, "0"),
+    (999.6, "1,000"), (0.0009996, "0.00100"), (-2.675, "-2.68"), (123456, "123,000"), (99.96, "100"),
+    (None, "—"), (float("nan"), "—"),
+])
+def test_estimates_have_three_significant_digits(value, text):
+    assert formats.significant(value, "en") == text
+    assert formats.significant(value, "es") == text  # es_MX groups and marks decimals as en_US does
+
+
+def test_counts_are_whole_and_rates_have_one_decimal():
+    assert formats.count(24825.36, "en") == "24,825" and formats.count(24825.5, "es") == "24,826"
+    assert formats.count(24826.5, "en") == "24,826"  # half to even
+    assert formats.rate(2.4571, "es") == "2.5" and formats.rate(27.25, "en") == "27.2"
+    assert formats.rate(-0.04, "en") == "0.0"  # rounds to zero: no sign
