@@ -8,6 +8,7 @@ files can hold HTML, JavaScript or spreadsheet formulas).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from evaluations import formats
@@ -25,6 +26,11 @@ TEXT = {
         "blocked": "Blocking failure: nothing downstream of this table was built from it.",
         "load_error": "The file could not be loaded: {message}",
         "qhead": "| file | line/row | expectation | value |",
+        "severity": {"error": "blocking", "warn": "warning"},
+        "unexpected": "{count} unexpected value(s) in {column}",
+        "examples": "e.g.",
+        "observed": "observed: {observed}",
+        "not_evaluated": "could not be evaluated on this table",
     },
     "es": {
         "none": "No hay resultados de verificación en esta compilación.",
@@ -36,6 +42,11 @@ TEXT = {
         "blocked": "Falla bloqueante: nada posterior a esta tabla se construyó con ella.",
         "load_error": "El archivo no pudo cargarse: {message}",
         "qhead": "| archivo | línea/fila | expectativa | valor |",
+        "severity": {"error": "bloqueante", "warn": "advertencia"},
+        "unexpected": "{count} valor(es) fuera de lo esperado en {column}",
+        "examples": "p. ej.",
+        "observed": "observado: {observed}",
+        "not_evaluated": "no pudo evaluarse en esta tabla",
     },
 }
 
@@ -78,7 +89,7 @@ def quality_page(results_dir: Path, lang: str = "en") -> str:
     if quarantined:
         lines.append(t["quarantined"].format(rows=formats.integer(quarantined, lang)) + "\n")
     for suite in sorted(suites, key=lambda s: (not s["table"].startswith("raw."), s["table"])):
-        lines.append(f"### {_cell(suite['table'])} {{#{_anchor(suite['suite'])}}}\n")
+        lines.append(f"## {_code(suite['table'])} {{#{_anchor(suite['suite'])}}}\n")
         meta = [t["rows"].format(rows=formats.integer(int(suite.get('rows') or 0), lang))]
         if suite.get("quarantined_rows"):
             meta.append(t["quarantine_rows"].format(rows=formats.integer(int(suite['quarantined_rows']), lang)))
@@ -92,8 +103,9 @@ def quality_page(results_dir: Path, lang: str = "en") -> str:
             result = t["pass"] if e["success"] else (t["fail"] if e.get("evaluated", True) else t["skip"])
             count = "" if e.get("unexpected_count") is None else formats.integer(e["unexpected_count"], lang)
             examples = "" if e["success"] else _cell(e.get("examples") or e.get("observed") or "", 80)
-            detail = "" if e["success"] else _cell(e.get("message", ""), 200)
-            rows.append(f"| {_cell(e['name'])} | {e['severity'].upper()} | {result} | {count} | {examples} | {detail} |")
+            detail = "" if e["success"] else _detail(e, t, lang)
+            severity = t["severity"].get(e["severity"], e["severity"])
+            rows.append(f"| {_code(e['name'])} | {severity} | {result} | {count} | {examples} | {detail} |")
         lines.append("\n".join(rows) + "\n")
         lines.append(_quarantine_sample(suite, t))
     return "\n".join(lines)
@@ -111,6 +123,26 @@ def _quarantine_sample(suite: dict, t: dict, limit: int = 10) -> str:
         where = r.source_line or f"#{r.source_row}"
         rows.append(f"| {_cell(r.source_file)} | {_cell(where)} | {_cell(r.expectation)} | {_cell(r.value, 80)} |")
     return "\n".join(rows) + "\n"
+
+
+def _code(identifier: str) -> str:
+    """A table, check or column name as code (it is an identifier, not prose in the page's language)."""
+    return f"`{' '.join(str(identifier).split()).replace('`', '').replace('|', '')}`"
+
+
+UNEXPECTED = re.compile(r"unexpected value\(s\) in ([^;]+);")
+
+
+def _detail(e: dict, t: dict, lang: str) -> str:
+    """A failed check in the page's language, from the outcome's fields (the English `message` of the check
+    outcome names the column; a check that raised keeps its own message, as code)."""
+    column = UNEXPECTED.search(e.get("message") or "")
+    if e.get("unexpected_count") is not None:
+        text = md_text(t["unexpected"].format(count=formats.integer(e["unexpected_count"], lang), column="\x00"))
+        return text.replace("\x00", _code(column.group(1))) if column else text.split(" \x00")[0].rsplit(" ", 1)[0]
+    if not e.get("evaluated", True) or e.get("observed") is None:
+        return md_text(t["not_evaluated"])
+    return md_text(t["observed"].format(observed="\x00")).replace("\x00", _cell(e["observed"], 120))
 
 
 def _anchor(name: str) -> str:

@@ -82,6 +82,12 @@
     var main = document.getElementById("content");
     var label = (main && main.getAttribute("data-filter-label")) || "Filter rows";
     Array.prototype.forEach.call(document.querySelectorAll("main table"), function (table) {
+      // A table wider than the screen scrolls sideways: keyboard users must be able to reach and scroll it.
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+        var caption = table.caption || table.previousElementSibling;
+        table.setAttribute("aria-label", (caption && caption.textContent.trim().slice(0, 80)) || label);
+      }
       if (!table.tBodies.length || table.tBodies[0].rows.length < 2) return;
       makeSortable(table);
       if (table.tBodies[0].rows.length > 12) makeFilterable(table, label);

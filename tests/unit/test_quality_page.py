@@ -33,3 +33,20 @@ def test_counts_and_escaping(tmp_path):
 
 def test_no_results(tmp_path):
     assert quality_page(tmp_path, "en") == "No check results in this build.\n"
+
+
+def test_spanish_page_says_each_failure_in_spanish_and_names_identifiers_as_code(tmp_path):
+    _write(tmp_path, "marts_y", "marts.y", [
+        {"name": "rate_month_over_month_jump", "severity": "warn", "success": False, "unexpected_count": 1963,
+         "examples": [181.2], "message": "rate_month_over_month_jump: 1,963 unexpected value(s) in rate_change; e.g. [181.2]"},
+        {"name": "rows_in_range", "severity": "error", "success": False, "unexpected_count": 3, "examples": [], "message": "3 unexpected"},
+        {"name": "row_count", "severity": "error", "success": False, "observed": 5, "message": "row_count: failed (observed 5)"},
+    ])
+    # Markdown escapes of the page ("valor\\(es\\)") removed: what pandoc renders
+    es, en = (quality_page(tmp_path, lang).replace("\\", "") for lang in ("es", "en"))
+    assert "## `marts.y`" in es  # a second-level heading under the page's h1, the table name as code
+    assert "| `rate_month_over_month_jump` | advertencia | no cumplida | 1,963 | [181.2] | 1,963 valor(es) fuera de lo esperado en `rate_change` |" in es
+    assert "| `rows_in_range` | bloqueante | no cumplida | 3 |  | 3 valor(es) fuera de lo esperado |" in es
+    assert "observado: 5" in es and "unexpected" not in es
+    assert "| `rate_month_over_month_jump` | warning | not passed | 1,963 | [181.2] | 1,963 unexpected value(s) in `rate_change` |" in en
+    assert "| `rows_in_range` | blocking | not passed | 3 |  | 3 unexpected value(s) |" in en
