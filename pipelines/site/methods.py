@@ -16,7 +16,8 @@ def methods_section(lang: str, results: list[EvaluationResult], audit: dict | No
     en = lang == "en"
     rows = []
     for r in results:
-        estimators = ", ".join(sorted({md_text(e.estimator or e.id) for e in r.estimates}))
+        # estimator identifiers as code: they are the names in result.json and the CSVs, not words of the page
+        estimators = ", ".join(f"`{name}`" for name in sorted({(e.estimator or e.id).replace("`", "") for e in r.estimates}))
         rows.append([f"[{md_text(pick(r.title, lang))}]({goal_page(r.goal)}.qmd#{r.name})",
                      md_text(i18n.design_name(r.design, lang)), estimators or "—",
                      md_text(i18n.grade_label(r.evidence.grade, lang, (audit or {}).get("grades"))),

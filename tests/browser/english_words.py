@@ -48,9 +48,14 @@ ALLOWED_ENGLISH = tuple(re.compile(p) for p in (
 ))
 
 
+# Method acronyms Spanish-language econometrics keeps in their English form (as "DiD" and "TWFE"), one of which is
+# also an English word: ITS, interrupted time series ("ITS comparativa").
+ACRONYMS = frozenset({"ITS"})
+
+
 def english_words(text: str) -> list[str]:
     """The words of `text` that are on the English list (identifiers split at `_`, so `state_abbr` counts)."""
-    return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH]
+    return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH and w not in ACRONYMS]
 
 
 def allowed_english(passage: str) -> bool:
