@@ -70,7 +70,7 @@ def files_table(files: list[dict], lang: str) -> str:
     def cell(text: str, numeric: bool = False) -> str:
         return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
 
-    rows = ["<tr>" + cell(html.escape(str(f["file"])))
+    rows = ["<tr>" + cell(html.escape(str(f["file"]), quote=False))
             + cell(formats.integer(f["rows"], lang) if f.get("rows") is not None else "—", True)
             + cell(formats.integer(f.get("size_bytes"), lang), True)
             + cell(f'<code title="{html.escape(f["sha256"])}">{html.escape(f["sha256"][:SHORT_HASH])}…</code>'

@@ -11,9 +11,9 @@ import yaml
 
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
+from pipelines.site.data_page import data_sources_section
 from pipelines.site.generate import fill_missing_partials
 from pipelines.site.markdown import md_text
-from pipelines.site.data_page import data_sources_section
 from pipelines.site.render import render_with_pandoc, select_language
 from pipelines.site.results import SiteError, SiteInputs, load_result, load_results
 from pipelines.site.versions import check_version, swap_into_place, version_key
