@@ -10,6 +10,7 @@ from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
 from ..site.build import build_site, published_site
 from ..site.cite import load_citation
+from ..site.downloads import zip_path
 from ..site.results import SiteInputs
 from .evaluations import EVALUATION_ASSETS
 from .spatial import MAP_ASSETS, SPATIAL_ASSETS
@@ -67,4 +68,5 @@ def website(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.M
     pages = sorted(p.relative_to(published.path).as_posix() for p in published.path.glob("*/*.html"))
     return dg.MaterializeResult(metadata={"renderer": published.renderer, "version": published.version,
                                           "pages": ", ".join(pages),
-                                          "index": dg.MetadataValue.path(str(published.index))})
+                                          "index": dg.MetadataValue.path(str(published.index)),
+                                          "results_zip": dg.MetadataValue.path(str(zip_path(published.path)))})

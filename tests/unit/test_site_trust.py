@@ -153,6 +153,30 @@ def test_site_version_comes_from_the_environment_variable_or_the_tag(monkeypatch
     assert dt.date.fromisoformat(info["date"])
 
 
+def test_a_build_at_a_tag_is_named_after_the_tag_in_footer_and_citation(tmp_path, monkeypatch, results_dir):
+    import subprocess
+
+    import pipelines.assets.site as site_asset
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "CITATION.cff").write_text("cff-version: 1.2.0\ntitle: Tagged platform\nauthors:\n  - name: Team T\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_AUTHOR_DATE": "2024-05-06T12:00:00Z",
+           "GIT_COMMITTER_DATE": "2024-05-06T12:00:00Z", "PATH": "/usr/bin:/bin"}
+    for command in (["init", "-q"], ["add", "CITATION.cff"], ["commit", "-qm", "release"], ["tag", "-a", "v3.0.0", "-m", "v3.0.0"]):
+        subprocess.run(["git", *command], cwd=repo, env=env, check=True)
+    monkeypatch.delenv("BICENTENNIAL_SITE_VERSION", raising=False)
+    monkeypatch.setattr(site_asset, "REPO_ROOT", repo)
+    info = site_asset.code_version()
+    assert (info["version"], info["date"], info["citation"]["title"]) == ("v3.0.0", "2024-05-06", "Tagged platform")
+    published = publish(SITE_SOURCE_DIR, tmp_path / "site", SiteInputs(results_dir, LANDING, info, SOURCES), info["version"])
+    assert published.path.name == "v3.0.0"
+    html = (published.path / "en" / "reproducibility.html").read_text()
+    assert f"Version v3.0.0 (commit <code>{info['commit']}</code>)" in html.split('<footer class="site">')[1]
+    assert "Team T. (2024). Tagged platform (Version v3.0.0) [Computer software]." in html
+
+
 def test_results_zip_holds_every_csv_and_json_byte_for_byte_and_is_deterministic(tmp_path, results_dir):
     first = build(tmp_path / "a", results_dir)
     second = build(tmp_path / "b", results_dir)
