@@ -96,5 +96,5 @@ def cite_box(citation: dict, run_info: dict, lang: str) -> str:
             f'<p>{html.escape(i18n.t("cite_intro", lang))}</p>\n'
             f'{doi_line}'
             f'<p><strong>APA</strong></p>\n<p class="apa">{html.escape(apa(citation, run_info, lang))}</p>\n'
-            f'<p><strong>BibTeX</strong></p>\n<pre class="bibtex"><code>{html.escape(bibtex(citation, run_info))}</code></pre>\n'
-            ":::\n")
+            f'<p><strong>BibTeX</strong></p>\n<pre class="bibtex"><code>{html.escape(bibtex(citation, run_info))}</code></pre>\n\n'
+            f'{i18n.t("cite_data", lang)}\n:::\n')

@@ -122,6 +122,9 @@ TEXT.update({
     "cite_title": {"en": "Cite this", "es": "Cómo citar"},
     "cite_intro": {"en": "Cite the version whose numbers you use: its manifest.json holds every number of this site.",
                    "es": "Cite la versión cuyas cifras utiliza: su manifest.json contiene cada cifra de este sitio."},
+    "cite_data": {"en": "Cite the data sources too: each one's publisher, licence and link are on the [Data](data.html) page.",
+                  "es": "Cite también las fuentes de datos: quién publica cada una, su licencia y su enlace están en la página "
+                        "[Datos](data.html)."},
     "cite_missing": {"en": "CITATION.cff was not found in this build: no citation can be given.",
                      "es": "No se encontró CITATION.cff en esta versión: no es posible dar una cita."},
     "contents": {"en": "Contents", "es": "Contenido"},

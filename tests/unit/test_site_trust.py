@@ -124,6 +124,7 @@ def test_cite_box_gives_apa_and_bibtex_from_the_citation_file(tmp_path, results_
     assert ("Doe, J. Q., &amp; Example Lab. (2025). A test platform (Version v1.2.3) [Computer software]. "
             "https://doi.org/10.1234/abc.5") in box
     assert '<a href="https://doi.org/10.1234/abc.5">10.1234/abc.5</a>' in box
+    assert '<a href="data.html">Data</a>' in box  # the data sources are cited too
     for line in ("@software{bicentennial_v1_2_3,", "author = {Doe, Jane Quinn and {Example Lab}}", "title = {{A test platform}}",
                  "year = {2025}", "version = {v1.2.3}", "doi = {10.1234/abc.5}"):
         assert line in box
