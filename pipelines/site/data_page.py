@@ -22,6 +22,7 @@ LICENCE_LINKS: dict[str, str] = {
 }
 
 SAFE_URL = re.compile(r"^https://[^\s()<>\"'\\]+$")
+FOLD_AFTER = 5  # sources with more files than this show them in a folded list
 SHORT_HASH = 12  # characters of a file's SHA-256 shown on the page (the whole hash: hashes.csv, manifest.json)
 
 
@@ -77,8 +78,12 @@ def files_table(files: list[dict], lang: str) -> str:
                    if f.get("sha256") else "—") + "</tr>" for f in files]
     head = (f'<th scope="col">{i18n.t("file", lang)}</th><th scope="col" class="num">{i18n.t("rows", lang)}</th>'
             f'<th scope="col" class="num">bytes</th><th scope="col">SHA-256</th>')
-    return ('```{=html}\n<table class="files">\n<thead>\n<tr>' + head + "</tr>\n</thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>\n```\n")
+    table = ('<table class="files">\n<thead>\n<tr>' + head + "</tr>\n</thead>\n<tbody>\n" + "\n".join(rows)
+             + "\n</tbody>\n</table>")
+    if len(files) > FOLD_AFTER:  # a long list of files stays folded, so the page reads as one section per source
+        table = (f"<details>\n<summary>{i18n.t('files', lang)}: {formats.integer(len(files), lang)}</summary>\n"
+                 f"{table}\n</details>")
+    return "```{=html}\n" + table + "\n```\n"
 
 
 def source_section(source: dict, files: list[dict], lang: str) -> str:

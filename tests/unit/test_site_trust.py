@@ -222,3 +222,14 @@ def _source_md(file: Path) -> str:
         if folder.name == "data":
             break
     return "\n".join(p.read_text(encoding="utf-8") for p in file.parent.glob("*/SOURCE.md"))
+
+
+def test_a_source_with_many_files_shows_them_folded_with_their_count():
+    from pipelines.site.data_page import data_sources_section
+
+    files = [{"table_name": "sspc", "file": f"{month:02d}.csv", "size_bytes": 100, "rows": month, "sha256": "ab" * 32}
+             for month in range(1, 7)]
+    text = data_sources_section(files, [{"name": "sspc", "title": "SSPC daily"}], "es")
+    assert "<details>\n<summary>Archivos: 6</summary>" in text and text.count("<tr>") == 7  # header + 6 files
+    few = data_sources_section(files[:5], [{"name": "sspc", "title": "SSPC daily"}], "es")
+    assert "<details>" not in few and few.count("<tr>") == 6
