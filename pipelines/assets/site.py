@@ -9,13 +9,17 @@ from ..fsutil import file_sha256
 from ..resources import ProjectResource
 from ..settings import REPO_ROOT, SITE_SOURCE_DIR
 from ..site.build import build_site, published_site
+from ..site.cite import load_citation
+from ..site.downloads import zip_path
 from ..site.results import SiteInputs
 from .evaluations import EVALUATION_ASSETS
 from .spatial import MAP_ASSETS, SPATIAL_ASSETS
 
 
 def code_version() -> dict:
-    """Commit, version (the exact git tag of HEAD, else "dev") and SHA-256 of the hashed lock file."""
+    """Commit, version (BICENTENNIAL_SITE_VERSION, else the exact git tag of HEAD, else "dev"), the date of the commit
+    (the site's date: a rerun of the same commit gives the same site), SHA-256 of the hashed lock file and the
+    repository's CITATION.cff (the "Cite this" box)."""
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -25,14 +29,18 @@ def code_version() -> dict:
     lock = REPO_ROOT / "requirements.lock"
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
             "version": os.environ.get("BICENTENNIAL_SITE_VERSION") or git("describe", "--tags", "--exact-match") or "dev",
-            "lock_sha256": file_sha256(lock) if lock.exists() else ""}
+            "date": git("log", "-1", "--format=%cs", "HEAD"),
+            "lock_sha256": file_sha256(lock) if lock.exists() else "",
+            "citation": load_citation(REPO_ROOT / "CITATION.cff")}
 
 
 def source_catalogue() -> list[dict]:
-    """Publisher, coverage and licence of every raw table (pipelines/sources/ specs)."""
+    """Publisher (and its page), date of the version held, coverage and licence of every raw table
+    (pipelines/sources/ specs)."""
     from ..sources import SOURCES
 
-    return [{"name": s.name, "title": s.title, "publisher": s.publisher, "licence": s.licence,
+    return [{"name": s.name, "title": s.title, "publisher": s.publisher, "licence": s.licence, "url": s.url,
+             "retrieved": s.retrieved, "tags": dict(s.tags),
              "coverage": "; ".join(f"{k}: {v}" for k, v in sorted(s.tags.items()))} for s in SOURCES]
 
 
@@ -60,4 +68,5 @@ def website(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.M
     pages = sorted(p.relative_to(published.path).as_posix() for p in published.path.glob("*/*.html"))
     return dg.MaterializeResult(metadata={"renderer": published.renderer, "version": published.version,
                                           "pages": ", ".join(pages),
-                                          "index": dg.MetadataValue.path(str(published.index))})
+                                          "index": dg.MetadataValue.path(str(published.index)),
+                                          "results_zip": dg.MetadataValue.path(str(zip_path(published.path)))})

@@ -11,8 +11,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .downloads import write_results_zip, zip_path
 from .generate import fill_missing_partials, write_generated
+from .i18n import LANGS
 from .render import render
+from .reproducibility import write_hashes
 from .results import SiteInputs
 from .versions import Published, carry_versions, check_version, swap_into_place, update_index
 
@@ -34,9 +37,12 @@ def publish(site_source: Path, root: Path, inputs: SiteInputs, version: str = "d
         write_generated(stage, inputs)
         fill_missing_partials(stage)
         rendered = work / "site"
-        renderer = render(stage, rendered, version)
+        renderer = render(stage, rendered, version, commit=str(inputs.run_info.get("commit", "unknown")))
         if (inputs.results_dir / "manifest.json").exists():  # published as /<version>/manifest.json (bicentennial reproduce)
             shutil.copy2(inputs.results_dir / "manifest.json", rendered / "manifest.json")
+        for lang in LANGS:  # every hash as a CSV file beside the reproducibility page
+            write_hashes(inputs.results_dir, inputs.landing_files, rendered / lang)
+        write_results_zip(inputs.results_dir, zip_path(rendered), inputs.run_info)
         (rendered / "version.json").write_text(json.dumps(
             {"version": version, "commit": inputs.run_info.get("commit", "unknown"),
              "lock_sha256": inputs.run_info.get("lock_sha256", ""), "renderer": renderer}, indent=2, sort_keys=True) + "\n")

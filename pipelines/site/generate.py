@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import i18n
+from .data_page import data_sources_section
 from .goals import goal_section
 from .i18n import LANGS
 from .methods import methods_section
-from .provenance import data_sources_section, reproducibility_section, run_section
 from .quality import quality_page
 from .render import INCLUDE
+from .reproducibility import reproducibility_section, run_section
 from .results import SiteInputs, load_audit, load_gaps, load_results
 from .scorecard import scorecard
 

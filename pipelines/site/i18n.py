@@ -114,6 +114,61 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# Trust and reuse: sources, the "Cite this" box, the reproducibility summary, the download of every result
+TEXT.update({
+    "download_all": {"en": "Download all results", "es": "Descargar todos los resultados"},
+    "cite": {"en": "Cite", "es": "Citar"},
+    "commit": {"en": "commit", "es": "commit"},
+    "cite_title": {"en": "Cite this", "es": "Cómo citar"},
+    "cite_intro": {"en": "Cite the version whose numbers you use: its manifest.json holds every number of this site.",
+                   "es": "Cite la versión cuyas cifras utiliza: su manifest.json contiene cada cifra de este sitio."},
+    "cite_data": {"en": "Cite the data sources too: each one's publisher, licence and link are on the [Data](data.html) page.",
+                  "es": "Cite también las fuentes de datos: quién publica cada una, su licencia y su enlace están en la página "
+                        "[Datos](data.html)."},
+    "cite_missing": {"en": "CITATION.cff was not found in this build: no citation can be given.",
+                     "es": "No se encontró CITATION.cff en esta versión: no es posible dar una cita."},
+    "contents": {"en": "Contents", "es": "Contenido"},
+    "publisher": {"en": "Publisher", "es": "Publicado por"},
+    "retrieved": {"en": "Retrieved", "es": "Obtenido"},
+    "retrieved_version": {"en": "the version of {date}", "es": "la versión del {date}"},
+    "not_recorded": {"en": "not recorded", "es": "sin registro"},
+    "licence": {"en": "Licence", "es": "Licencia"},
+    "coverage": {"en": "Coverage", "es": "Cobertura"},
+    "files": {"en": "Files", "es": "Archivos"},
+    "file": {"en": "file", "es": "archivo"},
+    "rows": {"en": "rows", "es": "filas"},
+    "size": {"en": "size", "es": "tamaño"},
+    "raw_table": {"en": "Warehouse table", "es": "Tabla del almacén"},
+    "other_files": {"en": "Other files", "es": "Otros archivos"},
+})
+
+# The words of a source's coverage (the tags of pipelines/sources/ specs) in the site's languages; a word missing
+# here is shown as the spec writes it.
+COVERAGE_WORDS: dict[str, dict[str, str]] = {
+    "unit": {"en": "unit", "es": "unidad"}, "geography": {"en": "geography", "es": "geografía"},
+    "period": {"en": "period", "es": "periodo"},
+    "AMO branch": {"en": "AMO branch", "es": "rama de AMO"}, "SDN entry": {"en": "SDN entry", "es": "registro de la lista SDN"},
+    "U.S. state": {"en": "U.S. state", "es": "estado de EE. UU."}, "United States": {"en": "United States", "es": "Estados Unidos"},
+    "census year": {"en": "census year", "es": "año censal"}, "day": {"en": "day", "es": "día"},
+    "deaths": {"en": "deaths", "es": "muertes"},
+    "deaths (12 months ending)": {"en": "deaths (12 months ending)", "es": "muertes (12 meses que terminan en el mes)"},
+    "detainee": {"en": "detainee", "es": "persona detenida"}, "events; pounds": {"en": "events; pounds", "es": "eventos; libras"},
+    "field office / sector": {"en": "field office / sector", "es": "oficina de campo / sector"},
+    "investigation files": {"en": "investigation files", "es": "carpetas de investigación"}, "month": {"en": "month", "es": "mes"},
+    "month of registration": {"en": "month of registration", "es": "mes de registro"},
+    "municipality": {"en": "municipality", "es": "municipio"}, "none": {"en": "none", "es": "ninguna"},
+    "personnel": {"en": "personnel", "es": "elementos"},
+    "personnel; persons detained": {"en": "personnel; persons detained", "es": "elementos; personas detenidas"},
+    "persons": {"en": "persons", "es": "personas"}, "snapshot": {"en": "snapshot", "es": "corte"},
+    "state": {"en": "state", "es": "estado"}, "victims": {"en": "victims", "es": "víctimas"},
+    "victims (preliminary)": {"en": "victims (preliminary)", "es": "víctimas (preliminar)"}, "year": {"en": "year", "es": "año"},
+}
+
+
+def coverage_word(word: str, lang: str) -> str:
+    return COVERAGE_WORDS.get(word, {}).get(lang, word)
+
+
 DESIGNS = {
     "staggered_did": {"en": "staggered difference-in-differences", "es": "diferencias en diferencias escalonadas"},
     "its": {"en": "interrupted time series", "es": "series de tiempo interrumpidas"},

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from . import i18n
+from . import i18n, links
 from .i18n import LANGS, t
 from .results import SiteError
 
@@ -110,7 +110,7 @@ def _pandoc_html(markdown: str) -> str:
     ).stdout
 
 
-def render_with_pandoc(stage: Path, out: Path, version: str = "dev") -> list[Path]:
+def render_with_pandoc(stage: Path, out: Path, version: str = "dev", commit: str = "") -> list[Path]:
     """Every page of the project in every language: out/<lang>/<page>.html (+ assets/, figures/ beside them)."""
     template = jinja2.Environment(autoescape=True).from_string((stage / "_pandoc" / "template.html").read_text(encoding="utf-8"))
     pages: list[tuple[str, str, str, str, dict, list[dict]]] = []  # lang, page, body, fallback title, website, navbar
@@ -140,7 +140,7 @@ def render_with_pandoc(stage: Path, out: Path, version: str = "dev") -> list[Pat
         others = [{"lang": other, "name": i18n.LANG_NAMES[other], "href": f"../{other}/{page_html}"} for other in LANGS if other != lang]
         target.write_text(template.render(
             lang=i18n.LOCALE_TAGS[lang], title=title, site_title=website["title"], navbar=navbar, body=fragment,
-            footer=t("footer", lang), version=version, languages=others, text={k: v[lang] for k, v in i18n.TEXT.items()},
+            footer=t("footer", lang), version=version, commit=commit, links=links, languages=others, text={k: v[lang] for k, v in i18n.TEXT.items()},
             page=page_html, page_lang=lang,
         ), encoding="utf-8")
         written.append(target)
@@ -168,7 +168,7 @@ def _copy_or_link(source: Path, target: Path, link_from: Path | None) -> None:
         shutil.copy2(path, destination)
 
 
-def render(stage: Path, out: Path, version: str = "dev") -> str:
+def render(stage: Path, out: Path, version: str = "dev", commit: str = "") -> str:
     """Render the staged project into `out` (out/<lang>/…); returns the renderer used."""
     out.mkdir(parents=True, exist_ok=True)
     if shutil.which("quarto") and not os.environ.get("BICENTENNIAL_FORCE_PANDOC"):
@@ -176,5 +176,5 @@ def render(stage: Path, out: Path, version: str = "dev") -> str:
             subprocess.run(["quarto", "render", str(stage), "--profile", lang, "--output-dir", str(out / lang)],
                            check=True, capture_output=True)
         return "quarto"
-    render_with_pandoc(stage, out, version)
+    render_with_pandoc(stage, out, version, commit)
     return "pandoc"

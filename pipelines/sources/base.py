@@ -193,6 +193,8 @@ class SourceSpec:
     licence: str = ""
     description: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    url: str = ""        # the publisher's page for this data (shown as the publisher's link on the site's Data page)
+    retrieved: str = ""  # ISO date of the published version held here (the origin's commit or release date, SOURCE.md)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{FOLDER}/nationwide-drugs-fy19-fy22.csv", f"{FOLDER}/nationwide-drugs-fy23-fy26-dec.csv"),
         parse=parse_nationwide, key=KEY,
         publisher="U.S. Customs and Border Protection, Nationwide Drug Seizures", licence="U.S. public domain",
+        url="https://www.cbp.gov/document/stats/nationwide-drug-seizures", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit e5fb4d65
         description="Seizure events and pounds; only non-zero cells are published (fill zeros for panels).",
         tags={"unit": "events; pounds", "geography": "field office / sector", "period": "month"},
     ),
@@ -99,6 +100,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{FOLDER}/amo-drug-seizures-fy19-fy22.csv", f"{FOLDER}/amo-drug-seizures-fy23-fy26-dec.csv"),
         parse=parse_amo, key=KEY,
         publisher="U.S. Customs and Border Protection, AMO Drug Seizures", licence="U.S. public domain",
+        url="https://www.cbp.gov/newsroom/stats/drug-seizure-statistics", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit e5fb4d65
         description="Seizure events and pounds by AMO branch.",
         tags={"unit": "events; pounds", "geography": "AMO branch", "period": "month"},
     ),

@@ -132,6 +132,7 @@ SPECS: tuple[SourceSpec, ...] = (
         key=("state_abbr", "period_end_month"),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts (via a third-party extract)",
         licence="U.S. public domain",
+        url="https://data.cdc.gov/d/xkb8-kh2a", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit a21f2fe1
         description="Official 12-month-ending counts only; LA and PA absent; suppressed months empty.",
         tags={"unit": "deaths (12 months ending)", "geography": "U.S. state", "period": "month"},
     ),
@@ -141,6 +142,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{VSRR}/overdoseDeathsData_cleaned.csv",), parse=parse_vsrr_national,
         key=("period_end_month",),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts", licence="U.S. public domain",
+        url="https://data.cdc.gov/d/xkb8-kh2a", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit a21f2fe1
         description="National 12-month-ending series.",
         tags={"unit": "deaths (12 months ending)", "geography": "United States", "period": "month"},
     ),
@@ -150,6 +152,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{WONDER}/drug_induced_deaths_1999-2015.csv",), parse=parse_wonder,
         key=("state_name", "year"),
         publisher="CDC WONDER, Underlying Cause of Death", licence="U.S. public domain",
+        url="https://wonder.cdc.gov/ucd-icd10.html", retrieved="2019-06-05",  # version date: info201a-s19/project-kathylamb commit e525c654
         description="Crude rate per 100,000; 'Unreliable' (< 20 deaths) loaded as empty with crude_rate_reliable = false.",
         tags={"unit": "deaths", "geography": "U.S. state", "period": "year"},
     ),

@@ -286,6 +286,7 @@ SPECS: tuple[SourceSpec, ...] = (
         key=("census_year", "cvegeo"),
         publisher="INEGI, Censos y Conteos de Población y Vivienda (Consulta interactiva)",
         licence="INEGI Términos de Libre Uso de la Información",
+        url="https://www.inegi.org.mx/programas/ccpv/2020/", retrieved="2021-01-31",  # version date: diegovalle/mxmaps commit e3217640
         description="Population counted (or estimated, 1990–2005) per municipality at each census/count.",
         tags={"unit": "persons", "geography": "municipality", "period": "census year"},
     ),
@@ -298,6 +299,7 @@ SPECS: tuple[SourceSpec, ...] = (
         key=("cvegeo",),
         publisher="INEGI (Censo 2020, Catálogo Único de Claves Geoestadísticas) via the mxmaps package",
         licence="BSD-3-Clause (mxmaps); INEGI open data",
+        url="https://github.com/diegovalle/mxmaps", retrieved="2021-02-02",  # version date: diegovalle/mxmaps commit 90cc010d
         description="2,469 municipalities of the 2020 census; used to match names to INEGI codes.",
         tags={"unit": "municipality", "geography": "municipality", "period": "2020"},
     ),
@@ -310,6 +312,7 @@ SPECS: tuple[SourceSpec, ...] = (
         key=("cve_ent",),
         publisher="INEGI (Censo 2020) via the mxmaps package",
         licence="BSD-3-Clause (mxmaps); INEGI open data",
+        url="https://github.com/diegovalle/mxmaps", retrieved="2021-02-02",  # version date: diegovalle/mxmaps commit 90cc010d
         description="32 states with official and short names.",
         tags={"unit": "state", "geography": "state", "period": "2020"},
     ),

@@ -44,6 +44,7 @@ SPECS = (
         key=("cvegeo", "year"),
         publisher="CONAPO (via lapanquecita/incidencia-delictiva)",
         licence="Mexican open government data; repository MIT",
+        url="https://www.gob.mx/conapo", retrieved="2025-06-16",  # version date: lapanquecita/incidencia-delictiva commit f9a72feb
         description="Mid-year population by municipality and year; wide year columns unpivoted to one row per year.",
     ),
 )

@@ -209,6 +209,7 @@ SPECS: tuple[SourceSpec, ...] = (
         title="Security Cabinet press-conference arrests (one row per detainee), Oct 2024 – Jul 2025",
         files=(f"{GAB}/gabinete_detenidos_final.csv",), parse=parse_arrests, key=("arrest_id",),
         publisher="Gabinete de Seguridad press conferences, hand-compiled by a third party", licence="none stated",
+        url="https://github.com/sebrodriguezh/Cifras-de-Incidencia-Delictiva-Federal-2012---2025", retrieved="2025-09-01",  # version date: commit f20ac02c
         description="Dated arrests with place (matched to INEGI codes), group, and U.S. extradition request.",
         tags={"unit": "detainee", "geography": "municipality", "period": "day"},
     ),
@@ -217,6 +218,7 @@ SPECS: tuple[SourceSpec, ...] = (
         title="OFAC SDN entries with first/last-seen dates in the 2021–2024 scrape history",
         files=(f"{OFAC}/sdn_ent_first_last_seen.csv",), parse=parse_first_last_seen, key=("ent_num",),
         publisher="U.S. Treasury OFAC (derived from a public git-scrape)", licence="U.S. public domain",
+        url="https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists", retrieved="2024-05-04",  # version date: last snapshot of jackdwyer/specially-designated-nationals-list
         description="first_seen approximates the designation date within days (not official).",
         tags={"unit": "SDN entry", "geography": "none", "period": "day"},
     ),
@@ -225,6 +227,7 @@ SPECS: tuple[SourceSpec, ...] = (
         title="OFAC SDN list (legacy sdn.csv) as published on 2024-05-03",
         files=(f"{OFAC}/sdn_2024-05-03.csv",), parse=parse_sdn, key=("ent_num",),
         publisher="U.S. Treasury OFAC", licence="U.S. public domain",
+        url="https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists", retrieved="2024-05-03",  # version date: jackdwyer/specially-designated-nationals-list commit a5ec3c5e
         description="Remarks give the Mexico nexus (nationality/address Mexico, CURP, R.F.C.).",
         tags={"unit": "SDN entry", "geography": "none", "period": "snapshot"},
     ),

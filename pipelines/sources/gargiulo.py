@@ -43,6 +43,7 @@ SPECS = (
         key=("cvegeo", "year", "month"),
         publisher="Gargiulo, Aburto & Floridi (OSF 10.17605/OSF.IO/U8DC3), from INEGI death records",
         licence="CC BY 4.0",
+        url="https://doi.org/10.17605/OSF.IO/U8DC3", retrieved="2023-02-21",  # version date: thegargiulian/mexico-homicide-rates commit 4ac920ac
         description="Homicide victims by municipality and month of occurrence; pipe-separated; codes kept as text.",
     ),
 )

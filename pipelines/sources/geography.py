@@ -80,6 +80,7 @@ SPECS = (
         key=("cvegeo",),
         publisher="INEGI Marco Geoestadístico, simplified by mxmaps (Diego Valle-Jones)",
         licence="BSD-3-Clause (mxmaps); INEGI open data",
+        url="https://www.inegi.org.mx/temas/mg/", retrieved="2016-02-15",  # version date: diegovalle/mxmaps commit 4553ab0f
         description="Municipal polygons with INEGI codes and names; geometry as WKB (WGS84).",
     ),
     SourceSpec(
@@ -91,6 +92,7 @@ SPECS = (
         key=("cve_ent",),
         publisher="INEGI Marco Geoestadístico, simplified by mxmaps (Diego Valle-Jones)",
         licence="BSD-3-Clause (mxmaps); INEGI open data",
+        url="https://www.inegi.org.mx/temas/mg/", retrieved="2016-02-15",  # version date: diegovalle/mxmaps commit 4553ab0f
         description="State polygons with INEGI codes and names; geometry as WKB (WGS84).",
     ),
 )

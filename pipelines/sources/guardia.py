@@ -200,6 +200,7 @@ SPECS: tuple[SourceSpec, ...] = (
         title="Guardia Nacional personnel assigned by state and month, Jul 2019 – Jul 2021 (transparency request 2800100091921)",
         files=(f"{FOLDER}/GN_base.xlsx",), parse=parse_deployment_xlsx, key=("year", "month", "cve_ent"),
         publisher="Guardia Nacional, via the Plataforma Nacional de Transparencia", licence="public information",
+        url="https://www.plataformadetransparencia.org.mx/", retrieved="2021-09-15",  # version date: FelipeSaNa/despliegue-guardia-nacional commit c3999ae4
         description="Stock of personnel assigned; Coahuila March 2021 flagged as a suspected transcription error.",
         tags={"unit": "personnel", "geography": "state", "period": "month"},
     ),
@@ -208,6 +209,7 @@ SPECS: tuple[SourceSpec, ...] = (
         title="Guardia Nacional deployment with INM migrant detentions by state and month (republisher's long file)",
         files=(f"{FOLDER}/guardia_estaciones_final.csv",), parse=parse_deployment_csv, key=("year", "month", "cve_ent"),
         publisher="Guardia Nacional (deployment); INM / Unidad de Política Migratoria (detentions)", licence="none stated",
+        url="https://github.com/FelipeSaNa/despliegue-guardia-nacional", retrieved="2022-02-03",  # version date: FelipeSaNa/despliegue-guardia-nacional commit 025b7b30
         description="800 rows = 32 states × 25 months.",
         tags={"unit": "personnel; persons detained", "geography": "state", "period": "month"},
     ),

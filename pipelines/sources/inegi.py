@@ -228,6 +228,7 @@ SPECS: tuple[SourceSpec, ...] = (
         key=("year_registration", "month_registration", "cvegeo"),
         publisher="INEGI, Estadísticas de mortalidad (Consulta interactiva, Defunciones por homicidio)",
         licence="INEGI Términos de Libre Uso de la Información",
+        url="https://www.inegi.org.mx/programas/mortalidad/", retrieved="2017-04-24",  # version date: aaronrudkin/INEGIMurderData commit 323cbfc6
         description=("Death certificates classified as homicide. Place = municipality of occurrence "
                      "(cvegeo; 'EE999' unspecified municipality; 33–35 abroad). Time = month of registration. "
                      "Municipalities absent from a year's export had zero registered homicides."),

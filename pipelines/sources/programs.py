@@ -51,6 +51,7 @@ SPECS = (
         key=("program", "unit_type", "unit_code", "event"),
         publisher="Valle-Jones (military-operations.yaml, from SSP/PGR reports and press); contract file derived by us",
         licence="MIT",
+        url="https://github.com/diegovalle/Homicide-MX-Drug-War", retrieved="2010-11-27",  # version date: diegovalle/Homicide-MX-Drug-War commit 6b1a5257
         description="One row per unit reached by a program, in the platform's program input contract.",
     ),
 )

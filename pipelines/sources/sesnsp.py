@@ -294,6 +294,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{GTO}/homicidios_gto_2020_2025_raw.csv",), parse=parse_idm_municipal,
         key=("year", "month", "cvegeo", "crime_subtype", "modality"),
         publisher="SESNSP, Incidencia delictiva municipal (subset cut by a third party)", licence="Libre Uso MX",
+        url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2026-01-13",  # version date: MauricioAguilarOrta/sesnsp-guanajuato-homicidios commit 3b198563
         description="Carpetas de investigación (crimes reported), not victims.",
         tags={"unit": "investigation files", "geography": "municipality", "period": "month"},
     ),
@@ -303,6 +304,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{VIOL}/violencia_homicida_municipal_nacional_2024_2025.csv",), parse=parse_lethal_violence_municipal,
         key=("year", "month", "state_name", "municipality_name"),
         publisher="SESNSP IDM, aggregated over modality by a third party", licence="Libre Uso MX",
+        url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-08-28",  # version date: sebrodriguezh/SESNSP_Site commit 204d4eb3
         description="Names matched within state to the 2020 catalogue; match_status says how; unmatched rows keep cvegeo empty.",
         tags={"unit": "investigation files", "geography": "municipality", "period": "month"},
     ),
@@ -312,6 +314,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{VIOL}/violencia_homicida_estatal_mensual_2024_2025_corregido.csv",), parse=parse_lethal_violence_state,
         key=("year", "month", "cve_ent"),
         publisher="SESNSP fuero común state files, compiled by a third party", licence="Libre Uso MX",
+        url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-08-28",  # version date: sebrodriguezh/SESNSP_Site commit 204d4eb3
         description=("Later vintage than the municipal file: Aug–Dec 2024 and Jun 2025 differ; in Aug–Dec 2024 "
                      "Total is not the sum of the subtypes (total_equals_subtypes = false)."),
         tags={"unit": "investigation files", "geography": "state", "period": "month"},
@@ -322,6 +325,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{VICT}/db_victimas_delitos_ent_long.csv.bz2",), parse=parse_victims,
         key=("year", "month", "cve_ent", "crime_type", "crime_subtype", "modality", "sex", "age_group"),
         publisher="SESNSP, Víctimas (nueva metodología), reshaped long by a third party", licence="Libre Uso MX",
+        url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-07-20",  # version date: isaacarroyov/datos_facil_acceso commit 804bd401
         description="Victims (persons), state level only.",
         tags={"unit": "victims", "geography": "state", "period": "month"},
     ),
@@ -331,6 +335,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=(f"{IDEFF}/IDEFF_jul25.csv",), parse=parse_ideff,
         key=("year", "month", "state_name", "law", "concept", "crime_type"),
         publisher="SESNSP, Incidencia delictiva del fuero federal (FGR)", licence="Libre Uso MX",
+        url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-09-01",  # version date: sebrodriguezh/Cifras-de-Incidencia-Delictiva-Federal-2012---2025 commit f20ac02c
         description="Federal investigation files; crime_group marks narcotics, firearms, organized crime, migration.",
         tags={"unit": "investigation files", "geography": "state", "period": "month"},
     ),

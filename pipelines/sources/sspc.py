@@ -100,6 +100,7 @@ SPECS: tuple[SourceSpec, ...] = (
         files=tuple(f"{FOLDER}/{y}/{m:02d}_{MONTH_FILES[m]}_{y}.csv" for y, m in PERIODS),
         parse=parse_daily, key=("report_date", "state_name", "municipality_name", "entry_number"),
         publisher="SSPC / Gabinete de Seguridad daily report, transcribed by PADeCI (CIDE)", licence="none stated",
+        url="https://github.com/PADeCI/homicides-mx-data", retrieved="2021-04-06",  # version date: PADeCI/homicides-mx-data commit be2a0d89
         description="Preliminary open-source counts; cumulative/duplicated months removed; names matched to INEGI codes.",
         tags={"unit": "victims (preliminary)", "geography": "municipality", "period": "day"},
     ),

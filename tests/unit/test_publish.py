@@ -11,9 +11,9 @@ import yaml
 
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
+from pipelines.site.data_page import data_sources_section
 from pipelines.site.generate import fill_missing_partials
 from pipelines.site.markdown import md_text
-from pipelines.site.provenance import data_sources_section
 from pipelines.site.render import render_with_pandoc, select_language
 from pipelines.site.results import SiteError, SiteInputs, load_result, load_results
 from pipelines.site.versions import check_version, swap_into_place, version_key
@@ -224,32 +224,33 @@ def test_a_bad_result_stops_the_build_and_keeps_the_last_good_site(tmp_path, res
     assert not list((tmp_path / "site").glob(".site-build-*"))
 
 
-def test_data_page_lists_publisher_coverage_licence_and_hashes(tmp_path, results_dir):
+def test_data_page_lists_publisher_coverage_licence_and_files(tmp_path, results_dir):
     sources = [{"name": "t", "title": "CBP drug seizures", "publisher": "U.S. Customs and Border Protection",
                 "licence": "U.S. public domain", "coverage": "geography: field office; period: month"}]
     published = build(tmp_path, results_dir, sources=sources)
     en = (published.path / "en" / "data.html").read_text()
     es = (published.path / "es" / "data.html").read_text()
-    for text in ("U.S. Customs and Border Protection", "U.S. public domain", "geography: field office; period: month", "ab" * 32):
+    for text in ("U.S. Customs and Border Protection", "U.S. public domain", "geography: field office; period: month",
+                 f'title="{"ab" * 32}"'):
         assert text in en and text in es
-    assert "<td style=\"text-align: right;\">1,234,567</td>" in en and "<td style=\"text-align: right;\">1,234,567</td>" in es
+    assert '<td class="num">1,234,567</td>' in en and '<td class="num">1,234,567</td>' in es
 
 
-def test_reproducibility_page_renders_the_manifest_when_present(tmp_path, results_dir):
+def test_reproducibility_page_summarises_the_manifest_when_present(tmp_path, results_dir):
     page = build(tmp_path / "a", results_dir).path / "en" / "reproducibility.html"
     html = page.read_text()
-    assert "abc1234" in html and "cd" * 32 in html and "ab" * 32 in html  # commit, lock hash, input hash
-    assert "make run" in html and "Result manifest" not in html
+    assert "abc1234" in html and "cd" * 32 in html  # commit, lock hash
+    assert "make run" in html and "manifest.json" not in html and 'href="hashes.csv"' in html  # no manifest in this build
     (results_dir / "manifest.json").write_text(json.dumps(
-        {"code_version": "v9.9.9", "lock_sha256": "ef" * 32, "marts": {"marts.indicators": "12" * 32},
-         "estimates": [{"name": "cbp_fentanyl_its", "estimate": 1234.5678}]}))
+        {"code": {"commit": "f" * 40, "dirty": False, "tag": "v9.9.9"}, "environment": {"lock_sha256": "ef" * 32},
+         "tables": {"marts.indicators": {"hash": "12" * 16, "rows": 3}},
+         "estimates": {"x.json#headline": {"estimate": 1234.5678}}}))
     published = build(tmp_path / "b", results_dir, version="v9.9.9")
     html = (published.path / "es" / "reproducibility.html").read_text()
-    assert "Manifiesto de resultados" in html and "git checkout v9.9.9" in html
-    assert 'href="../manifest.json"' in html
+    assert "Qué se ejecutó" in html and "bicentennial reproduce v9.9.9" in html and "f" * 40 in html and "ef" * 32 in html
+    assert 'href="../manifest.json"' in html and 'href="hashes.csv"' in html
     assert (published.path / "manifest.json").read_bytes() == (results_dir / "manifest.json").read_bytes()
-    for text in ("marts.marts.indicators", "12" * 32, "estimates[0].estimate", "1234.5678", "ef" * 32):
-        assert text in html
+    assert "12" * 16 not in html and "12" * 16 in (published.path / "es" / "hashes.csv").read_text()
 
 
 def test_p_values_never_print_as_zero():
