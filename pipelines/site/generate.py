@@ -11,7 +11,7 @@ from .provenance import data_sources_section, reproducibility_section, run_secti
 from .quality import quality_page
 from .render import INCLUDE
 from .results import SiteInputs, load_audit, load_gaps, load_results
-from .scorecard import scorecard
+from .home import home_page, meta_line
 
 
 def write_generated(stage: Path, inputs: SiteInputs) -> None:
@@ -29,7 +29,8 @@ def write_generated(stage: Path, inputs: SiteInputs) -> None:
             (folder / f"{info['page']}.md").write_text(
                 goal_section(goal, lang, results, gaps, known, figures, inputs.results_dir, inputs.municipalities, audit),
                 encoding="utf-8")
-        (folder / "scorecard.md").write_text(scorecard(lang, results, gaps, known, audit), encoding="utf-8")
+        (folder / "home-meta.md").write_text(meta_line(lang, results, inputs.run_info), encoding="utf-8")
+        (folder / "home.md").write_text(home_page(lang, results, gaps, known, audit, inputs.results_dir), encoding="utf-8")
         (folder / "methods.md").write_text(methods_section(lang, results, audit), encoding="utf-8")
         (folder / "data-sources.md").write_text(data_sources_section(inputs.landing_files, inputs.sources, lang), encoding="utf-8")
         (folder / "reproducibility.md").write_text(
