@@ -88,23 +88,23 @@ GRADES: dict[str, dict] = {
 # description (the home page's key findings and scorecard; a goal page's bottom line). Same order as GRADES.
 CONFIDENCE: dict[str, dict[str, str]] = {
     "comparison_group_diagnostics_pass": {
-        "en": "The strongest design here: compared with similar places, and its checks pass.",
-        "es": "El diseño más sólido aquí: se compara con lugares similares y sus pruebas se aprueban."},
+        "en": "The strongest design here — a comparison with similar places whose checks pass.",
+        "es": "El diseño más sólido aquí; se compara con lugares similares y sus pruebas se aprueban."},
     "comparison_group_diagnostic_fails": {
-        "en": "Weak: the comparison fails its own checks, so this is not a credible effect.",
-        "es": "Débil: la comparación no pasa sus propias pruebas, así que no es un efecto creíble."},
+        "en": "Weak — the comparison fails its own checks, so this is not a credible effect.",
+        "es": "Débil; la comparación no pasa sus propias pruebas, así que no es un efecto creíble."},
     "synthetic_comparison": {
-        "en": "Limited: a comparison with groups the Framework did not assign.",
-        "es": "Limitada: una comparación con grupos que el Entendimiento no asignó."},
+        "en": "Limited — a comparison with groups the Framework did not assign.",
+        "es": "Limitada; es una comparación con grupos que el Entendimiento no asignó."},
     "single_series_model": {
-        "en": "Limited: one series, no comparison group, so it is not a causal estimate.",
-        "es": "Limitada: una sola serie, sin grupo de comparación, así que no es una estimación causal."},
+        "en": "Limited — one series with no comparison group, so not a causal estimate.",
+        "es": "Limitada; es una sola serie sin grupo de comparación, así que no es una estimación causal."},
     "association": {
-        "en": "Weak: an association, not an effect.",
-        "es": "Débil: una asociación, no un efecto."},
+        "en": "Weak — an association, not an effect.",
+        "es": "Débil; es una asociación, no un efecto."},
     "descriptive": {
-        "en": "Descriptive: it says what changed, not why.",
-        "es": "Descriptiva: dice qué cambió, no por qué."},
+        "en": "Descriptive — it says what changed, not why.",
+        "es": "Descriptiva; dice qué cambió, no por qué."},
     "insufficient_data": {
         "en": "Too little data to publish a change.",
         "es": "Datos insuficientes para publicar un cambio."},

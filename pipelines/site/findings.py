@@ -43,7 +43,7 @@ def monthly_units(result: EvaluationResult, units: dict | None, lang: str) -> st
     """The unit of a monthly series' averages and changes: "victims per month" for a unit that does not say its
     period ("victims"); as written when it does ("victims per 100,000 per month") or when the result is not a
     monthly before/after comparison (no baseline_comparison, e.g. "log points")."""
-    text = pick(units, lang)
+    text = pick(units, lang).replace("100 000", "100\u00a0000")  # es-MX groups with a space: keep the number on one line
     if text and result.baseline_comparison and ("month" if lang == "en" else "mes") not in text:
         return t("per_month", lang).format(unit=text)
     return text

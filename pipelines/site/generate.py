@@ -5,13 +5,13 @@ from pathlib import Path
 
 from . import i18n
 from .goals import goal_section
+from .home import home_page, meta_line
 from .i18n import LANGS
 from .methods import methods_section
 from .provenance import data_sources_section, reproducibility_section, run_section
 from .quality import quality_page
 from .render import INCLUDE
 from .results import SiteInputs, load_audit, load_gaps, load_results
-from .home import home_page, meta_line
 
 
 def write_generated(stage: Path, inputs: SiteInputs) -> None:

@@ -15,8 +15,17 @@ from evaluations.publication import vocabulary
 from evaluations.result_model import EvaluationResult
 
 from . import i18n
-from .findings import (assessment_badge, before_after, confidence, estimate_with_ci, evaluation_href, graded_estimate,
-                       monthly_units, observed, withheld_reasons)
+from .findings import (
+    assessment_badge,
+    before_after,
+    confidence,
+    estimate_with_ci,
+    evaluation_href,
+    graded_estimate,
+    monthly_units,
+    observed,
+    withheld_reasons,
+)
 from .goals import goal_page
 from .i18n import pick, t
 from .markdown import md_text
@@ -56,7 +65,7 @@ def estimate_cell(result: EvaluationResult, lang: str) -> str:
         return "—"
     value, low, high = estimate_with_ci(e, lang)
     unit = monthly_units(result, units_of(result, e), lang)
-    return (f'<strong class="number">{value}</strong> {_esc(unit)}<br>'
+    return (f'<strong class="estimate-value">{value}</strong> {_esc(unit)}<br>'
             f'<span class="ci">{t("ci", lang)}: {low} {t("to", lang)} {high}</span>' + _note(_esc(pick(e.label, lang))))
 
 
@@ -66,7 +75,7 @@ def before_after_cell(result: EvaluationResult, lang: str) -> str:
     ba = before_after(result, units, lang) if result.evidence.grade != "insufficient_data" else None
     if ba is None:
         return "—"
-    return (f'<span class="before-after number">{ba.before} → {ba.after}</span>'
+    return (f'<span class="before-after">{ba.before} → {ba.after}</span>'
             + _note(f"{_esc(t('on_average', lang))}, {_esc(ba.before_period)} → {_esc(ba.after_period)}"))
 
 
