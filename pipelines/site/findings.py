@@ -14,6 +14,7 @@ month's count as a whole number, percentages to one decimal.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from evaluations import formats
@@ -180,7 +181,7 @@ def finding_sentence(result: EvaluationResult, lang: str) -> str:
         numbers = t("finding_effect", lang).format(value=value, unit=unit, low=low, high=high, period=data_period(result, lang))
     title = f'<a href="{evaluation_href(result)}">{html.escape(pick(result.title, lang))}</a>'
     return (f"<strong>{title}</strong>: {html.escape(i18n.direction_label(direction, lang))} — "
-            f"{html.escape(' '.join(numbers.split()))}.")
+            f"{html.escape(re.sub(' {2,}', ' ', numbers).strip())}.")
 
 
 def finding_html(result: EvaluationResult, lang: str) -> str:

@@ -181,7 +181,7 @@ def test_an_effect_finding_gives_the_estimate_its_interval_and_why_no_direction_
         "Intentional-homicide rate: ● no clear change — -0.477 victims per 100,000 per month (95% CI -0.753 to -0.201), "
         "Jan 2015 – Jun 2025.")
     assert text(finding_sentence(result, "es")) == (
-        "Tasa de homicidio doloso: ● sin cambio claro — -0.477 víctimas por 100 000 al mes (IC 95%: -0.753 a -0.201), "
+        "Tasa de homicidio doloso: ● sin cambio claro — -0.477 víctimas por 100\u00a0000 al mes (IC 95%: -0.753 a -0.201), "
         "ene 2015 – jun 2025.")
     # the interval excludes zero, so the reader is told why no direction is claimed (the evidence's own reason)
     assert text(finding_html(result, "en")).endswith(

@@ -222,7 +222,8 @@ def test_the_scorecard_row_shows_the_evaluation_the_audit_names(site, lang):
     # indicator, before → since, trend, estimate, direction, evidence: all from homicide_its
     assert ("Homicide rate, interrupted time series" if lang == "en" else "Tasa de homicidios, serie de tiempo interrumpida") in row[0]
     assert row[0].startswith("Homicide and high-impact crime reduction" if lang == "en" else "Reducción de homicidios y delitos de alto impacto")
-    units = "victims per 100,000 per month" if lang == "en" else "víctimas por 100 000 al mes"
+    # es-MX groups thousands with a space; the scorecard keeps "100 000" on one line (a no-break space)
+    units = "victims per 100,000 per month" if lang == "en" else "víctimas por 100\u00a0000 al mes"
     assert part(html_row, "unit") == units
     # a rate's monthly averages to one decimal: 2.24 → 2.2, 2.74 → 2.7
     assert part(html_row, "before-after") == "2.2 → 2.7"
