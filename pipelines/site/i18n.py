@@ -172,7 +172,7 @@ def pick(value, lang: str) -> str:
 # Home page: key findings, scorecard cards, "what we cannot measure yet" (pipelines/site/home.py, findings.py,
 # scorecard.py, sparkline.py). Templates take str.format fields already formatted by evaluations/formats.py.
 
-TEXT.update({
+HOME_TEXT: dict[str, dict[str, str]] = {
     "data_through": {"en": "Data through {month} (latest source)", "es": "Datos hasta {month} (fuente más reciente)"},
     "data_through_title": {"en": "The latest month of any source; each scorecard row gives its own period.",
                            "es": "El último mes de cualquier fuente; cada fila del tablero indica su propio periodo."},
@@ -204,7 +204,7 @@ TEXT.update({
     "per_month": {"en": "{unit} per month", "es": "{unit} al mes"},
     "on_average": {"en": "monthly average", "es": "promedio mensual"},
     "to": {"en": "to", "es": "a"},
-    "latest": {"en": "latest", "es": "último dato"},
+    "latest_value": {"en": "latest", "es": "último dato"},
     "rolling_latest": {"en": "{months} months ending {month}", "es": "{months} meses hasta {month}"},
     "sparkline": {"en": "Series from {start} to {end}; the dashed line marks October 2021.",
                   "es": "Serie de {start} a {end}; la línea punteada marca octubre de 2021."},
@@ -215,10 +215,12 @@ TEXT.update({
                         "es": "Evaluado, pero aún sin datos suficientes para publicar un cambio"},
     "nothing_unmeasured": {"en": "Every line of action has data and enough of it.",
                            "es": "Todas las líneas de acción tienen datos suficientes."},
-    "legend_confidence": {"en": "In plain words", "es": "En palabras sencillas"},
     "colour_note": {
         "en": "Colours repeat the words and symbols: green an improvement, red a worsening, grey unclear or not assessed, "
               "blue a change that is neither good nor bad by itself.",
         "es": "Los colores repiten las palabras y los símbolos: verde una mejora, rojo un empeoramiento, gris incierto o sin "
               "valoración, azul un cambio que no es bueno ni malo por sí mismo."},
-})
+}
+if HOME_TEXT.keys() & TEXT.keys():  # a clash would silently change another page's words
+    raise ValueError(f"home page strings reuse interface keys: {sorted(HOME_TEXT.keys() & TEXT.keys())}")
+TEXT.update(HOME_TEXT)

@@ -90,7 +90,7 @@ def trend_cell(result: EvaluationResult, results_dir: Path | None, lang: str) ->
         units = next((x.units for x in [graded_estimate(result), *result.estimates] if x is not None and x.units), None)
         month = _esc(formats.month_short(when, lang))
         label = (t("rolling_latest", lang).format(months=result.data.rolling_months, month=month) if result.data.rolling_months
-                 else f"{t('latest', lang)} ({month})")
+                 else f"{t('latest_value', lang)} ({month})")
         text += _note(f"{label}: {observed(value, units, lang)}")
     return text
 
