@@ -163,7 +163,7 @@ def choose(found: list[tuple[EvaluationResult, dict]]) -> list[tuple[EvaluationR
 def finding_sentence(result: EvaluationResult, lang: str) -> str:
     """'<title>: ▼ decrease — from 83.1 to 72.3 victims per month on average (-13.0%), Oct 2018 – Sep 2021 vs
     Oct 2021 – Jun 2025.' (HTML). A trend's before/after averages are the change its direction is read from; any
-    other design states its graded estimate with the 95% interval and the data's period."""
+    other design states its graded estimate (its label, value and unit) with the 95% interval and the data's period."""
     e = graded_estimate(result)
     assert e is not None
     units = units_of(result, e)
@@ -178,16 +178,38 @@ def finding_sentence(result: EvaluationResult, lang: str) -> str:
                                           before_period=ba.before_period, after_period=ba.after_period)
     if numbers is None:
         value, low, high = estimate_with_ci(e, lang)
-        numbers = t("finding_effect", lang).format(value=value, unit=unit, low=low, high=high, period=data_period(result, lang))
+        numbers = t("finding_effect", lang).format(label=short_label(e, lang), value=value, unit=unit, low=low, high=high,
+                                                   period=data_period(result, lang))
     title = f'<a href="{evaluation_href(result)}">{html.escape(pick(result.title, lang))}</a>'
     return (f"<strong>{title}</strong>: {html.escape(i18n.direction_label(direction, lang))} — "
             f"{html.escape(re.sub(' {2,}', ' ', numbers).strip())}.")
 
 
+def short_label(e: Headline, lang: str) -> str:
+    """The estimate's own label without its parenthesis, lower-cased after the dash: "change in level at 2021-10"."""
+    label = pick(e.label, lang).split(" (")[0].strip()
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def undetectable(result: EvaluationResult, lang: str) -> str:
+    """Beside a null (the interval covers zero): the smallest change it could detect with 80% power, in words
+    (evidence.mde: rule mde_beside_null); "" otherwise."""
+    mde = result.evidence.mde or {}
+    e = graded_estimate(result)
+    if mde.get("value") is None or e is None:
+        return ""
+    unit = monthly_units(result, units_of(result, e), lang)
+    value = formats.significant(mde["value"], lang)
+    if mde.get("share_of_baseline") is None:
+        return t("finding_mde_no_share", lang).format(mde=value, unit=unit)
+    return t("finding_mde", lang).format(mde=value, unit=unit, share=formats.percent(mde["share_of_baseline"], lang, 1))
+
+
 def finding_html(result: EvaluationResult, lang: str) -> str:
-    """One finding: the badge, the sentence, how sure we are (the grade's plain words, and the first reason a
-    direction was withheld; the scorecard row and the goal page give them all)."""
-    sure = " ".join([confidence(result.evidence.grade, lang), *withheld_reasons(result, lang)[:1]])
+    """One finding: the badge, the sentence, how sure we are (the grade's plain words; beside a null the change it
+    could have missed; the first reason a direction was withheld: the scorecard row and the goal page give all)."""
+    sure = " ".join(part for part in [confidence(result.evidence.grade, lang), undetectable(result, lang),
+                                      *withheld_reasons(result, lang)[:1]] if part)
     return (f'<li class="finding finding-{html.escape(result.evidence.assessment)}">{assessment_badge(result.evidence.assessment, lang)} '
             f'<span class="finding-text">{finding_sentence(result, lang)} '
             f'<span class="how-sure">{t("how_sure", lang)} {html.escape(sure)}</span></span></li>')

@@ -33,7 +33,7 @@ def meta_line(lang: str, results: list[EvaluationResult], run_info: dict) -> str
     parts.append(html.escape(t("updated", lang).format(date=formats.date(updated, lang))))
     parts.append(f'<a href="{html.escape(links.CITE)}">{t("cite", lang)}</a>')
     parts.append(f'<a href="{html.escape(links.ALL_RESULTS_ZIP)}">{t("download_all", lang)}</a>')
-    return '<p class="home-meta">' + " · ".join(parts) + "</p>\n"
+    return '```{=html}\n<p class="home-meta">' + " · ".join(parts) + "</p>\n```\n"
 
 
 def too_little_data(results: list[EvaluationResult]) -> list[EvaluationResult]:

@@ -99,7 +99,8 @@ def homicide_its():
 
 
 def text(html: str) -> str:
-    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    """What a reader sees of a generated part: no tags, no raw-HTML fences, entities decoded."""
+    return html_lib.unescape(re.sub(r"<[^>]+>|```(\{=html\})?", "", html))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,16 +179,33 @@ def test_an_effect_finding_gives_the_estimate_its_interval_and_why_no_direction_
     result = homicide_its()
     # 3 significant digits: -0.47726 → -0.477, -0.75308 → -0.753, -0.20145 → -0.201
     assert text(finding_sentence(result, "en")) == (
-        "Intentional-homicide rate: ● no clear change — -0.477 victims per 100,000 per month (95% CI -0.753 to -0.201), "
-        "Jan 2015 – Jun 2025.")
+        "Intentional-homicide rate: ● no clear change — change in level: -0.477 victims per 100,000 per month "
+        "(95% CI -0.753 to -0.201), Jan 2015 – Jun 2025.")
     assert text(finding_sentence(result, "es")) == (
-        "Tasa de homicidio doloso: ● sin cambio claro — -0.477 víctimas por 100\u00a0000 al mes (IC 95%: -0.753 a -0.201), "
-        "ene 2015 – jun 2025.")
+        "Tasa de homicidio doloso: ● sin cambio claro — cambio de nivel: -0.477 víctimas por 100\u00a0000 al mes "
+        "(IC 95%: -0.753 a -0.201), ene 2015 – jun 2025.")
     # the interval excludes zero, so the reader is told why no direction is claimed (the evidence's own reason)
     assert text(finding_html(result, "en")).endswith(
         "How sure we are: Limited — one series with no comparison group, so not a causal estimate. "
         "A fake break 12 months earlier also shows a change.")
     assert "▲" not in finding_html(result, "en") and "▼" not in finding_html(result, "en")
+
+
+def test_a_null_finding_says_how_large_a_change_could_go_undetected():
+    """Beside a null, the minimum detectable effect of its evidence (2.8 × SE; rule mde_beside_null), in words."""
+    result = effect("arrests", "event_study", "comparison_group_diagnostics_pass", "no_clear_change", "unclear",
+                    value=0.0365242146103734, ci=(-0.33595676361098864, 0.4090051928317355),
+                    units=texts("files per 100,000 per month", "carpetas por 100 000 al mes"), period=("2024-01-01", "2025-06-30"),
+                    title=texts("Arrests and homicides", "Detenciones y homicidios"))
+    result.evidence.mde = {"value": 0.532125461103594, "share_of_baseline": 0.19964868673134395}
+    assert text(finding_html(result, "en")).endswith(
+        "Arrests and homicides: ● no clear change — change in level: 0.0365 files per 100,000 per month "
+        "(95% CI -0.336 to 0.409), Jan 2024 – Jun 2025. How sure we are: The strongest design here — a comparison with "
+        "similar places whose checks pass. A change smaller than 0.532 files per 100,000 per month (20.0% of the "
+        "baseline) could go undetected.")
+    assert text(finding_html(result, "es")).endswith(
+        "Qué tan seguros estamos: El diseño más sólido aquí; se compara con lugares similares y sus pruebas se aprueban. "
+        "Un cambio menor que 0.532 carpetas por 100\u00a0000 al mes (20.0% de la línea base) podría pasar inadvertido.")
 
 
 def test_a_trend_with_no_clear_change_says_so_with_no_arrow_and_no_percentage():
