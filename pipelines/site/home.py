@@ -23,13 +23,13 @@ def data_through(results: list[EvaluationResult]) -> str | None:
 
 def meta_line(lang: str, results: list[EvaluationResult], run_info: dict) -> str:
     """'Data through December 2025 (latest source) · Updated December 7, 2026 · Cite · Download all results'. The
-    date is the run's (run_info["run_date"]), else the day this site was generated, which a run does at its end."""
+    date is the run's (run_info["run_date"]), else the day (UTC) this site was generated, which a run does at its end."""
     parts = []
     through = data_through(results)
     if through:
         parts.append(f'<span title="{html.escape(t("data_through_title", lang))}">'
                      f'{html.escape(t("data_through", lang).format(month=formats.month(through, lang)))}</span>')
-    updated = run_info.get("run_date") or dt.date.today().isoformat()
+    updated = run_info.get("run_date") or dt.datetime.now(dt.timezone.utc).date().isoformat()
     parts.append(html.escape(t("updated", lang).format(date=formats.date(updated, lang))))
     parts.append(f'<a href="{html.escape(links.CITE)}">{t("cite", lang)}</a>')
     parts.append(f'<a href="{html.escape(links.ALL_RESULTS_ZIP)}">{t("download_all", lang)}</a>')
