@@ -64,9 +64,9 @@ def home_page(lang: str, results: list[EvaluationResult], gaps: list[dict], know
     thin = too_little_data(results)
     pointer = t("unmeasured_link", lang).format(gaps=formats.integer(len(gaps), lang), thin=formats.integer(len(thin), lang))
     return "\n".join([
-        f"## {t('key_findings', lang)} {{#key-findings}}\n",
-        f"```{{=html}}\n{findings_html(lang, results, audit)}\n"
-        f'<p class="unmeasured-link"><a href="#unmeasured">{html.escape(pointer)}</a></p>\n```\n',
+        f'```{{=html}}\n<div class="findings-head"><h2 id="key-findings">{t("key_findings", lang)}</h2>'
+        f'<a class="unmeasured-link" href="#unmeasured">{html.escape(pointer)}</a></div>\n'
+        f"{findings_html(lang, results, audit)}\n```\n",
         scorecard(lang, results, gaps, known, audit, results_dir),
         unmeasured_box(lang, results, gaps, known),
         scorecard_legend(lang, audit),

@@ -338,4 +338,4 @@ def test_what_we_cannot_measure_lists_the_gaps_and_the_results_with_too_little_d
     assert "Lo que aún no podemos medir" in es and "Reducir el tráfico de armas: Los rastreos de la ATF solo están en PDF." in text(es)
     page = home_page("en", results, gaps, known, audit_of(results, {"safe_communities": "femicides", "illicit_financiers": "ofac"}), None)
     assert "What we cannot measure yet: data gaps (1), evaluations with too little data (1)" in text(page)
-    assert page.index("{#key-findings}") < page.index("Goal I") < page.index("{#unmeasured}") < page.index("{#legend}")
+    assert page.index('id="key-findings"') < page.index("Goal I") < page.index("{#unmeasured}") < page.index("{#legend}")
