@@ -29,6 +29,9 @@ KINDS = {
 DIRECTION_ESTIMATE = {"staggered_did": "cs", "event_study": "cs", "its": "its_level", "comparative_its": "its_level",
                       "dose_response": "twfe_dose", "indicator_trend": "mean_change",
                       "synthetic_did": "synthetic_att"}
+# ids of the reasons that withhold a direction whose interval excludes zero (ITS and synthetic checks): the reading
+# and the site say them beside "no clear change"
+WITHHOLDING_REASONS = ("not_robust", "placebo_fails", "counterfactual_out_of_range", *WITHHOLDING)
 
 
 def reason(id_: str, en: str, es: str) -> dict:
@@ -216,7 +219,7 @@ def finalize(result: dict, scope: str, desired_direction: str, threats: list[dic
         if match is not None:
             out["headline"] = {**out["headline"], **{k: match[k] for k in ("mde", "mde_share_of_baseline") if k in match}}
     out["evidence"] = evidence(out, desired_direction)
-    withheld = [r for r in out["evidence"]["reasons"] if r["id"] in ("not_robust", "placebo_fails", "counterfactual_out_of_range", *WITHHOLDING)]
+    withheld = [r for r in out["evidence"]["reasons"] if r["id"] in WITHHOLDING_REASONS]
     if out["evidence"]["direction"] == "no_clear_change" and withheld and out.get("reading"):
         out["reading"] = {lang: f"{out['reading'][lang]} " + (
             "The platform claims no direction here: " if lang == "en" else "La plataforma no afirma una dirección aquí: ")

@@ -84,6 +84,32 @@ GRADES: dict[str, dict] = {
                   "cortos, o una serie que no puede modelarse): no se publica cambio, porcentaje ni dirección."}},
 }
 
+# How sure we are, in plain words: one short sentence per grade for readers who will not read the grade's
+# description (the home page's key findings and scorecard; a goal page's bottom line). Same order as GRADES.
+CONFIDENCE: dict[str, dict[str, str]] = {
+    "comparison_group_diagnostics_pass": {
+        "en": "The strongest design here — a comparison with similar places whose checks pass.",
+        "es": "El diseño más sólido aquí; se compara con lugares similares y sus pruebas se aprueban."},
+    "comparison_group_diagnostic_fails": {
+        "en": "Weak — the comparison fails its own checks, so this is not a credible effect.",
+        "es": "Débil; la comparación no pasa sus propias pruebas, así que no es un efecto creíble."},
+    "synthetic_comparison": {
+        "en": "Limited — a comparison with groups the Framework did not assign.",
+        "es": "Limitada; es una comparación con grupos que el Entendimiento no asignó."},
+    "single_series_model": {
+        "en": "Limited — one series with no comparison group, so not a causal estimate.",
+        "es": "Limitada; es una sola serie sin grupo de comparación, así que no es una estimación causal."},
+    "association": {
+        "en": "Weak — an association, not an effect.",
+        "es": "Débil; es una asociación, no un efecto."},
+    "descriptive": {
+        "en": "Descriptive — it says what changed, not why.",
+        "es": "Descriptiva; dice qué cambió, no por qué."},
+    "insufficient_data": {
+        "en": "Too little data to publish a change.",
+        "es": "Datos insuficientes para publicar un cambio."},
+}
+
 # grades a design may receive (the rule grade_matches_design checks it)
 DESIGN_GRADES: dict[str, tuple[str, ...]] = {
     "staggered_did": ("comparison_group_diagnostics_pass", "comparison_group_diagnostic_fails", "insufficient_data"),

@@ -11,9 +11,9 @@ Modules, in the order the data flows:
 - markdown.py: escaping of text from data, tables, figures (a leaf: it imports nothing from this package);
 - i18n.py: languages, goal and line names, interface text (numbers and dates: evaluations/formats.py);
 - estimates.py, evaluation.py, spatial.py: one evaluation's section of a goal page;
-- goals.py, scorecard.py (home), methods.py, data_page.py (one section per source), reproducibility.py (the
-  summary, hashes.csv; cite.py its "Cite this" box), quality.py:
-  the pages' generated parts, which generate.py writes;
+- goals.py, methods.py, data_page.py (one section per source), reproducibility.py (the summary, hashes.csv;
+  cite.py its "Cite this" box), quality.py, and for the home page home.py (findings.py: key findings;
+  scorecard.py: scorecard and legend; sparkline.py): the pages' generated parts, which generate.py writes;
 - render.py: Quarto, or pandoc when Quarto is absent;
 - versions.py: versions.json, latest/, the version list; downloads.py: the zip of every result;
   build.py: one version from stage to its folder.

@@ -6,13 +6,13 @@ from pathlib import Path
 from . import i18n
 from .data_page import data_sources_section
 from .goals import goal_section
+from .home import home_page, meta_line
 from .i18n import LANGS
 from .methods import methods_section
 from .quality import quality_page
 from .render import INCLUDE
 from .reproducibility import reproducibility_section, run_section
 from .results import SiteInputs, load_audit, load_gaps, load_results
-from .scorecard import scorecard
 
 
 def write_generated(stage: Path, inputs: SiteInputs) -> None:
@@ -30,7 +30,8 @@ def write_generated(stage: Path, inputs: SiteInputs) -> None:
             (folder / f"{info['page']}.md").write_text(
                 goal_section(goal, lang, results, gaps, known, figures, inputs.results_dir, inputs.municipalities, audit),
                 encoding="utf-8")
-        (folder / "scorecard.md").write_text(scorecard(lang, results, gaps, known, audit), encoding="utf-8")
+        (folder / "home-meta.md").write_text(meta_line(lang, results, inputs.run_info), encoding="utf-8")
+        (folder / "home.md").write_text(home_page(lang, results, gaps, known, audit, inputs.results_dir), encoding="utf-8")
         (folder / "methods.md").write_text(methods_section(lang, results, audit), encoding="utf-8")
         (folder / "data-sources.md").write_text(data_sources_section(inputs.landing_files, inputs.sources, lang), encoding="utf-8")
         (folder / "reproducibility.md").write_text(

@@ -221,3 +221,63 @@ def pick(value, lang: str) -> str:
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("en") or next(iter(value.values()), ""))
     return "" if value is None else str(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Home page: key findings, scorecard cards, "what we cannot measure yet" (pipelines/site/home.py, findings.py,
+# scorecard.py, sparkline.py). Templates take str.format fields already formatted by evaluations/formats.py.
+
+HOME_TEXT: dict[str, dict[str, str]] = {
+    "data_through": {"en": "Data through {month} (latest source)", "es": "Datos hasta {month} (fuente más reciente)"},
+    "data_through_title": {"en": "The latest month of any source; each scorecard row gives its own period.",
+                           "es": "El último mes de cualquier fuente; cada fila del tablero indica su propio periodo."},
+    "updated": {"en": "Updated {date}", "es": "Actualizado el {date}"},
+    "key_findings": {"en": "Key findings", "es": "Hallazgos principales"},
+    "no_findings": {"en": "No result meets the publication rules for a key finding yet.",
+                    "es": "Todavía ningún resultado cumple las reglas de publicación para ser un hallazgo principal."},
+    "not_audited_findings": {
+        "en": "No key findings: these results have not been through the publication audit.",
+        "es": "Sin hallazgos principales: estos resultados no han pasado por la auditoría de publicación."},
+    "how_sure": {"en": "How sure we are:", "es": "Qué tan seguros estamos:"},
+    # {title}: {direction} — {numbers}, {period}.
+    "finding_trend": {"en": "from {before} to {after} {unit} on average ({percent}), {before_period} vs {after_period}",
+                      "es": "de {before} a {after} {unit} en promedio ({percent}), {before_period} frente a {after_period}"},
+    "finding_trend_null": {"en": "{before} {unit} on average in {before_period} and {after} in {after_period}",
+                           "es": "{before} {unit} en promedio en {before_period} y {after} en {after_period}"},
+    "finding_effect": {"en": "{label}: {value} {unit} (95% CI {low} to {high}), {period}",
+                       "es": "{label}: {value} {unit} (IC 95%: {low} a {high}), {period}"},
+    "finding_mde": {"en": "A change smaller than {mde} {unit} ({share} of the baseline) could go undetected.",
+                    "es": "Un cambio menor que {mde} {unit} ({share} de la línea base) podría pasar inadvertido."},
+    "finding_mde_no_share": {"en": "A change smaller than {mde} {unit} could go undetected.",
+                             "es": "Un cambio menor que {mde} {unit} podría pasar inadvertido."},
+    "unmeasured_link": {"en": "What we cannot measure yet: data gaps ({gaps}), evaluations with too little data ({thin})",
+                        "es": "Lo que aún no podemos medir: vacíos de datos ({gaps}), evaluaciones con datos insuficientes ({thin})"},
+    "col_indicator": {"en": "Line of action and indicator", "es": "Línea de acción e indicador"},
+    "col_before_after": {"en": "Before → since October 2021", "es": "Antes → desde octubre de 2021"},
+    "col_trend": {"en": "Trend", "es": "Tendencia"},
+    "col_estimate": {"en": "Estimate (95% CI)", "es": "Estimación (IC 95%)"},
+    "col_direction": {"en": "Direction", "es": "Dirección"},
+    "col_evidence": {"en": "Evidence", "es": "Evidencia"},
+    "per_month": {"en": "{unit} per month", "es": "{unit} al mes"},
+    "on_average": {"en": "monthly average", "es": "promedio mensual"},
+    "to": {"en": "to", "es": "a"},
+    "latest_value": {"en": "latest", "es": "último dato"},
+    "rolling_latest": {"en": "{months} months ending {month}", "es": "{months} meses hasta {month}"},
+    "sparkline": {"en": "Series from {start} to {end}; the dashed line marks October 2021.",
+                  "es": "Serie de {start} a {end}; la línea punteada marca octubre de 2021."},
+    "unmeasured": {"en": "What we cannot measure yet", "es": "Lo que aún no podemos medir"},
+    "unmeasured_gaps": {"en": "What the Framework names but the data do not cover",
+                        "es": "Lo que el Entendimiento menciona pero los datos no cubren"},
+    "unmeasured_thin": {"en": "Evaluated, but too little data yet to publish a change",
+                        "es": "Evaluado, pero aún sin datos suficientes para publicar un cambio"},
+    "nothing_unmeasured": {"en": "Every line of action has data and enough of it.",
+                           "es": "Todas las líneas de acción tienen datos suficientes."},
+    "colour_note": {
+        "en": "Colours repeat the words and symbols: green an improvement, red a worsening, grey unclear or not assessed, "
+              "blue a change that is neither good nor bad by itself.",
+        "es": "Los colores repiten las palabras y los símbolos: verde una mejora, rojo un empeoramiento, gris incierto o sin "
+              "valoración, azul un cambio que no es bueno ni malo por sí mismo."},
+}
+if HOME_TEXT.keys() & TEXT.keys():  # a clash would silently change another page's words
+    raise ValueError(f"home page strings reuse interface keys: {sorted(HOME_TEXT.keys() & TEXT.keys())}")
+TEXT.update(HOME_TEXT)

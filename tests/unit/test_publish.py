@@ -114,9 +114,11 @@ def test_the_site_grades_nothing_and_unaudited_results_get_no_arrow(tmp_path, re
     computes none. Without publication_audit.json the scorecard says "not audited"; the goal page shows the
     evaluation's own evidence line, with no q-value."""
     import pipelines.site.estimates
+    import pipelines.site.findings
+    import pipelines.site.home
     import pipelines.site.scorecard
 
-    for module in (pipelines.site.estimates, pipelines.site.scorecard):
+    for module in (pipelines.site.estimates, pipelines.site.scorecard, pipelines.site.findings, pipelines.site.home):
         for gone in ("direction_of", "evidence_of", "failed_diagnostic"):
             assert not hasattr(module, gone)
     published = build(tmp_path, results_dir)

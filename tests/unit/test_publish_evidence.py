@@ -191,9 +191,16 @@ def section(text: str, anchor: str) -> str:
 
 def scorecard_row(text: str, name: str) -> str:
     """The <tr> of the scorecard that links to the evaluation `name`."""
-    rows = [row for row in re.findall(r"<tr>.*?</tr>", text, re.S) if f'#{name}"' in row]
+    rows = [row for row in re.findall(r"<tr\b[^>]*>.*?</tr>", text, re.S) if f'#{name}"' in row]
     assert len(rows) == 1, (name, rows)
     return rows[0]
+
+
+def part(row: str, css_class: str) -> str:
+    """The text of the one element of a scorecard row with this class ("" when there is none)."""
+    found = re.findall(rf'<(span|strong) class="{css_class}[ "][^>]*>(.*?)</\1>', row, re.S)
+    assert len(found) <= 1, (css_class, found)
+    return re.sub(r"<[^>]+>", "", found[0][1]).strip() if found else ""
 
 
 def goal_block(index: str, goal_page: str) -> str:
@@ -210,17 +217,26 @@ def cells(row: str) -> list[str]:
 def test_the_scorecard_row_shows_the_evaluation_the_audit_names(site, lang):
     index = page(site, lang, "index.html")
     goal_1 = goal_block(index, "goal-1.html")
-    row = cells(scorecard_row(goal_1, "homicide_its"))
-    # line, evaluation, headline, direction, assessment, grade, q-value: all from homicide_its
-    assert row[1] == ("Homicide rate, interrupted time series" if lang == "en" else "Tasa de homicidios, serie de tiempo interrumpida")
-    assert "0.300" in row[2] and "-0.430" in row[2] and "1.030" in row[2]
-    assert ("victims per 100,000 per month" if lang == "en" else "víctimas por 100 000 al mes") in row[2]
-    assert row[3] == f"{DIRECTIONS['no_clear_change']['symbol']} {DIRECTIONS['no_clear_change'][lang]}"
-    assert row[4] == f"{ASSESSMENTS['unclear']['symbol']} {ASSESSMENTS['unclear'][lang]}"
-    assert row[5] == GRADES["single_series_model"][lang]
-    assert row[6] == "0.610"
+    html_row = scorecard_row(goal_1, "homicide_its")
+    row = cells(html_row)
+    # indicator, before → since, trend, estimate, direction, evidence: all from homicide_its
+    assert ("Homicide rate, interrupted time series" if lang == "en" else "Tasa de homicidios, serie de tiempo interrumpida") in row[0]
+    assert row[0].startswith("Homicide and high-impact crime reduction" if lang == "en" else "Reducción de homicidios y delitos de alto impacto")
+    # es-MX groups thousands with a space; the scorecard keeps "100 000" on one line (a no-break space)
+    units = "victims per 100,000 per month" if lang == "en" else "víctimas por 100\u00a0000 al mes"
+    assert part(html_row, "unit") == units
+    # a rate's monthly averages to one decimal: 2.24 → 2.2, 2.74 → 2.7
+    assert part(html_row, "before-after") == "2.2 → 2.7"
+    # the estimate and its interval to 3 significant digits: 0.3 → 0.300, -0.43 → -0.430, 1.03 → 1.03
+    assert part(html_row, "estimate-value") == "0.300" and units in row[3]
+    assert part(html_row, "ci") == ("95% CI: -0.430 to 1.03" if lang == "en" else "IC 95%: -0.430 a 1.03")
+    assert part(html_row, "direction") == f"{DIRECTIONS['no_clear_change']['symbol']} {DIRECTIONS['no_clear_change'][lang]}"
+    assert part(html_row, "assess") == f"{ASSESSMENTS['unclear']['symbol']} {ASSESSMENTS['unclear'][lang]}"
+    assert 'class="assess assess-unclear"' in html_row and 'class="row-unclear"' in html_row
+    assert part(html_row, "grade") == GRADES["single_series_model"][lang]
+    assert part(html_row, "q") == "q = 0.610"
     # … and nothing from kidnapping_trend, the other Framework evaluation of the same line
-    assert "#kidnapping_trend" not in goal_1 and "-7.250" not in goal_1
+    assert "#kidnapping_trend" not in goal_1 and "-7.25" not in goal_1
     assert GRADES["descriptive"][lang] not in goal_1.split('id="legend"')[0]
     assert "▲" not in goal_1 and "▼" not in goal_1  # the change (+0.5) and estimate (+0.3) are positive: no arrow
     # a line the audit gives no evaluation: no data
@@ -230,11 +246,13 @@ def test_the_scorecard_row_shows_the_evaluation_the_audit_names(site, lang):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_insufficient_data_shows_the_reason_and_no_number(site, lang):
     index = page(site, lang, "index.html")
-    row = cells(scorecard_row(index, "ofac_designations"))
-    assert row[2] == ("Insufficient baseline (1 month): at least 24 months with data are needed." if lang == "en" else
+    html_row = scorecard_row(index, "ofac_designations")
+    row = cells(html_row)
+    assert row[3] == ("Insufficient baseline (1 month): at least 24 months with data are needed." if lang == "en" else
                       "Línea base insuficiente (1 mes): se necesitan al menos 24 meses con datos.")  # no number
-    assert row[3] == f"{DIRECTIONS['none']['symbol']} {DIRECTIONS['none'][lang]}"
-    assert row[5] == GRADES["insufficient_data"][lang] and row[6] == "—"
+    assert row[1] == "—"  # no before/after averages on a baseline of one month
+    assert part(html_row, "direction") == f"{DIRECTIONS['none']['symbol']} {DIRECTIONS['none'][lang]}"
+    assert part(html_row, "grade") == GRADES["insufficient_data"][lang] and part(html_row, "q") == ""
     goal_3 = section(page(site, lang, "goal-3.html"), "ofac_designations")
     full = ("Insufficient baseline (1 month): at least 24 months with data are needed." if lang == "en" else
             "Línea base insuficiente (1 mes): se necesitan al menos 24 meses con datos.")
@@ -321,10 +339,10 @@ def test_earlier_policies_are_apart_on_the_goal_page_and_in_the_scorecard(site, 
     index = page(site, lang, "index.html")
     table = section(index, "earlier-policy")
     assert heading in table
-    row = cells(scorecard_row(table, "joint_operations"))
-    assert row[3] == f"▲ {DIRECTIONS['increase'][lang]}" and row[4] == f"✗ {ASSESSMENTS['bad'][lang]}"
-    assert row[5] == GRADES["comparison_group_diagnostics_pass"][lang] and row[6] == "0.120"
-    assert index.count("#joint_operations") == 1  # nowhere else on the home page
+    row = scorecard_row(table, "joint_operations")
+    assert part(row, "direction") == f"▲ {DIRECTIONS['increase'][lang]}" and part(row, "assess") == f"✗ {ASSESSMENTS['bad'][lang]}"
+    assert part(row, "grade") == GRADES["comparison_group_diagnostics_pass"][lang] and part(row, "q") == "q = 0.120"
+    assert index.count("#joint_operations") == 1  # nowhere else on the home page: not a key finding either
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -367,7 +385,7 @@ def test_without_the_audit_the_site_says_not_audited_and_still_lists_the_rules(t
         scorecard = index.split('id="legend"')[0]
         assert words in scorecard and "▲" not in scorecard and "▼" not in scorecard
         row = cells(scorecard_row(scorecard, "ofac_designations"))
-        assert row[2] == "—" and row[3] == words  # no number, no direction
+        assert row[3] == "—" and row[4] == words and row[5] == words  # no number, no direction, no grade
         assert 'id="earlier-policy"' in index and "#joint_operations" in section(index, "earlier-policy")
         methods = section(page(site, lang, "methods.html"), "publication-rules")
         assert all(rule.title[lang] in methods for rule in RULES)
