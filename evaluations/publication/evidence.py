@@ -176,8 +176,8 @@ def evidence(result: dict, desired: str) -> dict:
             withheld = _its_checks(result, e) if design in ITS_DESIGNS else synthetic_checks(result, e)
             if withheld:
                 reasons += withheld
-                direction = "no_clear_change"
-        if direction == "no_clear_change":
+                direction = "not_attributed"
+        if direction in ("no_clear_change", "not_attributed"):
             reasons.append(reason("interval_covers_zero" if covers_zero(e) else "direction_withheld",
                                   "The 95% interval covers zero: no clear change." if covers_zero(e) else
                                   "The direction is not claimed for the reasons above.",
@@ -220,7 +220,7 @@ def finalize(result: dict, scope: str, desired_direction: str, threats: list[dic
             out["headline"] = {**out["headline"], **{k: match[k] for k in ("mde", "mde_share_of_baseline") if k in match}}
     out["evidence"] = evidence(out, desired_direction)
     withheld = [r for r in out["evidence"]["reasons"] if r["id"] in WITHHOLDING_REASONS]
-    if out["evidence"]["direction"] == "no_clear_change" and withheld and out.get("reading"):
+    if out["evidence"]["direction"] == "not_attributed" and withheld and out.get("reading"):
         out["reading"] = {lang: f"{out['reading'][lang]} " + (
             "The platform claims no direction here: " if lang == "en" else "La plataforma no afirma una dirección aquí: ")
             + " ".join(r[lang] for r in withheld) for lang in ("en", "es")}

@@ -128,6 +128,9 @@ DIRECTIONS: dict[str, dict] = {
     "increase": {"symbol": "▲", "en": "increase", "es": "aumento"},
     "decrease": {"symbol": "▼", "en": "decrease", "es": "disminución"},
     "no_clear_change": {"symbol": "●", "en": "no clear change", "es": "sin cambio claro"},
+    # the interval excludes zero but the design's own checks (a placebo break, a counterfactual out of range…) show
+    # the series may have changed for other reasons: a change is there, its cause is not claimed
+    "not_attributed": {"symbol": "◌", "en": "change not attributable", "es": "cambio no atribuible"},
     "none": {"symbol": "○", "en": "no estimate", "es": "sin estimación"},
 }
 
@@ -158,7 +161,7 @@ def assessment(direction: str, desired: str) -> str:
     """good / bad / neutral / unclear / none for a direction and the indicator's desired direction."""
     if direction == "none":
         return "none"
-    if direction == "no_clear_change":
+    if direction in ("no_clear_change", "not_attributed"):
         return "unclear"
     if desired not in ("increase", "decrease"):
         return "neutral"

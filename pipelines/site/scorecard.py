@@ -211,10 +211,14 @@ def scorecard_legend(lang: str, audit: dict | None) -> str:
     items = [
         (f"**{t('direction', lang)}** ({directions}): ▲ or ▼ only when the 95% confidence interval of the estimate shown "
          "excludes zero and the evaluation's own checks (placebo dates, a second specification) do not contradict it; "
-         "otherwise no clear change is claimed, and the goal page says why." if en else
+         "when the interval covers zero, no clear change; when it excludes zero but those checks contradict it, a "
+         "change not attributable (the series moved, and something other than the Framework may explain it); the goal "
+         "page says why." if en else
          f"**{t('direction', lang)}** ({directions}): ▲ o ▼ solo cuando el intervalo de confianza del 95% de la estimación "
          "mostrada excluye el cero y las propias pruebas de la evaluación (fechas placebo, una segunda especificación) no "
-         "lo contradicen; si no, no se afirma un cambio claro y la página del objetivo explica por qué."),
+         "lo contradicen; si el intervalo incluye el cero, sin cambio claro; si lo excluye pero esas pruebas lo "
+         "contradicen, cambio no atribuible (la serie se movió y algo distinto del Entendimiento puede explicarlo); la "
+         "página del objetivo explica por qué."),
         (f"**{t('assessment', lang)}** ({assessments}): whether that direction is good or bad for the indicator, "
          "as each evaluation declares which way the indicator should move. " if en else
          f"**{t('assessment', lang)}** ({assessments}): si esa dirección es buena o mala para el indicador, según "

@@ -179,11 +179,13 @@ def test_finalize_grades_a_robust_its_and_the_audit_catches_a_doctored_arrow():
         "single_series_model", "increase", "bad")
     assert {"its_min_observations", "no_rolling_sums", "hac_lags_from_data", "its_sensitivity",
             "direction_from_interval"} <= set(ok["publication"]["rules_passed"])
-    # the sensitivity row disagrees: no direction claimed, and the reading would say why
+    # the sensitivity row disagrees: the interval excludes zero, but the change is not attributed (no arrow), and the
+    # reading says why
     shaky = _result(estimates=[_result()["estimates"][0], {"id": "its_level_quadratic", "kind": "sensitivity", "estimate": -0.2,
                                                            "std_error": 0.3, "ci_low": -0.8, "ci_high": 0.4, "p_value": 0.5}])
     out = finalize(dict(shaky, reading={"en": "R.", "es": "L."}), "framework", "decrease", [{"id": "t", "en": "e", "es": "s"}])
-    assert out["evidence"]["direction"] == "no_clear_change" and out["evidence"]["mde"] is None
+    assert out["evidence"]["direction"] == "not_attributed" and out["evidence"]["mde"] is None
+    assert out["evidence"]["assessment"] == "unclear"
     assert out["reading"]["en"].startswith("R. The platform claims no direction here: With a quadratic pre-trend")
     # an arrow written by hand against the interval, and a percent change on a one-month baseline
     doctored = json.loads(json.dumps(ok))
