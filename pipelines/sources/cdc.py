@@ -129,7 +129,7 @@ SPECS: tuple[SourceSpec, ...] = (
         name="cdc_vsrr_synthetic_opioid_deaths_state", family=FAMILY,
         title="CDC VSRR provisional synthetic-opioid (T40.4) overdose deaths, 12-month-ending, by state, 2015 – Sep 2025",
         title_es=("Muertes por sobredosis de opioides sintéticos (T40.4), cifras provisionales de los CDC (VSRR) en "
-                  "periodos de 12 meses, por estado de EE. UU., 2015 – sep. 2025"),
+                  "periodos móviles de 12 meses, por estado de EE. UU., 2015 – sep. 2025"),
         files=(f"{VSRR}/state_synthetic_opioid_overdose_monthly_counts_estimated.csv",), parse=parse_vsrr_state,
         key=("state_abbr", "period_end_month"),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts (via a third-party extract)",
@@ -145,7 +145,7 @@ SPECS: tuple[SourceSpec, ...] = (
         name="cdc_vsrr_synthetic_opioid_deaths_national", family=FAMILY,
         title="CDC VSRR provisional synthetic-opioid overdose deaths, 12-month-ending, United States, 2015 – Jul 2025",
         title_es=("Muertes por sobredosis de opioides sintéticos, cifras provisionales de los CDC (VSRR) en periodos "
-                  "de 12 meses, Estados Unidos, 2015 – jul. 2025"),
+                  "móviles de 12 meses, Estados Unidos, 2015 – jul. 2025"),
         files=(f"{VSRR}/overdoseDeathsData_cleaned.csv",), parse=parse_vsrr_national,
         key=("period_end_month",),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts", licence="U.S. public domain",

@@ -224,8 +224,8 @@ SPECS: tuple[SourceSpec, ...] = (
                   "copias periódicas de la lista, 2021–2024"),
         files=(f"{OFAC}/sdn_ent_first_last_seen.csv",), parse=parse_first_last_seen, key=("ent_num",),
         publisher="U.S. Treasury OFAC (derived from a public git-scrape)", licence="U.S. public domain",
-        publisher_es=("Office of Foreign Assets Control (OFAC) del Departamento del Tesoro de EE. UU.; derivado de "
-                      "un historial público de copias periódicas en git"),
+        publisher_es=("Office of Foreign Assets Control (OFAC) del Departamento del Tesoro de EE. UU. (datos derivados "
+                      "de un historial público de copias periódicas de la lista en git)"),
         licence_es="dominio público (EE. UU.)", names_en=("Office of Foreign Assets Control",),
         url="https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists", retrieved="2024-05-04",  # version date: last snapshot of jackdwyer/specially-designated-nationals-list
         description="first_seen approximates the designation date within days (not official).",

@@ -223,7 +223,7 @@ SPECS: tuple[SourceSpec, ...] = (
         name="inegi_homicides_mun_month_registration",
         family=FAMILY,
         title="INEGI homicides by municipality of occurrence × month of registration, 1990–2015 (OLAP exports)",
-        title_es=("Homicidios registrados por el INEGI por municipio de ocurrencia y mes de registro, 1990–2015 "
+        title_es=("Homicidios registrados por el INEGI, por municipio de ocurrencia y mes de registro, 1990–2015 "
                   "(exportaciones OLAP)"),
         files=tuple(f"{FOLDER}/{y}.csv" for y in YEARS),
         parse=parse_homicides,

@@ -317,7 +317,7 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_lethal_violence_state_month", family=FAMILY,
         title="SESNSP lethal violence by state and month, 2024 – Jul 2025 (third-party 'corregido' file)",
-        title_es="Violencia homicida por estado y mes, SESNSP, 2024 – jul. 2025 (archivo 'corregido' de un tercero)",
+        title_es="Violencia homicida por estado y mes, SESNSP, 2024 – jul. 2025 (archivo “corregido” de un tercero)",
         files=(f"{VIOL}/violencia_homicida_estatal_mensual_2024_2025_corregido.csv",), parse=parse_lethal_violence_state,
         key=("year", "month", "cve_ent"),
         publisher="SESNSP fuero común state files, compiled by a third party", licence="Libre Uso MX",
