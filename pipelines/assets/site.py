@@ -36,10 +36,11 @@ def code_version() -> dict:
 
 def source_catalogue() -> list[dict]:
     """Publisher (and its page), date of the version held, coverage and licence of every raw table
-    (pipelines/sources/ specs)."""
+    (pipelines/sources/ specs); title, publisher and licence as {en, es}, with the English names the Spanish
+    texts keep."""
     from ..sources import SOURCES
 
-    return [{"name": s.name, "title": s.title, "publisher": s.publisher, "licence": s.licence, "url": s.url,
+    return [{"name": s.name, **s.texts(), "names_en": list(s.names_en), "url": s.url,
              "retrieved": s.retrieved, "tags": dict(s.tags),
              "coverage": "; ".join(f"{k}: {v}" for k, v in sorted(s.tags.items()))} for s in SOURCES]
 

@@ -3,6 +3,9 @@
 CITATION.cff (Citation File Format 1.2.0) is the one description of the platform as a citable work: title,
 authors, licence, DOI when it has one. The version and the date are the run's (run_info "version" and "date",
 the date of the commit that was run), so a citation names the release whose manifest holds the numbers.
+
+CITATION.cff is written in English: on a page in another language the work's title and the names of its entity
+authors are proper names quoted in English, marked lang="en" (people's names are not marked).
 """
 from __future__ import annotations
 
@@ -33,10 +36,14 @@ def _person(author: dict) -> tuple[str, str]:
     return (f"{family}, {initials}" if initials else family), (f"{family}, {given}" if given else family)
 
 
-def _apa_authors(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + ", & " + names[-1]
+def _apa_authors(names: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """APA's list of authors ("A, B, & C") as (text, English) pieces, from (name, English) pairs."""
+    pieces: list[tuple[str, bool]] = []
+    for i, name in enumerate(names):
+        if i:
+            pieces.append((", & " if i == len(names) - 1 else ", ", False))
+        pieces.append(name)
+    return pieces
 
 
 def doi_url(citation: dict) -> str:
@@ -59,17 +66,30 @@ def version_label(run_info: dict) -> str:
     return f"{version}, commit {run_info.get('commit', 'unknown')}" if version == "dev" else version
 
 
-def apa(citation: dict, run_info: dict, lang: str) -> str:
-    """APA 7 reference of the software, as plain text, e.g.
-    'Doe, J. (2026). Title (Version v1.0.0) [Computer software]. https://doi.org/…'."""
-    authors = _apa_authors([_person(a)[0] for a in citation.get("authors") or []])
+def apa_pieces(citation: dict, run_info: dict, lang: str) -> list[tuple[str, bool]]:
+    """The APA 7 reference as (text, quoted in English) pieces: the title and the entity authors of CITATION.cff
+    are English names."""
+    authors = _apa_authors([(_person(a)[0], not str(a.get("family-names", "")).strip())
+                            for a in citation.get("authors") or []])
     year = year_of(str(run_info.get("date", ""))) or ("s. f." if lang == "es" else "n.d.")
     title = str(citation.get("title", "")).strip()
     kind = "[Software]" if lang == "es" else "[Computer software]"
     version = ("Versión " if lang == "es" else "Version ") + version_label(run_info)
-    text = f"{authors}. ({year}). {title} ({version}) {kind}."
     link = link_of(citation)
-    return text + (f" {link}" if link else "")
+    return [*authors, (f". ({year}). ", False), (title, True),
+            (f" ({version}) {kind}." + (f" {link}" if link else ""), False)]
+
+
+def apa(citation: dict, run_info: dict, lang: str) -> str:
+    """APA 7 reference of the software, as plain text, e.g.
+    'Doe, J. (2026). Title (Version v1.0.0) [Computer software]. https://doi.org/…'."""
+    return "".join(text for text, _ in apa_pieces(citation, run_info, lang))
+
+
+def apa_html(citation: dict, run_info: dict, lang: str) -> str:
+    """`apa` as HTML; on a page not in English the English names are in spans with lang="en"."""
+    return "".join(f'<span lang="en">{html.escape(text)}</span>' if english and lang != "en" and text else html.escape(text)
+                   for text, english in apa_pieces(citation, run_info, lang))
 
 
 def bibtex(citation: dict, run_info: dict) -> str:
@@ -95,6 +115,6 @@ def cite_box(citation: dict, run_info: dict, lang: str) -> str:
     return (f'::: {{#{anchor} .cite}}\n## {i18n.t("cite_title", lang)}\n\n'
             f'<p>{html.escape(i18n.t("cite_intro", lang))}</p>\n'
             f'{doi_line}'
-            f'<p><strong>APA</strong></p>\n<p class="apa">{html.escape(apa(citation, run_info, lang))}</p>\n'
+            f'<p><strong>APA</strong></p>\n<p class="apa">{apa_html(citation, run_info, lang)}</p>\n'
             f'<p><strong>BibTeX</strong></p>\n<pre class="bibtex"><code>{html.escape(bibtex(citation, run_info))}</code></pre>\n\n'
             f'{i18n.t("cite_data", lang)}\n:::\n')

@@ -122,9 +122,9 @@ def reproducibility_section(run_info: dict, results_dir: Path, landing_files: li
                 "`bicentennial reproduce` obtiene la etiqueta, instala su entorno bloqueado, ejecuta todo el proceso y compara "
                 "cada cifra y hash con el manifest.json de esta versión.") if version != "dev" else
                ("A development build has no release tag for `bicentennial reproduce`: rerun its commit"
-                + (" and compare build/results/manifest.json with this version's manifest.json." if manifest else ".") if en else
+                + (" and compare `build/results/manifest.json` with this version's manifest.json." if manifest else ".") if en else
                 "Una versión de desarrollo no tiene etiqueta para `bicentennial reproduce`: vuelva a ejecutar su commit"
-                + (" y compare build/results/manifest.json con el manifest.json de esta versión." if manifest else ".")))
+                + (" y compare `build/results/manifest.json` con el manifest.json de esta versión." if manifest else ".")))
     out.append(("## How to rerun\n\n" if en else "## Cómo volver a ejecutar\n\n")
                + f"{intro}\n\n```\n{rerun_commands(version, commit)}\n```\n\n{explain}\n")
     out.append(cite_box(run_info.get("citation") or {}, run_info, lang))

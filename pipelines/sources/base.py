@@ -181,6 +181,11 @@ class SourceSpec:
 
     `files` are paths relative to the data directory. `parse` turns one file into
     rows; the rows of all files are concatenated into raw.<name>.
+
+    `title`, `publisher` and `licence` are in English; `title_es`, `publisher_es` and `licence_es` are the same in
+    natural Mexican Spanish, for the site's Spanish pages (`licence_es` empty: the licence is a name, the same in
+    both languages). `names_en` are the English proper names (agencies, datasets, licences) the Spanish texts keep
+    in English: the Spanish pages mark them lang="en". `texts` gives the three as {en, es}.
     """
 
     name: str
@@ -195,6 +200,16 @@ class SourceSpec:
     tags: dict[str, str] = field(default_factory=dict)
     url: str = ""        # the publisher's page for this data (shown as the publisher's link on the site's Data page)
     retrieved: str = ""  # ISO date of the published version held here (the origin's commit or release date, SOURCE.md)
+    title_es: str = ""
+    publisher_es: str = ""
+    licence_es: str = ""
+    names_en: tuple[str, ...] = ()
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        """{"title": {"en": …, "es": …}, "publisher": …, "licence": …}: what the site shows in each language."""
+        return {"title": {"en": self.title, "es": self.title_es or self.title},
+                "publisher": {"en": self.publisher, "es": self.publisher_es or self.publisher},
+                "licence": {"en": self.licence, "es": self.licence_es or self.licence}}
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,15 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="cbp_drug_seizures_nationwide", family=FAMILY,
         title="CBP nationwide drug seizures (OFO field offices, USBP sectors) by month and drug, FY2019 – Dec 2025",
+        title_es=("Decomisos de drogas de la CBP en todo Estados Unidos (oficinas de campo de la OFO, sectores de la "
+                  "Patrulla Fronteriza), por mes y droga, año fiscal 2019 – dic. 2025"),
         files=(f"{FOLDER}/nationwide-drugs-fy19-fy22.csv", f"{FOLDER}/nationwide-drugs-fy23-fy26-dec.csv"),
         parse=parse_nationwide, key=KEY,
         publisher="U.S. Customs and Border Protection, Nationwide Drug Seizures", licence="U.S. public domain",
+        publisher_es=("U.S. Customs and Border Protection (Oficina de Aduanas y Protección Fronteriza de EE. UU.), "
+                      "serie Nationwide Drug Seizures"),
+        licence_es="dominio público (EE. UU.)",
+        names_en=("U.S. Customs and Border Protection", "Nationwide Drug Seizures"),
         url="https://www.cbp.gov/document/stats/nationwide-drug-seizures", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit e5fb4d65
         description="Seizure events and pounds; only non-zero cells are published (fill zeros for panels).",
         tags={"unit": "events; pounds", "geography": "field office / sector", "period": "month"},
@@ -97,9 +103,15 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="cbp_drug_seizures_amo", family=FAMILY,
         title="CBP Air and Marine Operations drug seizures by branch, month and drug, FY2019 – Dec 2025",
+        title_es=("Decomisos de drogas de Air and Marine Operations (AMO) de la CBP, por rama, mes y droga, año "
+                  "fiscal 2019 – dic. 2025"),
         files=(f"{FOLDER}/amo-drug-seizures-fy19-fy22.csv", f"{FOLDER}/amo-drug-seizures-fy23-fy26-dec.csv"),
         parse=parse_amo, key=KEY,
         publisher="U.S. Customs and Border Protection, AMO Drug Seizures", licence="U.S. public domain",
+        publisher_es=("U.S. Customs and Border Protection (Oficina de Aduanas y Protección Fronteriza de EE. UU.), "
+                      "serie AMO Drug Seizures"),
+        licence_es="dominio público (EE. UU.)",
+        names_en=("U.S. Customs and Border Protection", "Air and Marine Operations", "AMO Drug Seizures"),
         url="https://www.cbp.gov/newsroom/stats/drug-seizure-statistics", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit e5fb4d65
         description="Seizure events and pounds by AMO branch.",
         tags={"unit": "events; pounds", "geography": "AMO branch", "period": "month"},

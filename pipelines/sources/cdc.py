@@ -128,10 +128,15 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="cdc_vsrr_synthetic_opioid_deaths_state", family=FAMILY,
         title="CDC VSRR provisional synthetic-opioid (T40.4) overdose deaths, 12-month-ending, by state, 2015 – Sep 2025",
+        title_es=("Muertes por sobredosis de opioides sintéticos (T40.4), cifras provisionales de los CDC (VSRR) en "
+                  "periodos móviles de 12 meses, por estado de EE. UU., 2015 – sep. 2025"),
         files=(f"{VSRR}/state_synthetic_opioid_overdose_monthly_counts_estimated.csv",), parse=parse_vsrr_state,
         key=("state_abbr", "period_end_month"),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts (via a third-party extract)",
         licence="U.S. public domain",
+        publisher_es=("CDC / NCHS (Centro Nacional de Estadísticas de Salud de EE. UU.), serie Provisional Drug "
+                      "Overdose Death Counts del programa VSRR (mediante un extracto hecho por un tercero)"),
+        licence_es="dominio público (EE. UU.)", names_en=("Provisional Drug Overdose Death Counts",),
         url="https://data.cdc.gov/d/xkb8-kh2a", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit a21f2fe1
         description="Official 12-month-ending counts only; LA and PA absent; suppressed months empty.",
         tags={"unit": "deaths (12 months ending)", "geography": "U.S. state", "period": "month"},
@@ -139,9 +144,14 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="cdc_vsrr_synthetic_opioid_deaths_national", family=FAMILY,
         title="CDC VSRR provisional synthetic-opioid overdose deaths, 12-month-ending, United States, 2015 – Jul 2025",
+        title_es=("Muertes por sobredosis de opioides sintéticos, cifras provisionales de los CDC (VSRR) en periodos "
+                  "móviles de 12 meses, Estados Unidos, 2015 – jul. 2025"),
         files=(f"{VSRR}/overdoseDeathsData_cleaned.csv",), parse=parse_vsrr_national,
         key=("period_end_month",),
         publisher="CDC / NCHS, VSRR Provisional Drug Overdose Death Counts", licence="U.S. public domain",
+        publisher_es=("CDC / NCHS (Centro Nacional de Estadísticas de Salud de EE. UU.), serie Provisional Drug "
+                      "Overdose Death Counts del programa VSRR"),
+        licence_es="dominio público (EE. UU.)", names_en=("Provisional Drug Overdose Death Counts",),
         url="https://data.cdc.gov/d/xkb8-kh2a", retrieved="2026-03-05",  # version date: ntimbs/CNX_Mapping_Project commit a21f2fe1
         description="National 12-month-ending series.",
         tags={"unit": "deaths (12 months ending)", "geography": "United States", "period": "month"},
@@ -149,9 +159,13 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="cdc_wonder_drug_induced_deaths_state", family=FAMILY,
         title="CDC WONDER drug-induced deaths and crude rates by state and year, 1999–2015",
+        title_es="Muertes inducidas por drogas y tasas brutas por estado de EE. UU. y año, de CDC WONDER, 1999–2015",
         files=(f"{WONDER}/drug_induced_deaths_1999-2015.csv",), parse=parse_wonder,
         key=("state_name", "year"),
         publisher="CDC WONDER, Underlying Cause of Death", licence="U.S. public domain",
+        publisher_es=("CDC WONDER (sistema de consulta de datos de los CDC), base Underlying Cause of Death (causa "
+                      "básica de defunción)"),
+        licence_es="dominio público (EE. UU.)", names_en=("CDC WONDER", "Underlying Cause of Death"),
         url="https://wonder.cdc.gov/ucd-icd10.html", retrieved="2019-06-05",  # version date: info201a-s19/project-kathylamb commit e525c654
         description="Crude rate per 100,000; 'Unreliable' (< 20 deaths) loaded as empty with crude_rate_reliable = false.",
         tags={"unit": "deaths", "geography": "U.S. state", "period": "year"},

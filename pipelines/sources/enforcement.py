@@ -207,8 +207,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="gabinete_arrests", family=FAMILY,
         title="Security Cabinet press-conference arrests (one row per detainee), Oct 2024 – Jul 2025",
+        title_es=("Detenciones anunciadas en las conferencias de prensa del Gabinete de Seguridad (una fila por "
+                  "persona detenida), oct. 2024 – jul. 2025"),
         files=(f"{GAB}/gabinete_detenidos_final.csv",), parse=parse_arrests, key=("arrest_id",),
         publisher="Gabinete de Seguridad press conferences, hand-compiled by a third party", licence="none stated",
+        publisher_es="Conferencias de prensa del Gabinete de Seguridad, compiladas a mano por un tercero",
+        licence_es="no indicada",
         url="https://github.com/sebrodriguezh/Cifras-de-Incidencia-Delictiva-Federal-2012---2025", retrieved="2025-09-01",  # version date: commit f20ac02c
         description="Dated arrests with place (matched to INEGI codes), group, and U.S. extradition request.",
         tags={"unit": "detainee", "geography": "municipality", "period": "day"},
@@ -216,8 +220,13 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="ofac_sdn_first_last_seen", family=FAMILY,
         title="OFAC SDN entries with first/last-seen dates in the 2021–2024 scrape history",
+        title_es=("Registros de la lista SDN de la OFAC con la primera y la última fecha en que aparecen en las "
+                  "copias periódicas de la lista, 2021–2024"),
         files=(f"{OFAC}/sdn_ent_first_last_seen.csv",), parse=parse_first_last_seen, key=("ent_num",),
         publisher="U.S. Treasury OFAC (derived from a public git-scrape)", licence="U.S. public domain",
+        publisher_es=("Office of Foreign Assets Control (OFAC) del Departamento del Tesoro de EE. UU. (datos derivados "
+                      "de un historial público de copias periódicas de la lista en git)"),
+        licence_es="dominio público (EE. UU.)", names_en=("Office of Foreign Assets Control",),
         url="https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists", retrieved="2024-05-04",  # version date: last snapshot of jackdwyer/specially-designated-nationals-list
         description="first_seen approximates the designation date within days (not official).",
         tags={"unit": "SDN entry", "geography": "none", "period": "day"},
@@ -225,8 +234,11 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="ofac_sdn_2024_05_03", family=FAMILY,
         title="OFAC SDN list (legacy sdn.csv) as published on 2024-05-03",
+        title_es="Lista SDN de la OFAC (formato anterior, sdn.csv) tal como se publicó el 3 de mayo de 2024",
         files=(f"{OFAC}/sdn_2024-05-03.csv",), parse=parse_sdn, key=("ent_num",),
         publisher="U.S. Treasury OFAC", licence="U.S. public domain",
+        publisher_es="Office of Foreign Assets Control (OFAC) del Departamento del Tesoro de EE. UU.",
+        licence_es="dominio público (EE. UU.)", names_en=("Office of Foreign Assets Control",),
         url="https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists", retrieved="2024-05-03",  # version date: jackdwyer/specially-designated-nationals-list commit a5ec3c5e
         description="Remarks give the Mexico nexus (nationality/address Mexico, CURP, R.F.C.).",
         tags={"unit": "SDN entry", "geography": "none", "period": "snapshot"},

@@ -38,11 +38,16 @@ SPECS = (
         name="gargiulo_homicides",
         family="homicides",
         title="Municipal homicides by month of occurrence, 2000–2021 (Gargiulo, Aburto & Floridi, from INEGI)",
+        title_es=("Homicidios por municipio y mes de ocurrencia, 2000–2021 (Gargiulo, Aburto y Floridi, a partir de "
+                  "datos del INEGI)"),
         files=("homicides/gargiulo/mexico-muni-month-homicide-rates-2000-2021.csv.gz",),
         parse=parse_municipal,
         key=("cvegeo", "year", "month"),
         publisher="Gargiulo, Aburto & Floridi (OSF 10.17605/OSF.IO/U8DC3), from INEGI death records",
         licence="CC BY 4.0",
+        publisher_es=("Gargiulo, Aburto y Floridi (OSF 10.17605/OSF.IO/U8DC3), a partir de los registros de "
+                      "defunciones del INEGI"),
+        names_en=("CC BY 4.0",),
         url="https://doi.org/10.17605/OSF.IO/U8DC3", retrieved="2023-02-21",  # version date: thegargiulian/mexico-homicide-rates commit 4ac920ac
         description="Homicide victims by municipality and month of occurrence; pipe-separated; codes kept as text.",
     ),

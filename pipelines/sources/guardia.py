@@ -198,8 +198,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="guardia_deployment_state_month", family=FAMILY,
         title="Guardia Nacional personnel assigned by state and month, Jul 2019 – Jul 2021 (transparency request 2800100091921)",
+        title_es=("Elementos de la Guardia Nacional asignados por estado y mes, jul. 2019 – jul. 2021 (solicitud de "
+                  "acceso a la información 2800100091921)"),
         files=(f"{FOLDER}/GN_base.xlsx",), parse=parse_deployment_xlsx, key=("year", "month", "cve_ent"),
         publisher="Guardia Nacional, via the Plataforma Nacional de Transparencia", licence="public information",
+        publisher_es="Guardia Nacional, mediante la Plataforma Nacional de Transparencia",
+        licence_es="información pública",
         url="https://www.plataformadetransparencia.org.mx/", retrieved="2021-09-15",  # version date: FelipeSaNa/despliegue-guardia-nacional commit c3999ae4
         description="Stock of personnel assigned; Coahuila March 2021 flagged as a suspected transcription error.",
         tags={"unit": "personnel", "geography": "state", "period": "month"},
@@ -207,8 +211,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="guardia_deployment_migrants_state_month", family=FAMILY,
         title="Guardia Nacional deployment with INM migrant detentions by state and month (republisher's long file)",
+        title_es=("Despliegue de la Guardia Nacional y detenciones de personas migrantes del INM por estado y mes "
+                  "(archivo en formato largo del repositorio que lo republica)"),
         files=(f"{FOLDER}/guardia_estaciones_final.csv",), parse=parse_deployment_csv, key=("year", "month", "cve_ent"),
         publisher="Guardia Nacional (deployment); INM / Unidad de Política Migratoria (detentions)", licence="none stated",
+        publisher_es="Guardia Nacional (despliegue); INM / Unidad de Política Migratoria (detenciones)",
+        licence_es="no indicada",
         url="https://github.com/FelipeSaNa/despliegue-guardia-nacional", retrieved="2022-02-03",  # version date: FelipeSaNa/despliegue-guardia-nacional commit 025b7b30
         description="800 rows = 32 states × 25 months.",
         tags={"unit": "personnel; persons detained", "geography": "state", "period": "month"},

@@ -223,11 +223,14 @@ SPECS: tuple[SourceSpec, ...] = (
         name="inegi_homicides_mun_month_registration",
         family=FAMILY,
         title="INEGI homicides by municipality of occurrence × month of registration, 1990–2015 (OLAP exports)",
+        title_es=("Homicidios registrados por el INEGI, por municipio de ocurrencia y mes de registro, 1990–2015 "
+                  "(exportaciones OLAP)"),
         files=tuple(f"{FOLDER}/{y}.csv" for y in YEARS),
         parse=parse_homicides,
         key=("year_registration", "month_registration", "cvegeo"),
         publisher="INEGI, Estadísticas de mortalidad (Consulta interactiva, Defunciones por homicidio)",
         licence="INEGI Términos de Libre Uso de la Información",
+        publisher_es="INEGI, Estadísticas de mortalidad (Consulta interactiva, Defunciones por homicidio)",
         url="https://www.inegi.org.mx/programas/mortalidad/", retrieved="2017-04-24",  # version date: aaronrudkin/INEGIMurderData commit 323cbfc6
         description=("Death certificates classified as homicide. Place = municipality of occurrence "
                      "(cvegeo; 'EE999' unspecified municipality; 33–35 abroad). Time = month of registration. "

@@ -46,11 +46,14 @@ SPECS = (
         name="program_rollouts",
         family="programs",
         title="Program roll-outs (treatment timing)",
+        title_es="Arranque de los programas (momento del tratamiento)",
         files=("programs/joint_operations_2006_2008.csv",),
         parse=parse_programs,
         key=("program", "unit_type", "unit_code", "event"),
         publisher="Valle-Jones (military-operations.yaml, from SSP/PGR reports and press); contract file derived by us",
         licence="MIT",
+        publisher_es=("Valle-Jones (military-operations.yaml, a partir de informes de la SSP y la PGR y de notas de "
+                      "prensa); archivo en el formato de entrada de la plataforma, elaborado por este proyecto"),
         url="https://github.com/diegovalle/Homicide-MX-Drug-War", retrieved="2010-11-27",  # version date: diegovalle/Homicide-MX-Drug-War commit 6b1a5257
         description="One row per unit reached by a program, in the platform's program input contract.",
     ),

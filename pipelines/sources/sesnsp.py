@@ -291,9 +291,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_idm_guanajuato_homicide", family=FAMILY,
         title="SESNSP municipal incidence (IDM), Guanajuato homicide rows, 2020 – Nov 2025 (SESNSP wide format)",
+        title_es=("Incidencia delictiva municipal del SESNSP (IDM), filas de homicidio de Guanajuato, 2020 – nov. "
+                  "2025 (formato ancho del SESNSP)"),
         files=(f"{GTO}/homicidios_gto_2020_2025_raw.csv",), parse=parse_idm_municipal,
         key=("year", "month", "cvegeo", "crime_subtype", "modality"),
         publisher="SESNSP, Incidencia delictiva municipal (subset cut by a third party)", licence="Libre Uso MX",
+        publisher_es="SESNSP, Incidencia delictiva municipal (subconjunto extraído por un tercero)",
         url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2026-01-13",  # version date: MauricioAguilarOrta/sesnsp-guanajuato-homicidios commit 3b198563
         description="Carpetas de investigación (crimes reported), not victims.",
         tags={"unit": "investigation files", "geography": "municipality", "period": "month"},
@@ -301,9 +304,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_idm_lethal_violence_municipal", family=FAMILY,
         title="SESNSP lethal violence by municipality (names matched to INEGI codes), Jan 2024 – Jun 2025",
+        title_es=("Violencia homicida por municipio, SESNSP (nombres vinculados a las claves del INEGI), ene. 2024 – "
+                  "jun. 2025"),
         files=(f"{VIOL}/violencia_homicida_municipal_nacional_2024_2025.csv",), parse=parse_lethal_violence_municipal,
         key=("year", "month", "state_name", "municipality_name"),
         publisher="SESNSP IDM, aggregated over modality by a third party", licence="Libre Uso MX",
+        publisher_es="SESNSP, Incidencia delictiva municipal (IDM), con las modalidades sumadas por un tercero",
         url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-08-28",  # version date: sebrodriguezh/SESNSP_Site commit 204d4eb3
         description="Names matched within state to the 2020 catalogue; match_status says how; unmatched rows keep cvegeo empty.",
         tags={"unit": "investigation files", "geography": "municipality", "period": "month"},
@@ -311,9 +317,11 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_lethal_violence_state_month", family=FAMILY,
         title="SESNSP lethal violence by state and month, 2024 – Jul 2025 (third-party 'corregido' file)",
+        title_es="Violencia homicida por estado y mes, SESNSP, 2024 – jul. 2025 (archivo “corregido” de un tercero)",
         files=(f"{VIOL}/violencia_homicida_estatal_mensual_2024_2025_corregido.csv",), parse=parse_lethal_violence_state,
         key=("year", "month", "cve_ent"),
         publisher="SESNSP fuero común state files, compiled by a third party", licence="Libre Uso MX",
+        publisher_es="SESNSP, archivos estatales de incidencia delictiva del fuero común, compilados por un tercero",
         url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-08-28",  # version date: sebrodriguezh/SESNSP_Site commit 204d4eb3
         description=("Later vintage than the municipal file: Aug–Dec 2024 and Jun 2025 differ; in Aug–Dec 2024 "
                      "Total is not the sum of the subtypes (total_equals_subtypes = false)."),
@@ -322,9 +330,12 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_victims_state", family=FAMILY,
         title="SESNSP victims by state, month, crime, sex and age group, 2015 – Jun 2025",
+        title_es=("Víctimas de delitos del fuero común por estado, mes, delito, sexo y grupo de edad, SESNSP, 2015 – "
+                  "jun. 2025"),
         files=(f"{VICT}/db_victimas_delitos_ent_long.csv.bz2",), parse=parse_victims,
         key=("year", "month", "cve_ent", "crime_type", "crime_subtype", "modality", "sex", "age_group"),
         publisher="SESNSP, Víctimas (nueva metodología), reshaped long by a third party", licence="Libre Uso MX",
+        publisher_es="SESNSP, Víctimas (nueva metodología), reorganizado en formato largo por un tercero",
         url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-07-20",  # version date: isaacarroyov/datos_facil_acceso commit 804bd401
         description="Victims (persons), state level only.",
         tags={"unit": "victims", "geography": "state", "period": "month"},
@@ -332,9 +343,11 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sesnsp_ideff_federal_state", family=FAMILY,
         title="SESNSP federal crimes (IDEFF) by state and month, 2012 – Jul 2025",
+        title_es="Delitos del fuero federal (IDEFF) por estado y mes, SESNSP, 2012 – jul. 2025",
         files=(f"{IDEFF}/IDEFF_jul25.csv",), parse=parse_ideff,
         key=("year", "month", "state_name", "law", "concept", "crime_type"),
         publisher="SESNSP, Incidencia delictiva del fuero federal (FGR)", licence="Libre Uso MX",
+        publisher_es="SESNSP, Incidencia delictiva del fuero federal (FGR)",
         url="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva", retrieved="2025-09-01",  # version date: sebrodriguezh/Cifras-de-Incidencia-Delictiva-Federal-2012---2025 commit f20ac02c
         description="Federal investigation files; crime_group marks narcotics, firearms, organized crime, migration.",
         tags={"unit": "investigation files", "geography": "state", "period": "month"},

@@ -97,9 +97,13 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(
         name="sspc_daily_homicides_municipal", family=FAMILY,
         title="SSPC daily preliminary homicide victims by municipality ('fuentes abiertas'), Jan 2019 – Mar 2021",
+        title_es=("Víctimas de homicidio doloso por municipio, conteo diario preliminar de la SSPC (“fuentes "
+                  "abiertas”), ene. 2019 – mar. 2021"),
         files=tuple(f"{FOLDER}/{y}/{m:02d}_{MONTH_FILES[m]}_{y}.csv" for y, m in PERIODS),
         parse=parse_daily, key=("report_date", "state_name", "municipality_name", "entry_number"),
         publisher="SSPC / Gabinete de Seguridad daily report, transcribed by PADeCI (CIDE)", licence="none stated",
+        publisher_es="Informe diario de la SSPC y el Gabinete de Seguridad, transcrito por PADeCI (CIDE)",
+        licence_es="no indicada",
         url="https://github.com/PADeCI/homicides-mx-data", retrieved="2021-04-06",  # version date: PADeCI/homicides-mx-data commit be2a0d89
         description="Preliminary open-source counts; cumulative/duplicated months removed; names matched to INEGI codes.",
         tags={"unit": "victims (preliminary)", "geography": "municipality", "period": "day"},

@@ -45,6 +45,13 @@ ALLOWED_ENGLISH = tuple(re.compile(p) for p in (
     r"Great Expectations( Data Docs)?",
     r"[A-Z][^.]*\(\d{4}[a-z]?\)[^<]*",  # a reference: "Callaway and Sant'Anna (2021) Difference-in-differences…"
     r"Creative Commons.*|CC BY.*|Public domain.*|U\.S\. Government Work.*|Open Data Commons.*",
+    # datasets and offices named in English on the Data page (pipelines/sources/ specs, names_en)
+    r"Nationwide Drug Seizures|AMO Drug Seizures|Air and Marine Operations",
+    r"Provisional Drug Overdose Death Counts|Underlying Cause of Death",
+    # the platform as a citable work (CITATION.cff, in English): its entity author and its title, in the cite box
+    r"Bicentennial Framework evaluation platform contributors",
+    r"Bicentennial Framework evaluation platform: evaluating the Mexico–U\.S\. Bicentennial Framework for Security, "
+    r"Public Health and Safe Communities with public data",
 ))
 
 

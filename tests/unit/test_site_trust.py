@@ -128,7 +128,10 @@ def test_cite_box_gives_apa_and_bibtex_from_the_citation_file(tmp_path, results_
     for line in ("@software{bicentennial_v1_2_3,", "author = {Doe, Jane Quinn and {Example Lab}}", "title = {{A test platform}}",
                  "year = {2025}", "version = {v1.2.3}", "doi = {10.1234/abc.5}"):
         assert line in box
-    assert "Doe, J. Q., &amp; Example Lab. (2025). A test platform (Versión v1.2.3) [Software]." in es[es.index('id="cite"'):]
+    # on the Spanish page the work's English title and its entity author are quoted as English; a person is not
+    assert ('Doe, J. Q., &amp; <span lang="en">Example Lab</span>. (2025). <span lang="en">A test platform</span> '
+            "(Versión v1.2.3) [Software].") in es[es.index('id="cite"'):]
+    assert '<span lang="en">' not in box
     assert 'href="reproducibility.html#cite"' in (published.path / "es" / "goal-1.html").read_text()  # footer link
 
 
