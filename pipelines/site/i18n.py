@@ -111,6 +111,10 @@ TEXT: dict[str, dict[str, str]] = {
     "interactive_map": {"en": "Interactive version of the map (hover for municipality and value; works offline)",
                         "es": "Versión interactiva del mapa (pase el cursor para ver municipio y valor; funciona sin conexión)"},
     "table_rows": {"en": "Table", "es": "Tabla"},
+    # goal pages
+    "technical_details": {"en": "Technical details: design, estimates, diagnostics, data checks, tables",
+                          "es": "Detalles técnicos: diseño, estimaciones, diagnósticos, verificaciones de datos, tablas"},
+    "on_this_page": {"en": "On this page", "es": "En esta página"},
 }
 
 
