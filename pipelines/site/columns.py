@@ -39,6 +39,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     **_INTERVAL,
     # series
     "period": _c("Period", "Periodo", "period"),
+    "month": _c("Month", "Mes", "period"),
     "value": _c("Value", "Valor"),
     "year": _c("Year", "Año", "year"),
     "total": _c("Total", "Total"),
