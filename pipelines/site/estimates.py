@@ -1,6 +1,8 @@
 """Reading the numbers of one result: confidence intervals, evidence, baseline comparison, diagnostics, checks."""
 from __future__ import annotations
 
+import html
+
 from evaluations import formats
 from evaluations.result_model import EvaluationResult
 
@@ -85,6 +87,7 @@ def diagnostics_md(diagnostics: dict, lang: str) -> str:
 
 
 def quality_line(quality: dict | None, lang: str = "en") -> str:
+    """How many checks the result's input table passed; the table and the checks by their names, as code."""
     if not quality or not quality.get("suites"):
         return f'<p class="note">{t("quality", lang)}: ' + ("no check results recorded for this input." if lang == "en"
                                                             else "no hay resultados de verificación para este insumo.") + "</p>\n"
@@ -92,11 +95,20 @@ def quality_line(quality: dict | None, lang: str = "en") -> str:
     for suite in quality["suites"]:
         failed = suite.get("failed", [])
         total = len(suite.get("passed", [])) + len(failed)
-        text = (f"{len(suite.get('passed', []))} of {total} checks passed on {md_text(quality.get('table', suite.get('suite', '')))}"
-                if lang == "en" else
-                f"{len(suite.get('passed', []))} de {total} verificaciones aprobadas en {md_text(quality.get('table', suite.get('suite', '')))}")
+        table = code(quality.get("table", suite.get("suite", "")))
+        text = (f"{len(suite.get('passed', []))} of {total} checks passed on {table}" if lang == "en" else
+                f"{len(suite.get('passed', []))} de {total} verificaciones aprobadas en {table}")
         if failed:
             text += (" (not passed: " if lang == "en" else " (no aprobadas: ") + "; ".join(
-                f"{md_text(f['name'])} [{md_text(f.get('severity', ''))}]" for f in failed) + ")"
+                f"{code(f['name'])} [{md_text(SEVERITY.get(f.get('severity', ''), {}).get(lang, f.get('severity', '')))}]"
+                for f in failed) + ")"
         parts.append(text)
     return f'<p class="note">{t("quality", lang)}: ' + ". ".join(parts) + ".</p>\n"
+
+
+SEVERITY = {"warn": {"en": "warning", "es": "advertencia"}, "error": {"en": "error", "es": "error"}}
+
+
+def code(name) -> str:
+    """An identifier (a table, a check) shown as code."""
+    return f"<code>{html.escape(str(name))}</code>"
