@@ -61,7 +61,8 @@ def goal_section(goal: str, lang: str, results: list[EvaluationResult], gaps: li
                 toc.append((3, result.name, pick(result.title, lang)))
     if not out:
         return f"<p class=\"gap\">{t('not_evaluated', lang)}</p>\n"
-    return toc_html(toc, lang) + "\n::: {.goal-body}\n" + "\n".join(out) + "\n:::\n"
+    return (f'<p class="how-to-read">{t("how_to_read_goal", lang)}</p>\n\n' + toc_html(toc, lang)
+            + "\n::: {.goal-body}\n" + "\n".join(out) + "\n:::\n")
 
 
 def toc_html(entries: list[tuple[int, str, str]], lang: str) -> str:
