@@ -41,8 +41,9 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     ]
     flagged = data.loc[outlier, [d.unit, d.time, d.dose]]
     result["diagnostics"]["outliers"] = {"flagged": [{k: str(v) for k, v in r.items()} for r in flagged.to_dict("records")],
-                                         "label": {"en": f"Rows flagged by {d.outlier} (excluded from the headline)",
-                                                   "es": f"Filas señaladas por {d.outlier} (excluidas del resultado principal)"}}
+                                         "label": {"en": f"Rows flagged as outliers in the data, excluded from the headline: {len(flagged)}",
+                                                   "es": f"Filas señaladas como valores atípicos en los datos, excluidas del resultado "
+                                                         f"principal: {len(flagged)}"}}
     result["diagnostics"]["continuous_did"] = continuous_did_check(data, d.unit, "_t", "_dose", d.dose)
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
     result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}

@@ -13,9 +13,9 @@ from pathlib import Path
 from evaluations import formats
 from evaluations.result_model import EvaluationResult, Figure, TableFile
 
-from . import i18n
-from .columns import column_labels
-from .estimates import baseline_block, ci_text, diagnostics_md, evidence_block, mde_text, quality_line
+from . import columns, i18n
+from .bottomline import bottom_line
+from .estimates import baseline_block, ci_text, diagnostics_md, mde_text, quality_line
 from .i18n import pick, t
 from .markdown import figure_md, md_text, sentence, table_md
 from .results import estimate_named, evidence_mde, is_headline, mde_of, result_folder
@@ -25,23 +25,21 @@ MAX_TABLE_ROWS = 500  # longer CSVs show their first rows; the whole file is lin
 
 
 def csv_table(path: Path, lang: str) -> str:
-    """A result's CSV as a table: numbers in the page's locale (whole-number columns without decimals)."""
+    """A result's CSV as a table: headings and cells as pipelines/site/columns.py describes each column (estimates to
+    3 significant digits, counts whole, months as months, states by name, Yes/No), in the page's locale."""
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     if not rows:
         return ""
-    header, body = column_labels(path.name, rows[0], lang), rows[1:]
-    numeric = [bool(body) and all(_is_number(r[i]) for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
-    whole = [numeric[i] and all(float(r[i]).is_integer() for r in body if i < len(r) and r[i] != "") for i in range(len(header))]
-
-    def cell(i: int, value: str) -> str:
-        if value == "" or not numeric[i]:
-            return md_text(value)
-        return formats.integer(float(value), lang) if whole[i] else formats.number(float(value), lang, 3)
-
+    names, body = rows[0], rows[1:]
+    kinds = [columns.column(path.name, name)["kind"] for name in names]
+    numeric = [bool(body) and all(_is_number(r[i]) for r in body if i < len(r) and r[i] != "") for i in range(len(names))]
+    whole = [numeric[i] and all(float(r[i]).is_integer() for r in body if i < len(r) and r[i] != "") for i in range(len(names))]
+    right = [numeric[i] and kinds[i] not in ("month_index", "period", "year", "month", "state", "bool") for i in range(len(names))]
     shown = body[:MAX_TABLE_ROWS]
-    table = table_md([md_text(h) for h in header], [[cell(i, v) for i, v in enumerate(r)] for r in shown],
-                     "".join("r" if n else "l" for n in numeric))
+    table = table_md([md_text(h) for h in columns.column_labels(path.name, names, lang)],
+                     [[columns.cell(kinds[i], v, lang, whole=whole[i]) for i, v in enumerate(r)] for r in shown],
+                     "".join("r" if n else "l" for n in right))
     if len(body) > len(shown):
         table += (f"\n<p class=\"note\">First {formats.integer(len(shown), lang)} of {formats.integer(len(body), lang)} rows.</p>\n" if lang == "en" else
                   f"\n<p class=\"note\">Primeras {formats.integer(len(shown), lang)} de {formats.integer(len(body), lang)} filas.</p>\n")
@@ -58,25 +56,38 @@ def _is_number(value: str) -> bool:
 
 def result_section(result: EvaluationResult, lang: str, figures: Path, results_dir: Path, names: dict | None = None,
                    audit: dict | None = None, level: int = 3) -> str:
-    """One evaluation's section, its parts in reading order; each part is "" when the result has nothing for it."""
+    """One evaluation's section: its bottom line (what changed, how sure we are, what it cannot show), its main
+    chart (the result's first figure), then everything else folded under "Technical details"; each part is ""
+    when the result has nothing for it."""
     folder = result_folder(results_dir, result)
-    parts = [
-        f"{'#' * level} {md_text(pick(result.title, lang))} {{#{result.name}}}\n",
-        f'<p class="warning">{t("simulated", lang)}</p>\n' if result.simulated else "",
+    details = [
         facts_md(result, lang),
-        evidence_block(result, lang, audit),
-        threats_md(result, lang),
+        f"{md_text(pick(result.reading, lang))}\n" if pick(result.reading, lang) else "",
         baseline_block(result.baseline_comparison, lang) if result.baseline_comparison else "",
         headline_md(result, lang),
         estimates_table(result, lang),
-        f"{md_text(pick(result.reading, lang))}\n" if pick(result.reading, lang) else "",
         diagnostics_line(result, lang),
-        *(figure_part(result, figure, folder, figures, lang) for figure in result.figures),
+        *(figure_part(result, figure, folder, figures, lang) for figure in result.figures[1:]),
         *(table_part(result, table, folder, figures, lang) for table in result.tables),
         quality_line(result.quality, lang),
     ]
-    parts = [part for part in parts if part] + spatial_section(results_dir, figures, result.name, lang, names, level + 1)
-    return "\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
+    details = [part for part in details if part] + spatial_section(results_dir, figures, result.name, lang, names, level + 1)
+    parts = [
+        f"{'#' * level} {md_text(pick(result.title, lang))} {{#{result.name}}}\n",
+        f'<p class="warning">{t("simulated", lang)}</p>\n' if result.simulated else "",
+        bottom_line(result, lang, audit),
+        *(figure_part(result, figure, folder, figures, lang) for figure in result.figures[:1]),
+        technical_details(details, lang),
+    ]
+    return "\n".join(part if part.endswith("\n") else part + "\n" for part in parts if part)
+
+
+def technical_details(parts: list[str], lang: str) -> str:
+    """The parts an evaluator reads, folded: facts, reading, estimates, diagnostics, other figures, tables, maps."""
+    if not parts:
+        return ""
+    body = "\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
+    return (f'<details class="technical">\n<summary>{t("technical_details", lang)}</summary>\n\n{body}\n</details>\n')
 
 
 def facts_md(result: EvaluationResult, lang: str) -> str:
@@ -93,19 +104,12 @@ def facts_md(result: EvaluationResult, lang: str) -> str:
     return "  \n".join(facts) + "\n"
 
 
-def threats_md(result: EvaluationResult, lang: str) -> str:
-    threats = [th for th in result.threats if pick(th, lang)]
-    if not threats:
-        return ""
-    return f"**{t('threats', lang)}:**\n\n" + "".join(f"- {md_text(pick(th, lang))}\n" for th in threats)
-
-
 def headline_md(result: EvaluationResult, lang: str) -> str:
     """The headline with its SE, CI and p-value; its minimum detectable effect unless the evidence line shows it."""
     h = result.headline
     if not h:
         return ""
-    text = (f'<p class="estimate">{md_text(pick(h.label, lang))}: <strong>{formats.number(h.estimate, lang, 3)}</strong> '
+    text = (f'<p class="estimate">{md_text(pick(h.label, lang))}: <strong>{formats.significant(h.estimate, lang)}</strong> '
             f'{md_text(pick(h.units, lang))} ({ci_text(h.std_error, h.ci_low, h.ci_high, lang)}'
             + (f"; {formats.p_value(h.p_value, lang, 'p')}" if h.p_value is not None else "") + ").</p>\n")
     value, share = mde_of(h)
@@ -123,15 +127,15 @@ def estimates_table(result: EvaluationResult, lang: str) -> str:
     if not others:
         return ""
     with_mde = any(e.mde is not None for e in others)
-    header = [t("estimate", lang), "Value" if lang == "en" else "Valor", t("se", lang), t("ci", lang), "p"]
+    header = [t("estimate", lang), "Value" if lang == "en" else "Valor", sentence(t("se", lang)), t("ci", lang), "p"]
     rows = []
     for e in others:
-        row = [md_text(pick(e.label, lang) or e.id), formats.number(e.estimate, lang, 3), formats.number(e.std_error, lang, 3),
-               f"{formats.number(e.ci_low, lang, 3)} – {formats.number(e.ci_high, lang, 3)}",
+        row = [md_text(pick(e.label, lang) or e.id), formats.significant(e.estimate, lang), formats.significant(e.std_error, lang),
+               "—" if e.ci_low is None and e.ci_high is None else f"{formats.significant(e.ci_low, lang)} – {formats.significant(e.ci_high, lang)}",
                "—" if e.kind == "level" else formats.p_value(e.p_value, lang)]
         if with_mde:
-            row.append("—" if e.mde is None else formats.number(e.mde, lang, 3)
-                       + (f" ({formats.percent(e.mde_share_of_baseline, lang)} {t('of_baseline', lang)})"
+            row.append("—" if e.mde is None else formats.significant(e.mde, lang)
+                       + (f" ({formats.percent(e.mde_share_of_baseline, lang, 1)} {t('of_baseline', lang)})"
                           if e.mde_share_of_baseline is not None else ""))
         rows.append(row)
     return table_md(header + ([t("mde_column", lang)] if with_mde else []), rows, "lrrrr" + ("r" if with_mde else ""))

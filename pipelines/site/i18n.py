@@ -111,6 +111,19 @@ TEXT: dict[str, dict[str, str]] = {
     "interactive_map": {"en": "Interactive version of the map (hover for municipality and value; works offline)",
                         "es": "Versión interactiva del mapa (pase el cursor para ver municipio y valor; funciona sin conexión)"},
     "table_rows": {"en": "Table", "es": "Tabla"},
+    # goal pages
+    "technical_details": {"en": "Technical details: design, estimates, diagnostics, data checks, tables",
+                          "es": "Detalles técnicos: diseño, estimaciones, diagnósticos, verificaciones de datos, tablas"},
+    "on_this_page": {"en": "On this page", "es": "En esta página"},
+    "how_to_read_goal": {
+        "en": "Each evaluation opens with its bottom line: what changed since the Framework began (October 2021), how "
+              "sure we are (the evidence grade and the 95% confidence interval) and what the result cannot show. Its main "
+              "chart follows; the design, every estimate, the diagnostics, the data checks and the tables are under "
+              "\"Technical details\".",
+        "es": "Cada evaluación empieza con un resumen: qué cambió desde el inicio del Entendimiento (octubre de 2021), qué "
+              "tan seguros estamos (el grado de evidencia y el intervalo de confianza del 95%) y lo que el resultado no "
+              "puede mostrar. Sigue su gráfica principal; el diseño, todas las estimaciones, los diagnósticos, las "
+              "verificaciones de datos y las tablas están en \"Detalles técnicos\"."},
 }
 
 

@@ -26,6 +26,18 @@ MAP_TEXT = {
 }
 
 
+# the classes of hotspots.json "transitions", in words
+TRANSITIONS = {
+    "persistent hot": {"en": "persistent hot", "es": "calientes persistentes"},
+    "persistent cold": {"en": "persistent cold", "es": "fríos persistentes"},
+    "new hot": {"en": "new hot", "es": "calientes nuevos"},
+    "new cold": {"en": "new cold", "es": "fríos nuevos"},
+    "former hot": {"en": "former hot", "es": "antes calientes"},
+    "former cold": {"en": "former cold", "es": "antes fríos"},
+    "not significant": {"en": "not significant", "es": "no significativos"},
+}
+
+
 def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en",
                     names: dict[str, tuple[str, str]] | None = None, level: int = 4) -> list[str]:
     """Spillover-aware estimate, change map and hot-spot maps of one spec (those that exist)."""
@@ -43,9 +55,9 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         lines.append(
             '<p class="estimate">' + ("Spillover-aware estimate — direct effect on municipalities of treated states: "
                                        if en else "Estimación que considera derrames — efecto directo en municipios de estados tratados: ")
-            + f'<strong>{formats.number(direct["estimate"], lang, 3)}</strong> ({ci(direct)})'
+            + f'<strong>{formats.significant(direct["estimate"], lang)}</strong> ({ci(direct)})'
             + ((("; spillover on untreated neighbouring municipalities: " if en else "; derrame en municipios vecinos no tratados: ")
-                + f'<strong>{formats.number(ring["estimate"], lang, 3)}</strong> ({ci(ring)})') if ring else "")
+                + f'<strong>{formats.significant(ring["estimate"], lang)}</strong> ({ci(ring)})') if ring else "")
             + ".</p>\n")
         no_spill = bool(ring) and ring["ci_low"] <= 0 <= ring["ci_high"]
         lines.append(
@@ -88,11 +100,11 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
                          f"{t('interactive_map', lang)}</a></p>\n")
         lines.append(
             (f"Across {formats.integer(summary['municipalities'], lang)} municipalities the median change was "
-             f"{formats.number(summary['median_change'], lang, 1)} per 100,000 per year; "
-             f"{formats.percent(summary['share_increasing'], lang)} of municipalities saw an increase.") if en else
+             f"{formats.rate(summary['median_change'], lang)} per 100,000 per year; "
+             f"{formats.percent(summary['share_increasing'], lang, 1)} of municipalities saw an increase.") if en else
             (f"En {formats.integer(summary['municipalities'], lang)} municipios el cambio mediano fue de "
-             f"{formats.number(summary['median_change'], lang, 1)} por 100 000 al año; "
-             f"{formats.percent(summary['share_increasing'], lang)} de los municipios registró un aumento.") + "\n")
+             f"{formats.rate(summary['median_change'], lang)} por 100 000 al año; "
+             f"{formats.percent(summary['share_increasing'], lang, 1)} de los municipios registró un aumento.") + "\n")
         lines.append(top_municipalities(map_dir, names or {}, lang))
     hot_path = results_dir / "spatial" / name / "hotspots.json"
     if hot_path.exists():
@@ -100,20 +112,20 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         lines.append(f"{'#' * level} {MAP_TEXT['hotspots'][lang]}\n")
         b, p = hot["spots"]["baseline"], hot["spots"]["post"]
         lines.append(
-            (f"Global Moran's I of the homicide rate: {formats.number(hot['moran_baseline']['I'], lang, 3)} in the baseline and "
-             f"{formats.number(hot['moran_post']['I'], lang, 3)} after (permutation {formats.p_value(hot['moran_post']['p_sim'], lang, 'p')}). Local hot and cold "
+            (f"Global Moran's I of the homicide rate: {formats.significant(hot['moran_baseline']['I'], lang)} in the baseline and "
+             f"{formats.significant(hot['moran_post']['I'], lang)} after (permutation {formats.p_value(hot['moran_post']['p_sim'], lang, 'p')}). Local hot and cold "
              f"spots by Getis–Ord Gi* with {formats.integer(hot['permutations'], lang)} permutations (seed {hot['seed']}) and Benjamini–Hochberg "
              f"false-discovery control at {formats.percent(hot['alpha'], lang)}: {b.get('hot', 0)} hot spots before, {p.get('hot', 0)} after.")
             if en else
-            (f"I de Moran global de la tasa de homicidios: {formats.number(hot['moran_baseline']['I'], lang, 3)} en la línea base y "
-             f"{formats.number(hot['moran_post']['I'], lang, 3)} después ({formats.p_value(hot['moran_post']['p_sim'], lang, 'p por permutación')}). Puntos calientes y "
+            (f"I de Moran global de la tasa de homicidios: {formats.significant(hot['moran_baseline']['I'], lang)} en la línea base y "
+             f"{formats.significant(hot['moran_post']['I'], lang)} después ({formats.p_value(hot['moran_post']['p_sim'], lang, 'p por permutación')}). Puntos calientes y "
              f"fríos locales por Gi* de Getis–Ord con {formats.integer(hot['permutations'], lang)} permutaciones (semilla {hot['seed']}) y control de la "
              f"tasa de falsos descubrimientos de Benjamini–Hochberg al {formats.percent(hot['alpha'], lang)}: {b.get('hot', 0)} puntos calientes antes, "
              f"{p.get('hot', 0)} después.") + "\n")
         transitions = hot.get("transitions") or {}
         alt = (("Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods; counts: "
                 if en else "Mapa de puntos calientes y fríos de homicidio que persistieron, aparecieron o desaparecieron entre los periodos; conteos: ")
-               + "; ".join(f"{k} {v}" for k, v in sorted(transitions.items())))
+               + "; ".join(f"{TRANSITIONS.get(k, {}).get(lang, k)} {v}" for k, v in sorted(transitions.items())))
         folder = results_dir / "spatial" / name
         lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png", alt,
                              "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)"))
@@ -132,8 +144,8 @@ def top_municipalities(map_dir: Path, names: dict[str, tuple[str, str]], lang: s
     for r in rows[:n]:
         code = r.get("CVEGEO") or r.get("cvegeo") or ""
         municipality, state = names.get(code, (r.get("municipality", ""), r.get("state", "")))
-        body.append([md_text(code), md_text(municipality), md_text(state), formats.number(float(r["baseline_rate"]), lang, 1),
-                     formats.number(float(r["post_rate"]), lang, 1), formats.number(float(r["change"]), lang, 1)])
+        body.append([md_text(code), md_text(municipality), md_text(state), formats.rate(float(r["baseline_rate"]), lang),
+                     formats.rate(float(r["post_rate"]), lang), formats.rate(float(r["change"]), lang)])
     en = lang == "en"
     header = ["INEGI", "Municipality" if en else "Municipio", "State" if en else "Estado",
               "Baseline rate" if en else "Tasa base", "Post rate" if en else "Tasa posterior", "Change" if en else "Cambio"]

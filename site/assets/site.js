@@ -77,7 +77,39 @@
     });
   }
 
+  // ---- Goal pages: the table of contents (pipelines/site/goals.py) is open beside the text on wide screens and a
+  // collapsed list on phones (closed again after a link is followed); the section being read is marked.
+  function setupGoalToc() {
+    var nav = document.querySelector("nav.goal-toc");
+    if (!nav) return;
+    var details = nav.querySelector("details");
+    var wide = window.matchMedia("(min-width: 1000px)");
+    function fit() { details.open = wide.matches; }
+    fit();
+    if (wide.addEventListener) wide.addEventListener("change", fit);
+    nav.addEventListener("click", function (event) {
+      if (event.target.closest("a") && !wide.matches) details.open = false;
+    });
+    var links = {};
+    Array.prototype.forEach.call(nav.querySelectorAll("a[href^='#']"), function (a) { links[a.getAttribute("href").slice(1)] = a; });
+    if (!("IntersectionObserver" in window)) return;
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        Array.prototype.forEach.call(nav.querySelectorAll("a[aria-current]"), function (a) { a.removeAttribute("aria-current"); });
+        var link = links[entry.target.id];
+        if (link) link.setAttribute("aria-current", "location");
+      });
+    }, { rootMargin: "0px 0px -70% 0px" });
+    Object.keys(links).forEach(function (id) {
+      var heading = document.getElementById(id);
+      if (heading) observer.observe(heading);
+    });
+  }
+  // ---- end of goal pages
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupGoalToc();
     setupVersions();
     var main = document.getElementById("content");
     var label = (main && main.getAttribute("data-filter-label")) || "Filter rows";

@@ -202,4 +202,4 @@ def test_data_quality_page_and_check_status_next_to_the_estimate(pipeline_build)
     mart = next(s for s in suites if s["table"] == "marts.homicide_panel_mun_month")
     mart_passed = sum(e["success"] for e in mart["expectations"])
     goal1 = (pages[0].parent / "goal-1.html").read_text(encoding="utf-8")
-    assert f"{mart_passed} of {len(mart['expectations'])} checks passed on marts.homicide_panel_mun_month" in goal1
+    assert f"{mart_passed} of {len(mart['expectations'])} checks passed on <code>marts.homicide_panel_mun_month</code>" in goal1

@@ -75,7 +75,7 @@ def observe(build: Path) -> dict:
         site_csv = {row["period"]: float(row["value"]) for row in csv.DictReader(handle)}
     section = page[page.index(f'id="{EVALUATION}"'):]
     section = section[:section.index(link)]
-    cell = re.search(r"<td>2012-01-01</td>\s*<td[^>]*>([\d,.]+)</td>", section).group(1)
+    cell = re.search(r"<td>Jan 2012</td>\s*<td[^>]*>([\d,.]+)</td>", section).group(1)   # months as months, counts whole
     manifest = json.loads((build / "results" / "manifest.json").read_text())
     return {"mart": mart, "csv": site_csv["2012-01-01"], "page": float(cell.replace(",", "")), "landing": landing,
             "manifest_sha": manifest["inputs"][IDEFF.relative_to(DATA_DIR).as_posix()]["sha256"]}

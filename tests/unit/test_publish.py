@@ -139,15 +139,18 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     assert published.renderer == "pandoc"
     en = (published.path / "en" / "goal-2.html").read_text()
     es = (published.path / "es" / "goal-2.html").read_text()
-    # The headline, its CI and the comparison, formatted for each locale (es-MX groups like en-US).
-    assert "<strong>1,234.568</strong> pounds per month" in en and "<strong>1,234.568</strong> libras al mes" in es
-    assert "standard error 400.000; 95% CI -50.250 to 2,519.386; p = 0.060" in en
-    assert "error estándar 400.000; IC 95% -50.250 a 2,519.386; p = 0.060" in es
+    # The headline, its CI and the comparison, formatted for each locale (es-MX groups like en-US), to 3 significant
+    # digits: 1234.5678 → 1,230; 400 → 400; -50.25 → -50.2 (half to even); 2519.3856 → 2,520; -0.3 → -0.300.
+    assert "<strong>1,230</strong> pounds per month" in en and "<strong>1,230</strong> libras al mes" in es
+    assert "standard error 400; 95% CI -50.2 to 2,520; p = 0.060" in en
+    assert "error estándar 400; IC 95% -50.2 a 2,520; p = 0.060" in es
     assert "October 2018 – September 2021" in en and "octubre de 2018 – septiembre de 2021" in es
-    assert "Change in the mean: -0.30 (-13.0%)" in en and "Cambio en el promedio: -0.30 (-13.0%)" in es
+    assert "Change in the mean: -0.300 (-13.0%)" in en and "Cambio en el promedio: -0.300 (-13.0%)" in es
     assert "Slope change" in en and "Cambio de pendiente" in es  # the other estimates
-    assert en.count("Level change") == 1 and es.count("Cambio de nivel") == 1  # the headline: not again in their table
-    assert "Pre-trend test: statistic 12.10 (11 df), p = 0.350" in en
+    # the headline: in the bottom line and the technical details, not again in the table of the other estimates
+    assert en.count("Level change") == 2 and es.count("Cambio de nivel") == 2
+    assert "Level change" not in en.split("<table")[-1] and "Slope change" in en.split("<table")[-1]
+    assert "Pre-trend test: statistic 12.1 (11 df), p = 0.350" in en
     # Strings from data are text, not markup.
     assert "CBP &lt;b&gt;Drug&lt;/b&gt; Seizures" in en and "<b>Drug</b>" not in en
     assert "Seizures fell &lt;i&gt;a little&lt;/i&gt;." in en
@@ -275,7 +278,9 @@ def test_csv_tables_use_the_locale_and_link_the_file(tmp_path, results_dir, monk
     published = build(tmp_path, results_dir)
     es = (published.path / "es" / "goal-2.html").read_text()
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", es.split("Serie mensual")[1])
-    assert cells[:8] == ["2021-09-01", "1,234.500", "24,083", "&lt;b&gt;x&lt;/b&gt;", "2021-10-01", "-0.250", "7", ""]
+    # months as months (CLDR es_MX "sep 2021"); a column with a fraction to 3 significant digits (1234.5 → 1,230); a whole column as counts
+    assert cells[:8] == ["sep 2021", "1,230", "24,083", "&lt;b&gt;x&lt;/b&gt;", "oct 2021", "-0.250", "7", ""]
+    assert "<th" in es and "Mes" in es.split("Serie mensual")[1] and ">month<" not in es
     assert "Primeras 2 de 3 filas." in es and 'href="figures/cbp_fentanyl_its_series.csv" download' in es
     assert (published.path / "es" / "figures" / "cbp_fentanyl_its_series.csv").read_text().startswith("month,pounds")
 

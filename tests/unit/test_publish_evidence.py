@@ -287,9 +287,15 @@ def test_no_arrow_for_no_clear_change_and_the_evidence_line_on_the_goal_page(sit
     goal_1 = page(site, lang, "goal-1.html")
     its = section(goal_1, "homicide_its")
     assert "▲" not in its and "▼" not in its  # positive change and estimate, but no clear change
+    # the bottom line: "what changed" carries the evaluation's direction and assessment, "how sure" its grade and q
+    changed = re.search(r'<p class="changed">(.*?)</p>', its, re.S).group(1)
+    assert (f"{DIRECTIONS['no_clear_change']['symbol']} {DIRECTIONS['no_clear_change'][lang]} · "
+            f"{ASSESSMENTS['unclear']['symbol']} {ASSESSMENTS['unclear'][lang]}.") in changed
+    assert ("<strong>0.300 victims per 100,000 per month</strong>" if lang == "en" else
+            "<strong>0.300 víctimas por 100 000 al mes</strong>") in changed
     evidence = re.search(r'<p class="evidence">(.*?)</p>', its, re.S).group(1)
-    for words in (GRADES["single_series_model"][lang], f"{DIRECTIONS['no_clear_change']['symbol']} {DIRECTIONS['no_clear_change'][lang]}",
-                  f"{ASSESSMENTS['unclear']['symbol']} {ASSESSMENTS['unclear'][lang]}", "q = 0.610"):
+    for words in (GRADES["single_series_model"][lang], "q = 0.610",
+                  "95% CI -0.430 to 1.03" if lang == "en" else "IC 95% -0.430 a 1.03"):
         assert words in evidence
     assert ("<li>The 95% interval of the level change covers zero.</li>" if lang == "en" else
             "<li>El intervalo del 95% del cambio de nivel incluye el cero.</li>") in its
@@ -302,7 +308,8 @@ def test_no_arrow_for_no_clear_change_and_the_evidence_line_on_the_goal_page(sit
         assert "<li>Anything else that changed in October 2021 &lt;script&gt;x&lt;/script&gt;</li>" in raw
     # the descriptive decrease of the other evaluation carries its own arrow and assessment
     kidnapping = section(goal_1, "kidnapping_trend")
-    assert f"▼ {DIRECTIONS['decrease'][lang]}" in kidnapping and f"✓ {ASSESSMENTS['good'][lang]}" in kidnapping
+    changed = re.search(r'<p class="changed">(.*?)</p>', kidnapping, re.S).group(1)
+    assert f"▼ {DIRECTIONS['decrease'][lang]}" in changed and f"✓ {ASSESSMENTS['good'][lang]}" in changed
     assert "q < 0.001" in kidnapping
 
 
@@ -310,14 +317,16 @@ def test_no_arrow_for_no_clear_change_and_the_evidence_line_on_the_goal_page(sit
 def test_the_minimum_detectable_effect_sits_beside_a_null(site, lang):
     its = section(page(site, lang, "goal-1.html"), "homicide_its")
     if lang == "en":
-        assert "Smallest effect detectable with 80% power: 1.036 victims per 100,000 per month (46% of the baseline mean)." in its
+        assert "Smallest effect detectable with 80% power: 1.04 victims per 100,000 per month (46.0% of the baseline mean)." in its
     else:
-        assert "Efecto más pequeño detectable con 80% de potencia: 1.036 víctimas por 100 000 al mes (46% del promedio de la línea base)." in its
+        assert "Efecto más pequeño detectable con 80% de potencia: 1.04 víctimas por 100 000 al mes (46.0% del promedio de la línea base)." in its
     # once: the evidence line shows it, so the headline of the same estimate does not repeat it
     assert its.count("Smallest effect detectable with" if lang == "en" else "Efecto más pequeño detectable con") == 1
     # in the estimates table too, for every estimate whose interval covers zero
     slope = next(r for r in re.findall(r"<tr>.*?</tr>", its, re.S) if "Slope change" in r or "Cambio de pendiente" in r)
-    assert cells(slope)[-1] == ("0.056 (2% of the baseline mean)" if lang == "en" else "0.056 (2% del promedio de la línea base)")
+    assert cells(slope)[-1] == ("0.0560 (2.5% of the baseline mean)" if lang == "en" else "0.0560 (2.5% del promedio de la línea base)")
+    # in the bottom line, above the tables
+    assert its.index("Smallest effect" if lang == "en" else "Efecto más pequeño") < its.index('<details class="technical">') < its.index("<table")
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -326,13 +335,16 @@ def test_earlier_policies_are_apart_on_the_goal_page_and_in_the_scorecard(site, 
         "Evidencia de políticas anteriores (antes del Entendimiento)"
     goal_1 = page(site, lang, "goal-1.html")
     line = section(goal_1, "homicide_reduction")
-    earlier = section(line, "homicide_reduction-earlier-policy")
+    earlier = section(goal_1, "earlier-policy")   # a section of the page of its own, after the lines of action
+    assert re.search(r'<h2[^>]*id="earlier-policy"', goal_1)
     assert heading in earlier and "joint_operations" in earlier
     assert ("not results of the Framework" if lang == "en" else "no son resultados del Entendimiento") in earlier
-    framework = line.split('id="homicide_reduction-earlier-policy"')[0]
-    assert 'id="homicide_its"' in framework and 'id="kidnapping_trend"' in framework
-    assert 'id="joint_operations"' not in framework
-    assert re.search(r'<h4[^>]*id="joint_operations"', earlier)  # under the sub-heading
+    assert 'id="homicide_its"' in line and 'id="kidnapping_trend"' in line
+    assert 'id="joint_operations"' not in line and 'id="homicide_its"' not in earlier
+    assert goal_1.index('id="homicide_reduction"') < goal_1.index('id="earlier-policy"')
+    assert re.search(r'<h3[^>]*id="joint_operations"', earlier)  # under the section's heading
+    toc = re.search(r'<nav class="goal-toc".*?</nav>', goal_1, re.S).group(0)  # and in the table of contents
+    assert toc.index('href="#earlier-policy"') < toc.index('href="#joint_operations"')
     levels = [int(level) for level in re.findall(r"<h([1-6])\b", goal_1)]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
     # the scorecard: a separate table after the goals

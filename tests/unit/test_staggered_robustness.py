@@ -256,8 +256,9 @@ def test_the_band_table_has_headings_in_both_languages_on_the_site(tmp_path):
     assert "Distancia a la frontera con EE. UU." in csv_table(path, "es") and "| band |" not in csv_table(path, "es")
     assert "Treated units in the band" in csv_table(path, "en") and "95% CI, low" in csv_table(path, "en")
     other = tmp_path / "att_gt.csv"
-    other.write_text("estimate\n1.0\n", encoding="utf-8")
-    assert "estimate" in csv_table(other, "es")      # a table without headings keeps its CSV names
+    other.write_text("estimate,some_new_column\n1.0,2\n", encoding="utf-8")
+    # every table gets readable headings: the shared ones, and any other column's name made readable
+    assert "| Estimación | Some new column |" in csv_table(other, "es") and "estimate" not in csv_table(other, "es")
 
 
 def _wcr(p_value: float, ci=(0.1, 2.0)):
