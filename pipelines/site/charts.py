@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import re
 import shutil
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,7 @@ from evaluations import formats
 from evaluations.result_model import EvaluationResult, Figure
 
 from . import i18n
-from .chart_specs import (BREAK, ChartText, date_iso, event_study_spec, its_spec, locale, number, synthetic_spec,
-                          trend_spec)
+from .chart_specs import BREAK, ChartText, date_iso, event_study_spec, its_spec, locale, number, synthetic_spec, trend_spec
 from .columns import column_labels
 from .i18n import chart_text, pick
 from .results import estimate_named, units_of
@@ -43,7 +43,7 @@ def chart_part(result: EvaluationResult, figure: Figure, folder: Path, figures: 
         return None
     with open(data, newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
-    if not table:
+    if not table or not _chartable(figure.kind, table):
         return None
     text = _text(result, figure.kind, lang, table)
     rows, spec = _spec(result, figure.kind, table, text)
@@ -56,6 +56,18 @@ def chart_part(result: EvaluationResult, figure: Figure, folder: Path, figures: 
     payload = {"spec": spec, "locale": locale(lang)}
     return "```{=html}\n" + _figure_html(ident, title, subtitle, payload, image, alt, _table_html(table, text),
                                          f"{figures.name}/{download}", len(table), _source(result, lang), lang) + "\n```\n"
+
+
+PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _chartable(kind: str, table: list[dict]) -> bool:
+    """Whether the CSV has what the chart of its kind draws: event times and intervals, or periods (a year, a
+    month or a day) with a number in every row; any other table stays a table beside the figure."""
+    if kind == "event_study":
+        return all(c in table[0] for c in ("event_time", "estimate", "ci_low", "ci_high")) and all(
+            number(r.get("event_time")) is not None for r in table)
+    return "period" in table[0] and len(table[0]) > 1 and all(PERIOD.fullmatch(r.get("period") or "") for r in table)
 
 
 def _text(result: EvaluationResult, kind: str, lang: str, table: list[dict]) -> ChartText:
