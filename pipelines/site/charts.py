@@ -197,7 +197,7 @@ def _table_html(table: list[dict], text: ChartText) -> str:
 def _figure_html(ident: str, title: str, subtitle: str, payload: dict, image: str, alt: str, table: str, csv_href: str,
                  n_rows: int, source: str, lang: str) -> str:
     e = html.escape
-    spec = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
+    spec = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
     tabs = "".join(
         f'<button type="button" role="tab" id="{ident}-tab-{key}" aria-controls="{ident}-{key}" '
         f'aria-selected="{"true" if key == "chart" else "false"}" tabindex="{0 if key == "chart" else -1}">{e(chart_text("tab_" + key, lang))}</button>'
