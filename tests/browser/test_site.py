@@ -193,8 +193,8 @@ def test_interactive_map_and_sortable_tables_work_offline(page, server):
         page.goto(server + f"/v1.1.0/{lang}/goal-1.html")
         page.locator("a.interactive-map").click()
         page.wait_for_url("**/figures/joint_operations_homicides_change_map.html")
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-        assert page.locator(".js-plotly-plot path").count() > 100  # municipality polygons drawn
+        page.wait_for_selector("#map.drawn svg", timeout=30_000)   # Vega-Lite, from the local bundle and geometry
+        assert page.locator('#map path[aria-roledescription="geoshape"]').count() > 100  # municipality polygons drawn
         page.screenshot(path=str(page.shots / f"interactive-map-{lang}.png"))
 
     # Long tables are sortable and filterable with the local script: the municipalities table (15 rows).
