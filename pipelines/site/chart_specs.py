@@ -77,7 +77,7 @@ def _value_field(column: str, text: ChartText) -> dict:
 def _colour(key: str, text: ChartText, keys: list[str]) -> dict:
     return {"datum": text.labels[key], "type": "nominal",
             "scale": {"domain": [text.labels[k] for k in keys], "range": [COLOURS[k] for k in keys]},
-            "legend": {"title": None, "orient": "top", "direction": "horizontal", "labelLimit": 400}}
+            "legend": {"title": None, "orient": "top", "direction": "vertical", "labelLimit": 340}}
 
 
 def _x(text: ChartText) -> dict:
@@ -92,14 +92,16 @@ def _y(column: str, text: ChartText) -> dict:
 
 def break_layers(rows: list[dict], text: ChartText) -> list[dict]:
     """The October 2021 rule and its label, when the series spans that month."""
-    dates = [r["date"] for r in rows]
-    if not dates or not (min(dates) <= BREAK <= max(dates)):
+    dates = sorted(r["date"] for r in rows)
+    if not dates or not (dates[0] <= BREAK <= dates[-1]):
         return []
+    late = sum(d < BREAK for d in dates) > len(dates) / 2     # the label goes on the side with more room
     mark = {"data": {"values": [{"date": BREAK, "label": text.labels["break"]}]},
             "encoding": {"x": {"field": "date", "type": "temporal"}}}
     return [{**mark, "mark": {"type": "rule", "color": "#000", "strokeDash": [2, 3]}},
-            {**mark, "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "y": 2, "fontSize": 11,
-                              "color": "#000"}, "encoding": {**mark["encoding"], "text": {"field": "label"}}}]
+            {**mark, "mark": {"type": "text", "align": "right" if late else "left", "baseline": "top", "dx": -4 if late else 4,
+                              "y": 2, "fontSize": 11, "color": "#000"},
+             "encoding": {**mark["encoding"], "text": {"field": "label"}}}]
 
 
 def _frame(layers: list[dict], rows: list[dict], text: ChartText) -> dict:
@@ -111,11 +113,15 @@ def _frame(layers: list[dict], rows: list[dict], text: ChartText) -> dict:
 
 
 def _points(column: str, text: ChartText, tooltip_columns: list[str]) -> dict:
-    """Hoverable points on `column`, their tooltip: the month and every listed column."""
+    """Hoverable points on `column`, their tooltip: the month and every listed column ("—" where it is empty)."""
+    fmt = D3_FORMAT[text.value_kind]
+    shown = [{"calculate": f"isValid(datum['{c}']) ? format(datum['{c}'], '{fmt}') : '—'", "as": f"{c}_text"}
+             for c in tooltip_columns]
     return {"mark": {"type": "point", "filled": True, "size": 28, "color": COLOURS["observed"]},
-            "transform": [{"filter": f"isValid(datum['{column}'])"}],
+            "transform": [{"filter": f"isValid(datum['{column}'])"}, *shown],
             "encoding": {"x": _x(text), "y": _y(column, text),
-                         "tooltip": [_date_field(text)] + [_value_field(c, text) for c in tooltip_columns]}}
+                         "tooltip": [_date_field(text)] + [{"field": f"{c}_text", "type": "nominal",
+                                                            "title": text.labels.get(c, c)} for c in tooltip_columns]}}
 
 
 def trend_spec(rows: list[dict], text: ChartText, means: list[dict] | None = None) -> dict:

@@ -61,8 +61,11 @@ def test_trend_chart_holds_the_csv_numbers_tabs_break_and_takeaway(tmp_path):
         ("2021-08-01T00:00", 1234.0), ("2021-09-01T00:00", 980.0), ("2021-10-01T00:00", 1010.0), ("2021-11-01T00:00", 875.5)]
     rules = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule" and "data" in layer]
     assert {"date": "2021-10-01T00:00", "label": "Framework begins (Oct 2021)"} in rules[0]["data"]["values"]
-    tooltip = _points_layer(spec)["encoding"]["tooltip"]
-    assert tooltip[0]["format"] == "%B %Y" and tooltip[1]["format"] == ",.0f"   # months; counts as whole numbers
+    points = _points_layer(spec)
+    tooltip = points["encoding"]["tooltip"]
+    assert tooltip[0]["format"] == "%B %Y" and tooltip[1]["field"] == "value_text"   # months; then the value…
+    assert {"calculate": "isValid(datum['value']) ? format(datum['value'], ',.0f') : '—'", "as": "value_text"} in \
+        points["transform"]                                                          # …a count, as a whole number
     # table: the same rows, formatted by the site's rules; download: the CSV itself, byte for byte
     assert "<td>August 2021</td><td>1,234</td>" in markup and "<td>November 2021</td><td>876</td>" in markup
     assert '<a href="figures/example_trend_series.csv" download>' in markup
