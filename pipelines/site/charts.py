@@ -16,11 +16,11 @@ import html
 import json
 import re
 import shutil
-from functools import cache
 from pathlib import Path
 
 from evaluations import formats
 from evaluations.result_model import EvaluationResult, Figure
+from evaluations.vega_bundle import BUNDLE_FILE, vega_bundle
 
 from . import i18n
 from .chart_specs import BREAK, ChartText, date_iso, event_study_spec, its_spec, locale, number, synthetic_spec, trend_spec
@@ -29,7 +29,7 @@ from .i18n import chart_text, pick
 from .results import estimate_named, units_of
 
 CHARTED = ("trend", "series", "its", "synthdid", "event_study")
-BUNDLE = "vega-bundle.js"
+BUNDLE = BUNDLE_FILE
 
 
 def chart_part(result: EvaluationResult, figure: Figure, folder: Path, figures: Path, lang: str,
@@ -212,16 +212,6 @@ def _figure_html(ident: str, title: str, subtitle: str, payload: dict, image: st
             f'<div class="chart-panel" role="tabpanel" id="{ident}-download" aria-labelledby="{ident}-tab-download" hidden>'
             f'<p><a href="{e(csv_href)}" download>{e(chart_text("download", lang, rows=formats.integer(n_rows, lang)))}</a></p></div>\n'
             f'<figcaption>{e(source)}</figcaption>\n</figure>')
-
-
-@cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed (from vl-convert-python, so their versions are the lock's), as one
-    self-contained script (898 KB, 305 KB gzipped). Its `window.vega` is null (the bundler's default import);
-    site.js uses `window.vegaEmbed` only."""
-    import vl_convert
-
-    return vl_convert.javascript_bundle()
 
 
 def write_bundle(assets: Path) -> Path:

@@ -21,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ...vega_bundle import BUNDLE_FILE, vega_bundle
 from ..geometry import PROJECTED_CRS, to_projected
 from .classification import Classification
 from .style import NO_DATA_COLOUR, MapOutput, MapStyle, out_path
 
-__all__ = ["choropleth_html", "write_class_html", "web_topology", "BUNDLE_FILE"]
+__all__ = ["choropleth_html", "write_class_html", "web_topology", "vega_bundle", "BUNDLE_FILE"]
 
-BUNDLE_FILE = "vega-bundle.js"
 QUANTISATION = 10_000   # grid steps across the extent: Mexico's 32° of longitude → ≈ 360 m, below the simplification
 
 # Topologies already built, by a digest of their inputs (geometry, ids, CRS, tolerance): the hot-spot asset draws
@@ -77,7 +77,7 @@ def _build_topology(gdf: gpd.GeoDataFrame, id_col: str, tolerance_m: float) -> d
                 polygons.append(rings)
         units.append((unit, polygons))
     arcs, index = _shared_arcs([ring for _, polygons in units for rings in polygons for ring in rings])
-    geometries = []
+    geometries: list[dict[str, object]] = []
     for unit, polygons in units:
         shapes = [[index[id(ring)] for ring in rings] for rings in polygons]
         geometries.append({"type": "MultiPolygon", "arcs": shapes, "id": unit} if shapes else {"type": None, "id": unit})
@@ -121,12 +121,6 @@ def _shared_arcs(rings: list[list[tuple[int, int]]]) -> tuple[list[list[tuple[in
 def _write_once(path: Path, text: str) -> None:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
-
-
-def _bundle() -> str:
-    import vl_convert
-
-    return vl_convert.javascript_bundle()
 
 
 def _attribute(value) -> str:
@@ -213,7 +207,7 @@ def write_class_html(
     spec = _class_spec(rows, [html.unescape(x) for x in shown], [colours[labels.index(x)] for x in shown], style.legend)
     path = out_path(path, ".html")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_once(path.parent / BUNDLE_FILE, _bundle())
+    _write_once(path.parent / BUNDLE_FILE, vega_bundle())
     _write_once(path.parent / f"geometry-{key}.js", "(window.BICENTENNIAL_GEOMETRY = window.BICENTENNIAL_GEOMETRY || {})"
                 f'["{key}"] = ' + json.dumps(topology, separators=(",", ":")) + ";\n")
     path.write_text(_html_page(spec, key, title=style.title, subtitle=style.legend, footer=footer), encoding="utf-8")
