@@ -77,17 +77,17 @@ def _value_field(column: str, text: ChartText) -> dict:
 def _colour(key: str, text: ChartText, keys: list[str]) -> dict:
     return {"datum": text.labels[key], "type": "nominal",
             "scale": {"domain": [text.labels[k] for k in keys], "range": [COLOURS[k] for k in keys]},
-            "legend": {"title": None, "orient": "top", "direction": "vertical", "labelLimit": 340}}
+            "legend": {"title": None, "orient": "top", "direction": "vertical", "labelLimit": 250}}
 
 
 def _x(text: ChartText) -> dict:
     return {"field": "date", "type": "temporal", "title": text.x_title or None,
-            "axis": {"format": "%Y", "labelOverlap": True}}
+            "axis": {"format": "%Y", "labelOverlap": True, "tickCount": {"interval": "year", "step": 1}}}
 
 
 def _y(column: str, text: ChartText) -> dict:
     return {"field": column, "type": "quantitative", "title": text.y_title[:1].upper() + text.y_title[1:],
-            "axis": {"format": ",~r", "titleLimit": 600}, "scale": {"zero": False}}
+            "axis": {"format": ",~r", "titleLimit": 290}, "scale": {"zero": False}}   # the plot is 300 px high
 
 
 def break_layers(rows: list[dict], text: ChartText) -> list[dict]:
@@ -100,7 +100,7 @@ def break_layers(rows: list[dict], text: ChartText) -> list[dict]:
             "encoding": {"x": {"field": "date", "type": "temporal"}}}
     return [{**mark, "mark": {"type": "rule", "color": "#000", "strokeDash": [2, 3]}},
             {**mark, "mark": {"type": "text", "align": "right" if late else "left", "baseline": "top", "dx": -4 if late else 4,
-                              "y": 2, "fontSize": 11, "color": "#000"},
+                              "y": 2, "fontSize": 11, "color": "#000", "lineBreak": "\n"},
              "encoding": {**mark["encoding"], "text": {"field": "label"}}}]
 
 
@@ -160,7 +160,8 @@ def its_spec(rows: list[dict], text: ChartText) -> dict:
 def synthetic_spec(rows: list[dict], text: ChartText, comparison: str) -> dict:
     """The exposed units' mean and the headline estimator's weighted comparison, by period."""
     keys = ["exposed", "synthetic"]
-    text.labels = {**text.labels, "exposed_mean": text.labels["exposed"], comparison: text.labels["synthetic"]}
+    text.labels = {**text.labels, "exposed_mean": text.labels["exposed"], "synthetic": text.labels.get(comparison, text.labels["synthetic"])}
+    text.labels[comparison] = text.labels["synthetic"]
     layers = [{"mark": {"type": "line", "strokeWidth": 2},
                "encoding": {"x": _x(text), "y": _y("exposed_mean", text), "color": _colour("exposed", text, keys)}},
               {"mark": {"type": "line", "strokeWidth": 2, "strokeDash": [6, 3]},

@@ -83,8 +83,6 @@ def _text(result: EvaluationResult, kind: str, lang: str, table: list[dict]) -> 
             y_title = chart_text("per_month", lang, units=unit)
         if kind == "synthdid" and outcome:
             y_title = _sentence(pick(outcome, lang))
-        if result.design == "comparative_its" and outcome:
-            y_title = f"{_sentence(pick(outcome, lang))} ({unit})"
     yearly = all(len(r.get("period", "")) == 4 for r in table)
     labels = {key: texts[lang] for key, texts in i18n.CHART_TEXT.items() if "{" not in texts[lang]}
     labels.update(date=chart_text("year" if yearly else "month", lang), value=_sentence(unit) or labels["value"],

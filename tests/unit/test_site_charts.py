@@ -60,7 +60,7 @@ def test_trend_chart_holds_the_csv_numbers_tabs_break_and_takeaway(tmp_path):
     assert [(r["date"], r["value"]) for r in spec["data"]["values"]] == [
         ("2021-08-01T00:00", 1234.0), ("2021-09-01T00:00", 980.0), ("2021-10-01T00:00", 1010.0), ("2021-11-01T00:00", 875.5)]
     rules = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule" and "data" in layer]
-    assert {"date": "2021-10-01T00:00", "label": "Framework begins (Oct 2021)"} in rules[0]["data"]["values"]
+    assert {"date": "2021-10-01T00:00", "label": "Framework begins\n(Oct 2021)"} in rules[0]["data"]["values"]
     points = _points_layer(spec)
     tooltip = points["encoding"]["tooltip"]
     assert tooltip[0]["format"] == "%B %Y" and tooltip[1]["field"] == "value_text"   # months; then the value…
@@ -87,7 +87,7 @@ def test_spanish_chart_speaks_spanish_with_the_mexican_number_locale(tmp_path):
     assert '<p class="chart-title">Víctimas en México: ▲ aumento</p>' in markup
     assert ">Gráfica</button>" in markup and ">Tabla</button>" in markup and ">Descargar (CSV)</button>" in markup
     assert "<td>octubre de 2021</td><td>1,010</td>" in markup
-    assert "Inicia el Entendimiento (oct 2021)" in markup and "Framework" not in markup
+    assert "Inicia el Entendimiento\\n(oct 2021)" in markup and "Framework" not in markup
 
 
 def test_its_chart_draws_the_counterfactual_from_the_break_only(tmp_path):
