@@ -12,7 +12,7 @@ Steps (median wall-clock seconds over ``--repeat`` runs; each step reported on i
   lisa_9999       local Moran, 9,999 permutations (the library's default for local statistics)
   gi_star_999     Getis–Ord Gi*, 999 permutations
   map_png         municipal choropleth, static PNG (Fisher–Jenks, state overlay)
-  map_html        municipal choropleth, offline HTML (plotly.js inline), first map of these polygons (one run)
+  map_html        municipal choropleth, offline HTML (Vega-Lite, geometry file beside it), first map of these polygons (one run)
   map_html_again  the same map again: the simplified web GeoJSON is reused (content-keyed)
   distances       border_distances: polygon + centroid distance to the line, nearest port, bands
   spillover       exposure panel (2,469 × 10, two adoption cohorts) + TWFE PanelOLS (clustered)

@@ -15,6 +15,7 @@ from evaluations.result_model import EvaluationResult, Figure, TableFile
 
 from . import columns, i18n
 from .bottomline import bottom_line
+from .charts import chart_part
 from .estimates import baseline_block, ci_text, diagnostics_md, mde_text, quality_line
 from .i18n import pick, t
 from .markdown import figure_md, md_text, sentence, table_md
@@ -157,7 +158,8 @@ def figure_part(result: EvaluationResult, figure: Figure, folder: Path, figures:
     target = f"{result.name}_{source.name}"   # both languages share one figures folder while the site is built
     shutil.copy(source, figures / target)
     alt = pick(figure.alt, lang) or pick(result.title, lang)
-    return figure_md(f"{figures.name}/{target}", alt, pick(figure.caption, lang) or alt)
+    chart = chart_part(result, figure, folder, figures, lang, f"{figures.name}/{target}", alt)  # None: not a charted kind
+    return chart or figure_md(f"{figures.name}/{target}", alt, pick(figure.caption, lang) or alt)
 
 
 def table_part(result: EvaluationResult, table: TableFile, folder: Path, figures: Path, lang: str) -> str:

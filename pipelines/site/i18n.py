@@ -294,3 +294,50 @@ HOME_TEXT: dict[str, dict[str, str]] = {
 if HOME_TEXT.keys() & TEXT.keys():  # a clash would silently change another page's words
     raise ValueError(f"home page strings reuse interface keys: {sorted(HOME_TEXT.keys() & TEXT.keys())}")
 TEXT.update(HOME_TEXT)
+# Interactive charts (pipelines/site/charts.py): tabs, axes, series, annotations
+
+CHART_TEXT: dict[str, dict[str, str]] = {
+    "tab_chart": {"en": "Chart", "es": "Gráfica"},
+    "tab_table": {"en": "Table", "es": "Tabla"},
+    "tab_download": {"en": "Download (CSV)", "es": "Descargar (CSV)"},
+    "tabs_label": {"en": "Show the chart, its data as a table, or the file", "es": "Ver la gráfica, sus datos en tabla o el archivo"},
+    "download": {"en": "Download the data (CSV, {rows} rows; numbers as in the result, full precision)",
+                 "es": "Descargar los datos (CSV, {rows} filas; cifras como en el resultado, con toda su precisión)"},
+    "source": {"en": "Source", "es": "Fuente"},
+    "data_through": {"en": "data through", "es": "datos hasta"},
+    "break": {"en": "Framework begins\n(Oct 2021)", "es": "Inicia el Entendimiento\n(oct 2021)"},
+    "treatment": {"en": "Treatment", "es": "Tratamiento"},
+    "month": {"en": "Month", "es": "Mes"},
+    "year": {"en": "Year", "es": "Año"},
+    "period": {"en": "Period", "es": "Periodo"},
+    "value": {"en": "Value", "es": "Valor"},
+    "mean": {"en": "Mean", "es": "Promedio"},
+    "observed": {"en": "Observed", "es": "Observado"},
+    "fitted": {"en": "Fitted (model)", "es": "Ajustado (modelo)"},
+    "counterfactual": {"en": "Counterfactual (no change at the break)", "es": "Contrafactual (sin cambio en el corte)"},
+    "treated": {"en": "Treated series", "es": "Serie tratada"},
+    "comparison": {"en": "Comparison series", "es": "Serie de comparación"},
+    "exposed": {"en": "Exposed units (mean)", "es": "Unidades expuestas (promedio)"},
+    "synthetic": {"en": "Weighted comparison", "es": "Comparación ponderada"},
+    "synthetic_sdid": {"en": "Synthetic DiD comparison (compares changes, not levels)",
+                       "es": "Comparación de DiD sintéticas (compara cambios, no niveles)"},
+    "synthetic_sc": {"en": "Synthetic control", "es": "Control sintético"},
+    "synthetic_did": {"en": "Equal-weight controls (DiD)", "es": "Controles con pesos iguales (DiD)"},
+    "event_time": {"en": "Months from treatment", "es": "Meses desde el tratamiento"},
+    "estimate": {"en": "Estimate", "es": "Estimación"},
+    "ci_low": {"en": "95% CI, low", "es": "IC 95%, inferior"},
+    "ci_high": {"en": "95% CI, high", "es": "IC 95%, superior"},
+    "std_error": {"en": "Standard error", "es": "Error estándar"},
+    "p_value": {"en": "p", "es": "p"},
+    "effect": {"en": "Effect", "es": "Efecto"},
+    "baseline_mean": {"en": "Baseline mean ({months} months)", "es": "Promedio de la línea base ({months} meses)"},
+    "post_mean": {"en": "Mean since {month} ({months} months)", "es": "Promedio desde {month} ({months} meses)"},
+    "per_month": {"en": "{units} per month", "es": "{units} al mes"},
+    "evidence": {"en": "Evidence", "es": "Evidencia"},
+    "to": {"en": "to", "es": "a"},
+}
+
+
+def chart_text(key: str, lang: str, **values) -> str:
+    """A chart's text in `lang`, with its {placeholders} filled."""
+    return CHART_TEXT[key][lang].format(**values)

@@ -96,6 +96,9 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
                              ("Change in the homicide rate per 100,000 per year, " if en else "Cambio en la tasa de homicidios por 100 000 al año, ") + period))
         if summary.get("html") and (map_dir / summary["html"]).exists():
             shutil.copy(map_dir / summary["html"], figures / f"{name}_change_map.html")
+            for script in map_dir.glob("*.js"):   # the page's Vega bundle and geometry: same name, same file for every map
+                if not (figures / script.name).exists():
+                    shutil.copy(script, figures / script.name)
             lines.append(f'<p class="map-link"><a class="interactive-map" href="{figures.name}/{name}_change_map.html">'
                          f"{t('interactive_map', lang)}</a></p>\n")
         lines.append(

@@ -126,3 +126,105 @@
     });
   });
 })();
+
+/* ---- Interactive charts (pipelines/site/charts.py): Chart / Table / Download tabs and the Vega charts. ----
+   Every <figure class="chart"> carries its compiled Vega specification and locale in data-chart; one local
+   script, assets/vega-bundle.js, draws them, loaded only on pages that have charts. Without JavaScript the
+   <noscript> drawing shows; if the bundle cannot load or a chart fails, its drawing is shown instead. */
+(function () {
+  "use strict";
+
+  function setupTabs(figure) {
+    var tabs = Array.prototype.slice.call(figure.querySelectorAll('[role="tab"]'));
+    function select(tab, focus) {
+      tabs.forEach(function (other) {
+        var on = other === tab;
+        other.setAttribute("aria-selected", on ? "true" : "false");
+        other.tabIndex = on ? 0 : -1;
+        document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
+      });
+      if (focus) tab.focus();
+    }
+    tabs.forEach(function (tab, index) {
+      tab.addEventListener("click", function () { select(tab, false); });
+      tab.addEventListener("keydown", function (event) {
+        var next = {ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1}[event.key];
+        if (next === undefined) return;
+        event.preventDefault();
+        select(tabs[(next + tabs.length) % tabs.length], true);
+      });
+    });
+    figure.classList.add("tabs-ready");
+  }
+
+  function showFallback(holder) {
+    var noscript = holder.parentNode.querySelector("noscript");
+    if (noscript && !holder.querySelector("img")) holder.innerHTML = noscript.textContent;
+  }
+
+  function tooltipHandler(box) {
+    return function (handler, event, item, value) {
+      if (value == null || value === "") { box.hidden = true; return; }
+      box.textContent = "";
+      var entries = typeof value === "object" ? Object.keys(value).map(function (k) { return [k, value[k]]; }) : [["", value]];
+      entries.forEach(function (entry) {
+        var row = document.createElement("div");
+        if (entry[0]) {
+          var key = document.createElement("span");
+          key.className = "key";
+          key.textContent = entry[0] + ": ";
+          row.appendChild(key);
+        }
+        var val = document.createElement("span");
+        val.className = "value";
+        val.textContent = String(entry[1]);
+        row.appendChild(val);
+        box.appendChild(row);
+      });
+      box.hidden = false;
+      var bounds = box.parentNode.getBoundingClientRect();
+      var x = event.clientX - bounds.left + 12, y = event.clientY - bounds.top + 12;
+      box.style.left = Math.max(0, Math.min(x, bounds.width - box.offsetWidth)) + "px";
+      box.style.top = y + "px";
+    };
+  }
+
+  function draw(holder) {
+    var payload = JSON.parse(holder.getAttribute("data-chart"));
+    var box = document.createElement("div");
+    box.className = "chart-tooltip";
+    box.setAttribute("role", "tooltip");
+    box.hidden = true;
+    return window.vegaEmbed(holder, payload.spec, {
+      renderer: "svg", actions: false, defaultStyle: false, tooltip: tooltipHandler(box),
+      formatLocale: payload.locale.number, timeFormatLocale: payload.locale.time
+    }).then(function () {
+      holder.appendChild(box);
+      holder.addEventListener("mouseleave", function () { box.hidden = true; });
+      holder.classList.add("drawn");
+    });
+  }
+
+  function loadBundle(done, fail) {
+    if (window.vegaEmbed) { done(); return; }
+    var own = document.querySelector('script[src$="site.js"]');
+    var script = document.createElement("script");
+    script.src = (own ? own.getAttribute("src").replace(/site\.js$/, "") : "assets/") + "vega-bundle.js";
+    script.onload = done;
+    script.onerror = fail;
+    document.head.appendChild(script);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var figures = document.querySelectorAll("figure.chart");
+    if (!figures.length) return;
+    Array.prototype.forEach.call(figures, setupTabs);
+    var holders = Array.prototype.slice.call(document.querySelectorAll("figure.chart .vega[data-chart]"));
+    loadBundle(function () {
+      holders.forEach(function (holder) {
+        try { draw(holder).catch(function () { showFallback(holder); }); } catch (error) { showFallback(holder); }
+      });
+    }, function () { holders.forEach(showFallback); });
+  });
+})();
+/* ---- end of interactive charts ---- */

@@ -157,7 +157,8 @@ def test_goal_pages_in_both_languages_and_version_switch(page, server):
                 sources = {i["src"] for i in found["images"]}
                 assert {"figures/joint_operations_homicides_change_map.png",
                         "figures/joint_operations_homicides_hotspots_transition.png"} <= sources
-                assert any(s.startswith("figures/joint_operations_homicides_") and "event_study" in s for s in sources), sources
+                # the event studies are interactive charts (tests/browser/test_charts.py), drawn from the local bundle
+                page.wait_for_selector("#chart-joint-operations-homicides-cs-event-study .vega.drawn svg")
                 spill = "Spillover-aware estimate" if lang == "en" else "Estimación que considera derrames"
                 assert spill in page.locator("main").inner_text()
             page.screenshot(path=str(page.shots / f"goal-{number}-{lang}.png"), full_page=True)
@@ -199,8 +200,8 @@ def test_interactive_map_and_sortable_tables_work_offline(page, server):
         page.locator("details.technical", has=page.locator("a.interactive-map")).locator("xpath=./summary").click()
         page.locator("a.interactive-map").click()
         page.wait_for_url("**/figures/joint_operations_homicides_change_map.html")
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-        assert page.locator(".js-plotly-plot path").count() > 100  # municipality polygons drawn
+        page.wait_for_selector("#map.drawn svg", timeout=30_000)   # Vega-Lite, from the local bundle and geometry
+        assert page.locator('#map path[aria-roledescription="geoshape"]').count() > 100  # municipality polygons drawn
         page.screenshot(path=str(page.shots / f"interactive-map-{lang}.png"))
 
     # Long tables are sortable and filterable with the local script: the municipalities table (15 rows).

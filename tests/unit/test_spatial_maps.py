@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import geopandas as gpd
 import mapclassify as mc
 import numpy as np
 import pandas as pd
@@ -195,30 +197,52 @@ def test_html_is_self_contained(evil_html):
     out, text = evil_html
     finder = _FetchFinder()
     finder.feed(text)
-    assert finder.scripts_with_src == []
+    # two local scripts, both written beside the page: the Vega bundle and the simplified geometry
+    assert len(finder.scripts_with_src) == 2 and finder.scripts_with_src[0] == "vega-bundle.js"
+    assert re.fullmatch(r"geometry-[0-9a-f]{16}\.js", finder.scripts_with_src[1])
+    for script in finder.scripts_with_src:
+        assert (out.html.parent / script).stat().st_size > 0
     assert not [u for u in finder.fetches if re.match(r"\s*(https?:)?//", u, re.I)]
     assert not re.search(r"<script[^>]+src\s*=\s*[\"']?https?:", text, re.I)
     assert not re.search(r"url\(\s*[\"']?https?:", text, re.I)
     assert "<link" not in text.lower()
-    # plotly.js is inline (it is ~4.8 MB)
-    assert len(text) > 3_000_000 and "Plotly.newPlot" in text
-    # the topojson that plotly's geo subplot would download is pre-registered, and the URL is local
-    assert "PlotlyGeoAssets" in text and '"topojsonURL": "./"' in text
+    assert len(text) < 20_000    # the page holds its rows only (it was 3 MB with plotly.js inline)
+
+
+def test_geometry_is_one_topology_whose_shared_borders_are_stored_once(mun):
+    """Two squares side by side share one edge: TopoJSON stores it once and the second square references it
+    reversed (~index). Hand-made polygons in metres around Mexico City's projected coordinates."""
+    from shapely.geometry import box
+
+    from evaluations.spatial.geometry import PROJECTED_CRS
+    from evaluations.spatial.maps.interactive import web_topology
+
+    x0, y0 = 2_800_000, 800_000
+    squares = gpd.GeoDataFrame({"CVEGEO": ["A", "B"]}, geometry=[box(x0, y0, x0 + 10_000, y0 + 10_000),
+                                                                  box(x0 + 10_000, y0, x0 + 20_000, y0 + 10_000)],
+                               crs=PROJECTED_CRS).to_crs("EPSG:4326")
+    _, topology = web_topology(squares, "CVEGEO", 0)
+    a, b = [g["arcs"][0][0] for g in topology["objects"]["units"]["geometries"]]
+    assert [g["id"] for g in topology["objects"]["units"]["geometries"]] == ["A", "B"]
+    assert len(topology["arcs"]) == 3          # A's outer part, B's outer part, the shared edge (once)
+    assert len(set(a) & {~i for i in b}) == 1  # A uses the shared edge one way, B the other
+    key, whole = web_topology(mun, "CVEGEO", 2000.0)
+    assert len(whole["objects"]["units"]["geometries"]) == len(mun)
+    assert len(json.dumps(whole, separators=(",", ":"))) < 700_000   # all municipalities, simplified
 
 
 def test_html_escapes_names_and_shows_them_on_hover(evil_html):
     out, text = evil_html
     assert EVIL not in text
     assert "<script>alert" not in text
-    assert "&lt;script&gt;alert(1)&lt;" in text  # hover text, escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # in the page's data attribute, escaped
     assert "Tasa &lt;b&gt;BC&lt;/b&gt;" in text  # title escaped in the page heading
     assert "Tijuana, Baja California" in text  # municipality, state in the hover
     assert "S &amp; P" in text and "2024-06" in text
-    assert "hovertemplate" in text
 
 
 _INTERIOR_POINTS_JS = """
-() => Array.from(document.querySelectorAll('path.choroplethlocation')).map(p => {
+() => Array.from(document.querySelectorAll('#map path[aria-roledescription="geoshape"]')).map(p => {
   const b = p.getBBox(), m = p.getScreenCTM();
   for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {
     const pt = new DOMPoint(b.x + b.width * i / 24, b.y + b.height * j / 24);
@@ -248,18 +272,17 @@ def test_html_renders_offline_in_chromium(evil_html):
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(out.html.resolve().as_uri())
-        page.wait_for_selector("path.choroplethlocation", state="attached", timeout=15_000)
-        page.wait_for_timeout(500)
-        n_paths = page.evaluate("document.querySelectorAll('path.choroplethlocation').length")
-        # hover over a point inside each polygon (found with SVG isPointInFill) and read the hover label
-        points = page.evaluate(_INTERIOR_POINTS_JS)
+        page.wait_for_selector("#map.drawn", timeout=30_000)
+        shapes = page.locator('#map svg path[aria-roledescription="geoshape"]')
+        n_paths = shapes.count()
         labels = []
-        for x, y in points:
+        # hover over a point inside each polygon (found with SVG isPointInFill) and read the tooltip
+        for x, y in page.evaluate(_INTERIOR_POINTS_JS):
             page.mouse.move(x, y, steps=2)
             page.wait_for_timeout(150)
-            txt = page.evaluate("Array.from(document.querySelectorAll('.hoverlayer text')).map(t => t.textContent).join(' | ')")
-            if txt:
-                labels.append(txt)
+            tip = page.locator("#vg-tooltip-element")
+            if tip.count() and tip.is_visible():
+                labels.append(tip.inner_text())
         browser.close()
     assert [u for u in requests if not u.startswith("file:")] == []
     assert dialogs == [] and errors == []

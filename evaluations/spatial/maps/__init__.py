@@ -1,11 +1,11 @@
-"""Choropleth maps: static PNG (matplotlib, Agg canvas) and interactive offline HTML (plotly).
+"""Choropleth maps: static PNG (matplotlib, Agg canvas) and interactive offline HTML (Vega-Lite).
 
 Every map carries a title, a legend, the data source and a date, held by one :class:`MapStyle`.
 
 * :mod:`.classification` — class breaks (mapclassify), class colours and legend labels.
 * :mod:`.style`          — the style object, the fixed hot-spot colours, the footer, :class:`MapOutput`.
 * :mod:`.static`         — the PNG, drawn in EPSG:6372.
-* :mod:`.interactive`    — the self-contained HTML page.
+* :mod:`.interactive`    — the offline HTML page, its shared TopoJSON geometry and the Vega bundle beside it.
 * :mod:`.choropleths`    — front doors: PNG + HTML of a column, municipal/state tables, changes, categories.
 
 Typical use::
