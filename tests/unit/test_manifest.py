@@ -161,7 +161,7 @@ def test_manifest_has_no_machine_paths_and_is_canonical(tmp_path):
     assert json.loads(text) == manifest
     assert text == dumps(json.loads(text))  # canonical: sorted keys, same bytes after a round trip
     assert manifest["quality"] == {"s.unique": {"passed": True, "severity": "error", "unexpected_count": 0}}
-    assert manifest["code"] == {"commit": None, "tag": None, "dirty": None}  # not a git repository
+    assert manifest["code"] == {"commit": None, "tag": None, "tree": None, "dirty": None}  # not a git repository
 
 
 def test_identical_manifests_match(tmp_path):
@@ -256,7 +256,8 @@ def test_code_version_reads_tag_commit_and_dirty(tmp_path):
     git("add", "a.txt")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "a")
     git("tag", "v9.9.9")
-    assert git_code_version(tmp_path) == {"commit": git("rev-parse", "HEAD"), "tag": "v9.9.9", "dirty": False}
+    tree = next(line.split()[1] for line in git("cat-file", "-p", "HEAD").splitlines() if line.startswith("tree "))
+    assert git_code_version(tmp_path) == {"commit": git("rev-parse", "HEAD"), "tag": "v9.9.9", "tree": tree, "dirty": False}
     (tmp_path / "a.txt").write_text("b")
     assert git_code_version(tmp_path)["dirty"] is True
 
