@@ -22,6 +22,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 RELEASES_DIR = "releases"
 NOTES_FILE = "RELEASE.md"
@@ -161,9 +162,10 @@ def os_name() -> str:
     return platform.platform()
 
 
-def machine_info(env: dict | None = None) -> dict:
-    """CPU model, cores, OS, architecture, Python and the BLAS thread settings a run gets."""
-    env = os.environ if env is None else env
+def machine_info(given: Mapping[str, str] | None = None) -> dict:
+    """CPU model, cores, OS, architecture, Python and the BLAS thread settings a run gets (in `given`, default
+    this process's environment)."""
+    env: Mapping[str, str] = os.environ if given is None else given
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "os": os_name(), "architecture": platform.machine(),
             "python": platform.python_version(),
             "threads": {name: env.get(name, "unset") for name in THREAD_VARIABLES},
