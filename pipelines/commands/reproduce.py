@@ -214,7 +214,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     payload = {"tag": args.tag, "release": args.tag, "commit": commit, "checks": resolved.checks, "machine": machine,
                "published_manifest": str(published_path), "reproduced_manifest": str(build / "results" / "manifest.json"),
                "timings": timings, "time_taken_s": timings["total_s"], **report.to_dict()}
-    text = report_header(args.tag, commit, resolved.checks, machine, timings) + report.to_text()
+    verdict, _, rest = report.to_text().partition("\n")  # the verdict first, then who, where and how long
+    text = verdict + "\n" + report_header(args.tag, commit, resolved.checks, machine, timings) + rest
     report_json.parent.mkdir(parents=True, exist_ok=True)
     report_json.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
     report_json.with_suffix(".txt").write_text(text, encoding="utf-8")

@@ -164,7 +164,7 @@ def test_compare_only_in_a_clone_without_tags_reports_release_checks_machine_and
     assert [(d["section"], d["item"], d["field"], d["published"], d["reproduced"]) for d in report["differences"]] == [
         ("estimates", "evaluations/e/result.json#results.att", "std_error", 0.25, 0.26)]
     text = (work / "report.txt").read_text()
-    assert text.splitlines()[0] == f"Release {TAG}, commit {released}"
+    assert text.splitlines()[:2] == ["Reproduction DIFFERS: 6 items matched, 1 differ.", f"Release {TAG}, commit {released}"]
     assert f"Machine: {report['machine']['cpu']}, {os.cpu_count()} cores" in text
     assert "Time taken: " in text
     assert ("DIFFERS  estimates: evaluations/e/result.json#results.att [std_error]: published 0.25, reproduced 0.26"
