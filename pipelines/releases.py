@@ -297,8 +297,9 @@ class Progress:
         left = remaining_seconds(self.plan, self.stages.durations, current, in_current)
         order = [name for name in PLAN_ORDER if name in self.plan]
         where = f"stage {order.index(current) + 1}/{len(order)} {current}" if current in order else "between stages"
+        late = current is not None and in_current > self.plan.get(current, float("inf"))
         return (f"[{where}] {format_duration(now - self.started)} so far; about {format_duration(left)} left "
-                f"(estimated from {self.source})")
+                f"(estimated from {self.source}{'; this stage is taking longer than that' if late else ''})")
 
     def enter(self, stage: str) -> None:
         with self.lock:

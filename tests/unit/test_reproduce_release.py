@@ -237,8 +237,10 @@ def test_progress_lines_name_the_stage_and_the_time_left():
     progress.enter("start")  # install took 30 s against 20: 1.5 times slower
     now[0] = 133.0
     assert progress.line() == "[stage 2/3 start] 33 s so far; about 20 s left (estimated from the release's recorded run)"
+    now[0] = 145.0  # 15 s into a stage planned at 10 s
+    assert progress.line().endswith("(estimated from the release's recorded run; this stage is taking longer than that)")
     progress.finish()
-    assert progress.timings() == {"total_s": 33.0, "stages": {"install": 30.0, "start": 3.0}}
+    assert progress.timings() == {"total_s": 45.0, "stages": {"install": 30.0, "start": 15.0}}
 
 
 def test_plan_prefers_the_release_durations_then_an_earlier_reproduction(tmp_path):
