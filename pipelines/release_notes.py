@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from .releases import format_duration, machine_text
+from .releases import PLAN_ORDER, format_duration, machine_text
 
 
 def check_site(build_dir: Path, tag: str, commit: str) -> list[str]:
@@ -68,7 +68,8 @@ def release_notes(repo: Path, manifest: dict) -> str:
                  f"by `bicentennial release`{'' if durations.get('install_s') else ', install not timed'})")
     else:
         rerun = "not measured (the manifest was published with --skip-run)"
-    stages = ", ".join(f"{k} {format_duration(v)}" for k, v in (durations.get("stages") or {}).items())
+    recorded = durations.get("stages") or {}
+    stages = ", ".join(f"{k} {format_duration(recorded[k])}" for k in PLAN_ORDER if k in recorded)
     changelog = _changelog_section(repo, tag)
     lines = [
         f"# Release {tag}",

@@ -163,20 +163,22 @@ def os_name() -> str:
 
 
 def machine_info(given: Mapping[str, str] | None = None) -> dict:
-    """CPU model, cores, OS, architecture, Python and the BLAS thread settings a run gets (in `given`, default
-    this process's environment)."""
+    """CPU model, cores, OS, architecture, Python, the BLAS thread settings a run gets (in `given`, default
+    this process's environment) and the load average now (a busy machine explains a slow run)."""
     env: Mapping[str, str] = os.environ if given is None else given
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "os": os_name(), "architecture": platform.machine(),
             "python": platform.python_version(),
             "threads": {name: env.get(name, "unset") for name in THREAD_VARIABLES},
-            **({"openblas_coretype": env["OPENBLAS_CORETYPE"]} if env.get("OPENBLAS_CORETYPE") else {})}
+            **({"openblas_coretype": env["OPENBLAS_CORETYPE"]} if env.get("OPENBLAS_CORETYPE") else {}),
+            **({"load_average": round(os.getloadavg()[0], 1)} if hasattr(os, "getloadavg") else {})}
 
 
 def machine_text(machine: dict) -> str:
     threads = ", ".join(f"{k}={v}" for k, v in sorted(machine.get("threads", {}).items()))
     coretype = f", OPENBLAS_CORETYPE={machine['openblas_coretype']}" if machine.get("openblas_coretype") else ""
+    load = f"; load average {machine['load_average']} (1 min, when the report was made)" if "load_average" in machine else ""
     return (f"{machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('os')}, {machine.get('architecture')}; "
-            f"Python {machine.get('python')}; {threads}{coretype}")
+            f"Python {machine.get('python')}; {threads}{coretype}{load}")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def test_release_notes_state_contents_rerun_time_and_expected_output(tmp_path):
     # Expected output: code 1 + environment 1 + inputs 1 + tables 1 + estimates 1 + values 1 + quality 1 = 7 items.
     assert "Reproduction MATCHES: 7 items matched, 0 differ." in notes
     assert "Test CPU @ 2.0GHz, 2 cores" in notes
+    assert "; stages: install 25 s, ingest 40 s, evaluations 2 min 30 s." in notes  # in the order they run
 
 
 def test_release_notes_without_a_measured_run_say_so(tmp_path):

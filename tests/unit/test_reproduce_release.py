@@ -203,6 +203,7 @@ def test_machine_block_names_cpu_cores_os_and_threads():
         assert machine["cpu"] == _cpu_model()
     assert machine["threads"] == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "unset"}
     assert machine["openblas_coretype"] == "Haswell"
+    assert isinstance(machine["load_average"], float) and machine["load_average"] >= 0
     assert machine["os"] and machine["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
 
 
