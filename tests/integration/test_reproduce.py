@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.manifest import load_manifest
+from pipelines.manifest import load_manifest, write_manifest
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -60,6 +60,24 @@ def _reproduce(repo: Path, published: Path, workdir: Path, *extra: str, timeout:
     )
 
 
+def _tagless_clone(repo: Path, published: dict, target: Path) -> Path:
+    """A clone of the release's repository without its tags, with the published manifest committed on main
+    as releases/TAG/manifest.json, as `bicentennial release` leaves it: what an auditor whose mirror dropped
+    the tags has."""
+    subprocess.run(["git", "clone", "-q", "--no-tags", str(repo), str(target)], check=True, capture_output=True)
+    write_manifest(target / "releases" / TAG / "manifest.json", published)
+    _git(target, "add", "releases")
+    _git(target, "commit", "-q", "-m", f"Release {TAG}: result manifest")
+    return target
+
+
+def _reproduce_release(repo: Path, workdir: Path, timeout: int = 1500) -> subprocess.CompletedProcess:
+    """`reproduce TAG` as an auditor types it: the manifest and the commit come from repo/releases/TAG/."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BICENTENNIAL_")}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "reproduce", TAG, "--repo", str(repo), "--workdir",
+                           str(workdir)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def reproduction(pipeline_build, tmp_path_factory):
     base = tmp_path_factory.mktemp("reproduce")
@@ -67,12 +85,16 @@ def reproduction(pipeline_build, tmp_path_factory):
     _snapshot_repository(repo)
     commit = _git(repo, "rev-parse", "HEAD")
     published = load_manifest(pipeline_build / "results" / "manifest.json")
-    published["code"] = {"commit": commit, "tag": TAG, "dirty": False}
+    published["code"] = {"commit": commit, "tag": TAG, "tree": _git(repo, "rev-parse", "HEAD^{tree}"), "dirty": False}
     published_path = base / "published.json"
     published_path.write_text(json.dumps(published, indent=1, sort_keys=True))
     workdir = base / "work"
-    done = _reproduce(repo, published_path, workdir)
-    return {"done": done, "published": published, "repo": repo, "workdir": workdir, "base": base, "commit": commit}
+    # The one full rerun of this module runs where the tag is missing (the harder case; the tagged repository
+    # is compared against below with --compare-only).
+    clone = _tagless_clone(repo, published, base / "clone")
+    done = _reproduce_release(clone, workdir)
+    return {"done": done, "published": published, "repo": clone, "tagged_repo": repo, "workdir": workdir, "base": base,
+            "commit": commit}
 
 
 def test_reproduce_of_a_tag_matches_its_published_manifest(reproduction, pipeline_build):
@@ -150,9 +172,35 @@ def test_unknown_tag_and_missing_manifest_are_one_line_errors(tmp_path):
     _git(repo, "commit", "-q", "-m", "a")
     done = _reproduce(repo, tmp_path / "none.json", tmp_path / "work", timeout=120)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"reproduce: ERROR: {TAG}: no such tag in {repo} (git tag --list shows the tags; fetch them with git fetch --tags)"
-    _git(repo, "tag", TAG)
-    done = _reproduce(repo, tmp_path / "none.json", tmp_path / "work", timeout=120)
-    assert done.returncode == 2
     assert done.stderr.strip() == f"reproduce: ERROR: {tmp_path / 'none.json'}: manifest not found"
     assert "Traceback" not in done.stderr
+
+
+def test_reproduce_without_tags_takes_and_checks_the_manifest_commit(reproduction):
+    """The full rerun above ran in a clone with no tags: the commit came from releases/TAG/manifest.json, was
+    checked (present, same tree), said so, and the report names the release, commit, machine and time."""
+    done, clone, commit = reproduction["done"], reproduction["repo"], reproduction["commit"]
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-3000:]}"
+    assert _git(clone, "tag", "--list") == "" and _git(clone, "rev-parse", "HEAD~1") == commit
+    tree = _git(reproduction["tagged_repo"], "cat-file", "-p", commit).splitlines()[0].split()[1]
+    assert f"reproduce: checked: commit {commit} (from the manifest's code.commit) is in this clone" in done.stdout
+    assert f"reproduce: checked: its tree {tree[:12]} (git rev-parse {commit[:12]}^{{tree}}) equals the manifest's code.tree" in done.stdout
+    assert f"reproduce: checked: this clone has no tag {TAG}; the manifest's commit was used" in done.stdout
+    # Progress by stage with the time left: install, every stage of the run, compare.
+    stages = [line.split("]")[0].split()[-1] for line in done.stdout.splitlines() if line.startswith("reproduce: [stage ")]
+    assert {"worktree", "install", "start", "ingest", "models", "evaluations", "manifest", "site", "compare"} <= set(stages)
+    assert all(" left (estimated from " in line for line in done.stdout.splitlines() if line.startswith("reproduce: [stage "))
+    report = json.loads((reproduction["workdir"] / "report.json").read_text())
+    assert report["release"] == TAG and report["commit"] == commit and report["status"] == "match"
+    assert report["machine"]["cores"] == os.cpu_count() and report["machine"]["threads"]["OPENBLAS_NUM_THREADS"] == "1"
+    stage_times = report["timings"]["stages"]
+    assert set(stage_times) == {"worktree", "install", "start", "ingest", "models", "evaluations", "manifest", "site",
+                                "compare"}
+    assert abs(sum(stage_times.values()) - report["time_taken_s"]) < 5
+    text = (reproduction["workdir"] / "report.txt").read_text()
+    assert text.startswith("Reproduction MATCHES") and text.splitlines()[1] == f"Release {TAG}, commit {commit}"
+    # The same published manifest, from the repository that has the tag: the tag is checked too.
+    tagged = _reproduce(reproduction["tagged_repo"], reproduction["base"] / "published.json", reproduction["workdir"],
+                        "--compare-only", "--report", str(reproduction["base"] / "report-tagged.json"), timeout=300)
+    assert tagged.returncode == 0, tagged.stderr
+    assert f"reproduce: checked: tag {TAG} points to the same commit" in tagged.stdout
