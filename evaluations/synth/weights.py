@@ -9,7 +9,9 @@ less than `min_decrease**2` (after at least two steps) or after `max_iter` steps
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -17,6 +19,23 @@ MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
 GRAM_CELLS = 8_000_000
 RESCALE_BELOW = 1e-150
+BACKENDS = ("numba", "numpy")
+# "numba": the Gram-form steps run compiled (`compiled.gram_steps`) when numba is installed, in
+# numpy otherwise; "numpy": always the pure-numpy steps. Both give the same weights.
+BACKEND = os.environ.get("BICENTENNIAL_SYNTH_BACKEND", "numba")
+
+
+def compiled_steps() -> ModuleType | None:
+    """The compiled module when `BACKEND` is "numba" and numba is installed, else None."""
+    if BACKEND not in BACKENDS:
+        raise ValueError(f"BICENTENNIAL_SYNTH_BACKEND must be one of {', '.join(BACKENDS)}; got {BACKEND!r}")
+    if BACKEND == "numpy":
+        return None
+    try:
+        from evaluations.synth import compiled
+    except ImportError:
+        return None
+    return compiled
 
 
 @dataclass(frozen=True)
@@ -162,12 +181,17 @@ def _frank_wolfe_gram(
     R -= c[:, None, :]
     threshold = n * min_decrease * min_decrease
     steps = np.zeros(m, dtype=int)
+    fast = compiled_steps()
     for round_, limit in enumerate(limits):
         if round_:
             x = sparsify(x)
             err = np.matmul(A, x[:, :, None]) - b[:, :, None]
             h = np.matmul(At, err)[:, :, 0] + eta * x
-        if m == 1:
+        if fast is not None:
+            x, h = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C")
+            more = fast.gram_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), np.ascontiguousarray(c),
+                                   np.ascontiguousarray(bb), x, h, float(threshold), int(limit))
+        elif m == 1:
             x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit)
             x, more = x1[None], np.array([t1])
         else:
@@ -194,13 +218,9 @@ def _gram_stack(
     t = 0
     with np.errstate(divide="ignore", invalid="ignore"):
         while live.size:
-            if t >= max_iter:
-                go = np.zeros(live.size, dtype=bool)
-            else:
-                go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
-            if not go.all():
-                done = live[~go]
-                out[done], steps[done] = x[~go], t
+            go = _going(t, max_iter, previous, current, threshold)
+            if go is not None:
+                out[live[~go]], steps[live[~go]] = x[~go], t
                 live, h, hx, cx, bb, x, previous, current = (
                     v[go] for v in (live, h, hx, cx, bb, x, previous, current))
                 subset = True
@@ -298,13 +318,9 @@ def _frank_wolfe_direct(
     live = rows = np.arange(m)
     t = 0
     while live.size:
-        if t >= max_iter:
-            go = np.zeros(live.size, dtype=bool)
-        else:
-            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
-        if not go.all():
-            done = live[~go]
-            out[done], steps[done] = x[~go], t
+        go = _going(t, max_iter, previous, current, threshold)
+        if go is not None:
+            out[live[~go]], steps[live[~go]] = x[~go], t
             live, A, At, b, x, Ax, err, xx, previous, current = (
                 v[go] for v in (live, A, At, b, x, Ax, err, xx, previous, current))
             rows = np.arange(live.size)
@@ -329,6 +345,18 @@ def _frank_wolfe_direct(
         xx = _rowdot(x, x)
         previous, current = current, zeta2 * xx + _rowdot(err, err) / n
     return out, steps
+
+
+def _going(t: int, max_iter: int, previous: np.ndarray, current: np.ndarray, threshold: float) -> np.ndarray | None:
+    """R `synthdid`'s stopping rule for the live problems of a stack after t steps: None when every one
+    takes another step, else which ones do (none once t reaches max_iter; after two steps, those whose
+    loss fell by more than `threshold`)."""
+    if t >= max_iter:
+        return np.zeros(len(current), dtype=bool)
+    if t < 2:
+        return None
+    go = previous - current > threshold
+    return None if go.all() else go
 
 
 def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
