@@ -187,27 +187,30 @@ def _frank_wolfe_gram(
             x = sparsify(x)
             err = np.matmul(A, x[:, :, None]) - b[:, :, None]
             h = np.matmul(At, err)[:, :, 0] + eta * x
-        if fast is not None:
-            x, h = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C")
-            more = fast.gram_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), np.ascontiguousarray(c),
-                                   np.ascontiguousarray(bb), x, h, float(threshold), int(limit))
-        elif m == 1:
-            x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit)
+        if m == 1:
+            x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit, fast)
             x, more = x1[None], np.array([t1])
         else:
-            x, more = _gram_stack(R, diag, c, bb, x, h, threshold, limit)
+            x, more = _gram_stack(R, diag, c, bb, x, h, threshold, limit, fast)
         steps += more
     return x, steps
 
 
 def _gram_stack(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.ndarray, x: np.ndarray, h: np.ndarray,
-    threshold: float, max_iter: int,
+    threshold: float, max_iter: int, fast: ModuleType | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The steps of `_frank_wolfe_gram` on a stack, problems leaving it as they stop (loss times n)."""
+    """The steps of `_frank_wolfe_gram` on a stack, problems leaving it as they stop (loss times n).
+
+    With `fast` (the compiled module), its `stack_steps` takes the same steps one problem at a time.
+    """
     m, k = x.shape
-    x, h, c = np.array(x, order="C"), np.array(h, order="C"), np.ascontiguousarray(c)
+    x, h, c = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C"), np.ascontiguousarray(c)
     hx, cx = _rowdot(h, x), _rowdot(c, x)
+    if fast is not None:
+        steps = fast.stack_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), c, np.ascontiguousarray(bb),
+                                 x, h, hx, cx, float(threshold), int(max_iter))
+        return x, steps.astype(int)
     cf, df, Rf = c.reshape(-1), np.ascontiguousarray(diag).reshape(-1), R.reshape(-1, k)
     previous = np.full(m, np.inf)
     current = np.full(m, np.inf)
@@ -258,15 +261,21 @@ def _gram_stack(
 
 def _gram_one(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: float, x: np.ndarray, h: np.ndarray,
-    threshold: float, max_iter: int,
+    threshold: float, max_iter: int, fast: ModuleType | None = None,
 ) -> tuple[np.ndarray, int]:
     """`_frank_wolfe_gram` for one problem (its loss times n), with h'x and c'x carried as floats.
 
     x and h are kept as scale × vector (x = sx u, h = sh g), so a step rescales two floats and
-    touches one entry of u and one row's worth of g.
+    touches one entry of u and one row's worth of g. With `fast` (the compiled module), its
+    `one_steps` takes the same steps.
     """
-    diag_l, c_l = diag.tolist(), c.tolist()
     hx, cx = float(h @ x), float(c @ x)
+    if fast is not None:
+        u, g = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C")
+        sx, t = fast.one_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), np.ascontiguousarray(c),
+                               float(bb), u, g, hx, cx, float(threshold), int(max_iter), float(RESCALE_BELOW))
+        return u * sx, int(t)
+    diag_l, c_l = diag.tolist(), c.tolist()
     u, g, sx, sh = x, h.copy(), 1.0, 1.0
     previous = current = np.inf
     t = 0
