@@ -9,6 +9,7 @@ less than `min_decrease**2` (after at least two steps) or after `max_iter` steps
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -32,10 +33,9 @@ def compiled_steps() -> ModuleType | None:
     if BACKEND == "numpy":
         return None
     try:
-        from evaluations.synth import compiled
+        return importlib.import_module("evaluations.synth.compiled")
     except ImportError:
         return None
-    return compiled
 
 
 @dataclass(frozen=True)
