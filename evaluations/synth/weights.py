@@ -6,6 +6,8 @@ weights). With an intercept, every column of [A b] is centred first, which lets 
 synthetic unit differ from the target by a constant. Each Frank–Wolfe step moves toward
 one vertex with an exact line search; iteration stops once the penalised loss falls by
 less than `min_decrease**2` (after at least two steps) or after `max_iter` steps.
+
+The steps in Gram form run in numpy or, by default, compiled with numba (`BACKEND`).
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ MAX_ITER_PRE_SPARSIFY = 100
 GRAM_CELLS = 8_000_000
 RESCALE_BELOW = 1e-150
 BACKENDS = ("numba", "numpy")
-# "numba": the Gram-form steps run compiled (`compiled.gram_steps`) when numba is installed, in
-# numpy otherwise; "numpy": always the pure-numpy steps. Both give the same weights.
+# "numba": the Gram-form steps run compiled (`compiled.one_steps`, `compiled.stack_steps`) when numba
+# is installed, in numpy otherwise; "numpy": always the pure-numpy steps. Both give bit-for-bit the
+# same weights (tests/unit/test_synth_backends.py); the compiled steps cost about a second to load
+# in a new process and save about 2.5 µs a step after that (benchmarks/README.md).
 BACKEND = os.environ.get("BICENTENNIAL_SYNTH_BACKEND", "numba")
 
 
