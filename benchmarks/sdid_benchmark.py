@@ -17,8 +17,9 @@ balanced panel of 2,500 units x 260 periods, the last 50 units treated from peri
 standard error with 50 replications. Placebo and bootstrap draws use seed 1.
 
 Ours runs twice: "ours" with the default backend (Frank–Wolfe steps compiled by numba, machine
-code cached on disk) and "ours-numpy" (BICENTENNIAL_SYNTH_BACKEND=numpy); both give bit-for-bit
-the same numbers. "ours-nocache" is the numba backend with an empty numba cache (NUMBA_CACHE_DIR
+code cached on disk; numba is optional, so run this script with a Python that has it, or the row
+is labelled as the numpy path) and "ours-numpy" (BICENTENNIAL_SYNTH_BACKEND=numpy); both give
+bit-for-bit the same numbers. "ours-nocache" is the numba backend with an empty numba cache (NUMBA_CACHE_DIR
 pointing to a fresh folder), so its first call includes compiling the steps.
 
 Every measurement runs in a fresh process; imports and data loading are excluded, reshaping the
@@ -147,7 +148,8 @@ def worker(name: str, data: str, task: str, reps: int, warm_below: float) -> Non
         warm = WORKERS[name](df, task, reps)[0]
         warm_cpu = time.process_time() - start
     print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": (after.ru_maxrss - before.ru_maxrss) / 1024,
-                      "warm": warm, "warm_cpu": warm_cpu, "estimate": estimate, "se": se}))
+                      "warm": warm, "warm_cpu": warm_cpu, "estimate": estimate, "se": se,
+                      "compiled": "evaluations.synth.compiled" in sys.modules}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,8 +219,10 @@ def bench(args) -> list[dict]:
                        "warm_s": med("warm"), "warm_cpu_s": med("warm_cpu"), "cpu_s": med("cpu"), "peak_mb": max(r["peak_mb"] for r in rs),
                        "estimate": rs[0]["estimate"], "se": rs[0]["se"], "abs_diff_estimate": d_est,
                        "abs_diff_se": d_se, "equal": bool(equal)}
+                if name in ("ours", "ours-nocache") and not rs[0].get("compiled"):
+                    row["library"] = f"{name} (numba not installed: numpy path)"
                 rows.append(row)
-                print(f"  {label:<22} {what:<18} {name:<12} {row['wall_s']:8.3f} s (cpu {row['cpu_s']:.3f} s) "
+                print(f"  {label:<22} {what:<18} {row['library']:<12} {row['wall_s']:8.3f} s (cpu {row['cpu_s']:.3f} s) "
                       f"warm {row['warm_s']:.4f} s (cpu {row['warm_cpu_s']:.4f} s) peak {row['peak_mb']:7.1f} MB  est {row['estimate']:.10g} "
                       f"se {row['se']:.6g}  |d est| {d_est:.1e} |d se| {d_se:.1e}", file=sys.stderr, flush=True)
     return rows

@@ -5,8 +5,10 @@ with the same floating-point operations in the same order (same starting h'x and
 argmin rule, no fused multiply-add), so both backends give bit-for-bit the same weights; the
 tests check it with ==. The pure-numpy path pays about 2.5 µs of interpreter overhead per step,
 this one a few nanoseconds per entry of the problem (Proposition 99's unit weights take R's
-full 10,000 steps). numba is imported here only; `weights` falls back to numpy when it is not
-installed, and `weights.BACKEND` (environment variable BICENTENNIAL_SYNTH_BACKEND) selects it.
+full 10,000 steps). numba is optional (the `fast` extra, numba==0.68.1; not in requirements.lock,
+see pyproject.toml) and imported here only; `weights` uses this module when numba is installed and
+falls back to numpy otherwise, and `weights.BACKEND` (environment variable BICENTENNIAL_SYNTH_BACKEND)
+can force the numpy path.
 
 The machine code is cached next to this file (`cache=True`). A process's first call pays for
 importing numba and loading that cache (about a second; the first call after an install also

@@ -7,7 +7,7 @@ synthetic unit differ from the target by a constant. Each Frank–Wolfe step mov
 one vertex with an exact line search; iteration stops once the penalised loss falls by
 less than `min_decrease**2` (after at least two steps) or after `max_iter` steps.
 
-The steps in Gram form run in numpy or, by default, compiled with numba (`BACKEND`).
+The steps in Gram form run in numpy or, when numba is installed (optional), compiled (`BACKEND`).
 """
 from __future__ import annotations
 
