@@ -61,47 +61,52 @@ def panel_matrices(df: pd.DataFrame, unit: str, time: str, outcome: str, treatme
     """Reshape a balanced long panel with simultaneous adoption into a `BlockPanel`.
 
     Rows are sorted with never-treated units first, then by unit label; columns by time,
-    as R `synthdid::panel.matrices` does.
+    as R `synthdid::panel.matrices` does. Units and times are coded once (`pd.factorize`,
+    sorted) and the matrices filled by those codes, without a pandas pivot.
     """
     missing = [c for c in (unit, time, outcome, treatment) if c not in df.columns]
     if missing:
         raise SynthInputError(f"panel has no column {missing[0]!r} (columns: {list(df.columns)})")
-    data = df[[unit, time, outcome, treatment]]
     for column in (unit, time, outcome, treatment):
-        bad = data[column].isna()
+        bad = df[column].isna().to_numpy()
         if bad.any():
-            raise SynthInputError(f"column {column!r} is missing at row {int(np.flatnonzero(bad.to_numpy())[0])}")
-    values = set(pd.unique(data[treatment]))
+            raise SynthInputError(f"column {column!r} is missing at row {int(np.flatnonzero(bad)[0])}")
+    values = set(pd.unique(df[treatment]))
     if not values <= {0, 1, True, False}:
         raise SynthInputError(f"column {treatment!r} must be 0/1; found {sorted(map(str, values))[:5]}")
     if len(values) < 2:
         raise SynthInputError(f"column {treatment!r} has no variation: every row is {next(iter(values))}")
-    dup = data.duplicated([unit, time])
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise SynthInputError(f"panel has two rows for {unit}={data[unit].iloc[row]!r}, {time}={data[time].iloc[row]!r} (row {row})")
-    Y = data.pivot(index=unit, columns=time, values=outcome).sort_index(axis=0).sort_index(axis=1)
-    W = data.pivot(index=unit, columns=time, values=treatment).reindex_like(Y)
-    if Y.isna().to_numpy().any():
-        u, t = np.argwhere(Y.isna().to_numpy())[0]
-        raise SynthInputError(f"panel is not balanced: no row for {unit}={Y.index[u]!r}, {time}={Y.columns[t]!r}")
-    Wm = W.to_numpy().astype(bool)
+    unit_code, units = pd.factorize(df[unit], sort=True)
+    time_code, times = pd.factorize(df[time], sort=True)
+    cell = unit_code * len(times) + time_code
+    rows_per_cell = np.bincount(cell, minlength=len(units) * len(times))
+    if (rows_per_cell > 1).any():
+        order = np.argsort(cell, kind="stable")
+        repeated = order[1:][cell[order[1:]] == cell[order[:-1]]]
+        row = int(repeated.min())
+        raise SynthInputError(f"panel has two rows for {unit}={df[unit].iloc[row]!r}, {time}={df[time].iloc[row]!r} (row {row})")
+    if (rows_per_cell == 0).any():
+        u, t = divmod(int(np.flatnonzero(rows_per_cell == 0)[0]), len(times))
+        raise SynthInputError(f"panel is not balanced: no row for {unit}={units[u]!r}, {time}={times[t]!r}")
+    Y = np.empty((len(units), len(times)))
+    Y[unit_code, time_code] = df[outcome].to_numpy(dtype=float)
+    Wm = np.empty((len(units), len(times)), dtype=bool)
+    Wm[unit_code, time_code] = df[treatment].to_numpy().astype(bool)
     treated = Wm.any(axis=1)
     first = int(np.flatnonzero(Wm.any(axis=0))[0])
     if first == 0:
         raise SynthInputError(
-            f"no pre-treatment periods: column {treatment!r} is 1 in the first period {Y.columns[0]!r}"
+            f"no pre-treatment periods: column {treatment!r} is 1 in the first period {times[0]!r}"
         )
     adoption_ok = not Wm[~treated].any() and not Wm[:, :first].any() and Wm[treated, first:].all()
     if not adoption_ok:
         raise SynthInputError(
             f"column {treatment!r}: adoption is not simultaneous (treated units must all switch on at "
-            f"{time}={Y.columns[first]!r} and stay treated)"
+            f"{time}={times[first]!r} and stay treated)"
         )
-    order = np.lexsort((np.arange(len(Y)), treated))
+    order = np.lexsort((np.arange(len(units)), treated))
     return BlockPanel(
-        Y=Y.to_numpy(dtype=float)[order], n0=int((~treated).sum()), t0=first,
-        units=[Y.index[i] for i in order], times=list(Y.columns),
+        Y=Y[order], n0=int((~treated).sum()), t0=first, units=[units[i] for i in order], times=list(times),
     )
 
 

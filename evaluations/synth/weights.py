@@ -6,10 +6,15 @@ weights). With an intercept, every column of [A b] is centred first, which lets 
 synthetic unit differ from the target by a constant. Each Frank–Wolfe step moves toward
 one vertex with an exact line search; iteration stops once the penalised loss falls by
 less than `min_decrease**2` (after at least two steps) or after `max_iter` steps.
+
+The steps in Gram form run in numpy or, when numba is installed (optional), compiled (`BACKEND`).
 """
 from __future__ import annotations
 
+import importlib
+import os
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -17,6 +22,24 @@ MAX_ITER = 10_000
 MAX_ITER_PRE_SPARSIFY = 100
 GRAM_CELLS = 8_000_000
 RESCALE_BELOW = 1e-150
+BACKENDS = ("numba", "numpy")
+# "numba": the Gram-form steps run compiled (`compiled.one_steps`, `compiled.stack_steps`) when numba
+# is installed, in numpy otherwise; "numpy": always the pure-numpy steps. Both give bit-for-bit the
+# same weights (tests/unit/test_synth_backends.py); the compiled steps cost about a second to load
+# in a new process and save about 2.5 µs a step after that (benchmarks/README.md).
+BACKEND = os.environ.get("BICENTENNIAL_SYNTH_BACKEND", "numba")
+
+
+def compiled_steps() -> ModuleType | None:
+    """The compiled module when `BACKEND` is "numba" and numba is installed, else None."""
+    if BACKEND not in BACKENDS:
+        raise ValueError(f"BICENTENNIAL_SYNTH_BACKEND must be one of {', '.join(BACKENDS)}; got {BACKEND!r}")
+    if BACKEND == "numpy":
+        return None
+    try:
+        return importlib.import_module("evaluations.synth.compiled")
+    except ImportError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -162,28 +185,36 @@ def _frank_wolfe_gram(
     R -= c[:, None, :]
     threshold = n * min_decrease * min_decrease
     steps = np.zeros(m, dtype=int)
+    fast = compiled_steps()
     for round_, limit in enumerate(limits):
         if round_:
             x = sparsify(x)
             err = np.matmul(A, x[:, :, None]) - b[:, :, None]
             h = np.matmul(At, err)[:, :, 0] + eta * x
         if m == 1:
-            x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit)
+            x1, t1 = _gram_one(R[0], diag[0], c[0], float(bb[0]), x[0].copy(), h[0], threshold, limit, fast)
             x, more = x1[None], np.array([t1])
         else:
-            x, more = _gram_stack(R, diag, c, bb, x, h, threshold, limit)
+            x, more = _gram_stack(R, diag, c, bb, x, h, threshold, limit, fast)
         steps += more
     return x, steps
 
 
 def _gram_stack(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: np.ndarray, x: np.ndarray, h: np.ndarray,
-    threshold: float, max_iter: int,
+    threshold: float, max_iter: int, fast: ModuleType | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The steps of `_frank_wolfe_gram` on a stack, problems leaving it as they stop (loss times n)."""
+    """The steps of `_frank_wolfe_gram` on a stack, problems leaving it as they stop (loss times n).
+
+    With `fast` (the compiled module), its `stack_steps` takes the same steps one problem at a time.
+    """
     m, k = x.shape
-    x, h, c = np.array(x, order="C"), np.array(h, order="C"), np.ascontiguousarray(c)
+    x, h, c = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C"), np.ascontiguousarray(c)
     hx, cx = _rowdot(h, x), _rowdot(c, x)
+    if fast is not None:
+        steps = fast.stack_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), c, np.ascontiguousarray(bb),
+                                 x, h, hx, cx, float(threshold), int(max_iter))
+        return x, steps.astype(int)
     cf, df, Rf = c.reshape(-1), np.ascontiguousarray(diag).reshape(-1), R.reshape(-1, k)
     previous = np.full(m, np.inf)
     current = np.full(m, np.inf)
@@ -194,13 +225,9 @@ def _gram_stack(
     t = 0
     with np.errstate(divide="ignore", invalid="ignore"):
         while live.size:
-            if t >= max_iter:
-                go = np.zeros(live.size, dtype=bool)
-            else:
-                go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
-            if not go.all():
-                done = live[~go]
-                out[done], steps[done] = x[~go], t
+            go = _going(t, max_iter, previous, current, threshold)
+            if go is not None:
+                out[live[~go]], steps[live[~go]] = x[~go], t
                 live, h, hx, cx, bb, x, previous, current = (
                     v[go] for v in (live, h, hx, cx, bb, x, previous, current))
                 subset = True
@@ -238,15 +265,21 @@ def _gram_stack(
 
 def _gram_one(
     R: np.ndarray, diag: np.ndarray, c: np.ndarray, bb: float, x: np.ndarray, h: np.ndarray,
-    threshold: float, max_iter: int,
+    threshold: float, max_iter: int, fast: ModuleType | None = None,
 ) -> tuple[np.ndarray, int]:
     """`_frank_wolfe_gram` for one problem (its loss times n), with h'x and c'x carried as floats.
 
     x and h are kept as scale × vector (x = sx u, h = sh g), so a step rescales two floats and
-    touches one entry of u and one row's worth of g.
+    touches one entry of u and one row's worth of g. With `fast` (the compiled module), its
+    `one_steps` takes the same steps.
     """
-    diag_l, c_l = diag.tolist(), c.tolist()
     hx, cx = float(h @ x), float(c @ x)
+    if fast is not None:
+        u, g = np.array(x, dtype=float, order="C"), np.array(h, dtype=float, order="C")
+        sx, t = fast.one_steps(np.ascontiguousarray(R), np.ascontiguousarray(diag), np.ascontiguousarray(c),
+                               float(bb), u, g, hx, cx, float(threshold), int(max_iter), float(RESCALE_BELOW))
+        return u * sx, int(t)
+    diag_l, c_l = diag.tolist(), c.tolist()
     u, g, sx, sh = x, h.copy(), 1.0, 1.0
     previous = current = np.inf
     t = 0
@@ -298,13 +331,9 @@ def _frank_wolfe_direct(
     live = rows = np.arange(m)
     t = 0
     while live.size:
-        if t >= max_iter:
-            go = np.zeros(live.size, dtype=bool)
-        else:
-            go = np.ones(live.size, dtype=bool) if t < 2 else previous - current > threshold
-        if not go.all():
-            done = live[~go]
-            out[done], steps[done] = x[~go], t
+        go = _going(t, max_iter, previous, current, threshold)
+        if go is not None:
+            out[live[~go]], steps[live[~go]] = x[~go], t
             live, A, At, b, x, Ax, err, xx, previous, current = (
                 v[go] for v in (live, A, At, b, x, Ax, err, xx, previous, current))
             rows = np.arange(live.size)
@@ -329,6 +358,18 @@ def _frank_wolfe_direct(
         xx = _rowdot(x, x)
         previous, current = current, zeta2 * xx + _rowdot(err, err) / n
     return out, steps
+
+
+def _going(t: int, max_iter: int, previous: np.ndarray, current: np.ndarray, threshold: float) -> np.ndarray | None:
+    """R `synthdid`'s stopping rule for the live problems of a stack after t steps: None when every one
+    takes another step, else which ones do (none once t reaches max_iter; after two steps, those whose
+    loss fell by more than `threshold`)."""
+    if t >= max_iter:
+        return np.zeros(len(current), dtype=bool)
+    if t < 2:
+        return None
+    go = previous - current > threshold
+    return None if go.all() else go
 
 
 def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -3,14 +3,29 @@
 The reference below follows R/solver.R of github.com/synth-inference/synthdid (functions
 `fw.step` and `sc.weight.fw`) line by line: the fitted values, gradient, line search and loss
 are recomputed from A at every step. The library's solvers update them along each step instead
-(through A'A and A'b, or through A x), so agreement to rounding checks those updates.
+(through A'A and A'b, or through A x), so agreement to rounding checks those updates. Every test
+runs on both backends (numpy, and the numba-compiled steps when numba is installed).
 """
 from __future__ import annotations
+
+import importlib.util
+import sys
 
 import numpy as np
 import pytest
 
 from evaluations.synth import weights as w
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+
+
+@pytest.fixture(autouse=True, params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(
+    not HAS_NUMBA, reason="numba is not installed"))])
+def backend(request, monkeypatch):
+    monkeypatch.setattr(w, "BACKEND", request.param)
+    if request.param == "numba":
+        assert w.compiled_steps() is not None
+    return request.param
 
 
 def r_sc_weight_fw(Y, zeta, intercept=True, start=None, min_decrease=1e-3, max_iter=1000):
@@ -125,3 +140,17 @@ def test_one_problem_with_scaled_vectors_follows_r_whenever_it_rescales(monkeypa
     ref, ref_steps = r_sc_weight_fw(Y[0], 0.02, True, None, 1e-7, 3000)
     np.testing.assert_allclose(x[0], ref, atol=1e-11)
     assert steps[0] == ref_steps and ref_steps > 100
+
+
+def test_unknown_backend_is_rejected_and_a_missing_numba_falls_back_to_numpy(monkeypatch):
+    monkeypatch.setattr(w, "BACKEND", "cython")
+    with pytest.raises(ValueError, match="BICENTENNIAL_SYNTH_BACKEND must be one of numba, numpy; got 'cython'"):
+        w.compiled_steps()
+    monkeypatch.setattr(w, "BACKEND", "numba")
+    monkeypatch.setitem(sys.modules, "evaluations.synth.compiled", None)     # import fails as without numba
+    assert w.compiled_steps() is None
+    Y = problems(1, 12, 6, seed=2)
+    x, steps = w.frank_wolfe(Y, 0.05, True, None, 1e-6, 200)
+    ref, ref_steps = r_sc_weight_fw(Y[0], 0.05, True, None, 1e-6, 200)
+    np.testing.assert_allclose(x[0], ref, atol=1e-12)
+    assert steps[0] == ref_steps
