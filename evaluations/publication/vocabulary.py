@@ -110,6 +110,43 @@ CONFIDENCE: dict[str, dict[str, str]] = {
         "es": "Datos insuficientes para publicar un cambio."},
 }
 
+# Each grade in a sentence of plain words, for the bottom line of a goal page (CONFIDENCE above is the short form the
+# home page's key findings use): what the reader may take from a result of that grade; never stronger than GRADES.
+GRADE_PLAIN: dict[str, dict[str, str]] = {
+    "comparison_group_diagnostics_pass": {
+        "en": "the strongest evidence this site grades: the places treated are compared with similar places that "
+              "were not, and the design's checks pass; it still assumes both would have moved alike without the policy",
+        "es": "la evidencia más sólida que califica este sitio: los lugares tratados se comparan con lugares similares "
+              "que no lo fueron y las pruebas del diseño se aprueban; aun así supone que ambos se habrían movido igual "
+              "sin la política"},
+    "comparison_group_diagnostic_fails": {
+        "en": "the places treated are compared with places that were not, but a check of the design fails, so the "
+              "number is not a credible effect",
+        "es": "los lugares tratados se comparan con lugares que no lo fueron, pero una prueba del diseño falla, así que "
+              "la cifra no es un efecto creíble"},
+    "synthetic_comparison": {
+        "en": "a comparison with a weighted mix of similar places; the Framework did not assign who was exposed, so "
+              "anything else that hit them at the same time looks the same",
+        "es": "una comparación con una mezcla ponderada de lugares similares; el Entendimiento no asignó quién quedó "
+              "expuesto, así que cualquier otra cosa que los afectara al mismo tiempo se ve igual"},
+    "single_series_model": {
+        "en": "one series and no comparison group: anything else that changed at the same time looks the same, so it "
+              "is not a causal estimate",
+        "es": "una sola serie y sin grupo de comparación: cualquier otra cosa que cambiara al mismo tiempo se ve igual, "
+              "así que no es una estimación causal"},
+    "association": {
+        "en": "how the outcome moves with the policy's intensity; the policy followed the outcome, so this is an "
+              "association, not an effect",
+        "es": "cómo se mueve el resultado con la intensidad de la política; la política siguió al resultado, así que es "
+              "una asociación, no un efecto"},
+    "descriptive": {
+        "en": "averages before and after October 2021: they say what changed, not why",
+        "es": "promedios antes y después de octubre de 2021: dicen qué cambió, no por qué"},
+    "insufficient_data": {
+        "en": "the data are too few for this design's publication rules, so no change is published",
+        "es": "los datos no alcanzan para las reglas de publicación de este diseño, así que no se publica ningún cambio"},
+}
+
 # grades a design may receive (the rule grade_matches_design checks it)
 DESIGN_GRADES: dict[str, tuple[str, ...]] = {
     "staggered_did": ("comparison_group_diagnostics_pass", "comparison_group_diagnostic_fails", "insufficient_data"),

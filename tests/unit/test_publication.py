@@ -264,3 +264,12 @@ def test_audit_asset_fails_the_run_on_a_violation_so_the_site_is_not_rendered(tm
     assert not run.success
     failure = next(e for e in run.all_events if e.event_type_value == "STEP_FAILURE")
     assert "direction_from_interval: direction decrease contradicts the sign of its_level" in failure.event_specific_data.error.message
+
+
+def test_every_grade_is_said_in_plain_words_in_both_languages():
+    """The home page's short form and the goal pages' sentence exist for every grade, and for nothing else."""
+    from evaluations.publication.vocabulary import CONFIDENCE, GRADE_PLAIN, GRADES
+
+    assert set(CONFIDENCE) == set(GRADE_PLAIN) == set(GRADES)
+    for words in (*CONFIDENCE.values(), *GRADE_PLAIN.values()):
+        assert words["en"].strip() and words["es"].strip() and words["en"] != words["es"]
