@@ -1,7 +1,7 @@
 """What "no English on a Spanish page" means, written once for the browser tests (issue #18).
 
 ENGLISH is a list of common English words that are not also Spanish words ("a", "no", "me", "he", "has", "per",
-"total", "series", "base", "final", "control", "error" are left out), plus the vocabulary of this site (deaths, seizures, estimate, treated…)
+"total", "series", "base", "final", "control", "error", and "may", the es-MX abbreviation of mayo, are left out), plus the vocabulary of this site (deaths, seizures, estimate, treated…)
 that a page could leak from an English label, a column name or a code identifier.
 
 A Spanish page may quote English only where it marks it as English (`lang="en"`, which screen readers need as
@@ -14,7 +14,7 @@ import re
 
 ENGLISH = frozenset("""
 the and of with for from this that these those which what when where who how is are was were been being have
-had not but or by on at it its than then there their they we our you your will would can could may might should
+had not but or by on at it its than then there their they we our you your will would can could might should
 must each any more most less only also after before since between over under into about above below
 month months year years week weeks day days death deaths estimate estimates estimated change changes changed
 increase increased decrease decreased download downloads table tables chart charts figure figures rate rates
@@ -62,7 +62,7 @@ ACRONYMS = frozenset({"ITS"})
 
 def english_words(text: str) -> list[str]:
     """The words of `text` that are on the English list (identifiers split at `_`, so `state_abbr` counts)."""
-    return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH and w not in ACRONYMS]
+    return [w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH and w not in ACRONYMS]
 
 
 def allowed_english(passage: str) -> bool:
