@@ -196,11 +196,12 @@ def footnote(fig, text: str) -> float:
 
 
 def save(fig, path) -> Path:
-    """Write the PNG without the Software stamp (same bytes for the same drawing) and close the figure."""
+    """Write the figure (PNG without the Software stamp, so the same drawing gives the same bytes; SVG or another
+    format by the file's suffix) and close it."""
     import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": None})
+    fig.savefig(path, metadata={"Software": None} if path.suffix.lower() == ".png" else None)
     plt.close(fig)
     return path

@@ -146,7 +146,7 @@ class SensitivityResult:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..figures import LocaleFormatter, localize_axis
+        from ..figures import LocaleFormatter, localize_axis, save
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +173,4 @@ class SensitivityResult:
         ax.set_title(title or PLOT_WORDS[lang]["title"].format(self.delta), fontsize=10)
         ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
         fig.tight_layout()
-        fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
-        return path
+        return save(fig, path)

@@ -39,11 +39,11 @@ HOTSPOT_LABELS_ES = {
 }
 # the fixed words of a map (legend, footer) in both languages
 MAP_WORDS = {
-    "en": {"source": "Source", "date": "Period", "classes": "Classes", "missing": "{n} units without data (grey)",
+    "en": {"source": "Source", "date": "Period", "classes": "Classes", "missing": "{n} units without data (grey)", "missing_one": "1 unit without data (grey)",
            "no_data": "No data", "change": "Change", "cluster": "Cluster",
            "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "diverging (quantiles on each side of 0)",
                        "quantiles": "quantiles", "user": "fixed bounds"}},
-    "es": {"source": "Fuente", "date": "Periodo", "classes": "Clases", "missing": "{n} unidades sin datos (gris)",
+    "es": {"source": "Fuente", "date": "Periodo", "classes": "Clases", "missing": "{n} unidades sin datos (gris)", "missing_one": "1 unidad sin datos (gris)",
            "no_data": "Sin datos", "change": "Cambio", "cluster": "Conglomerado",
            "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "divergentes (cuantiles a cada lado del 0)",
                        "quantiles": "cuantiles", "user": "límites fijos"}},
@@ -126,7 +126,7 @@ class MapStyle:
         if scheme:
             parts.append(f"{w['classes']}: {w['schemes'].get(scheme, scheme.replace('_', ' '))}")
         if n_missing:
-            parts.append(w["missing"].format(n=formats.integer(n_missing, self.lang)))
+            parts.append(w["missing_one"] if n_missing == 1 else w["missing"].format(n=formats.integer(n_missing, self.lang)))
         return " · ".join(parts)
 
 
