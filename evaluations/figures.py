@@ -15,9 +15,11 @@ second name and `bilingual` makes both drawing functions from one.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.ticker import Formatter
@@ -92,9 +94,13 @@ def twin_name(name: str, lang: str) -> str:
     return f"{stem}.{lang}.{suffix}" if dot else f"{name}.{lang}"
 
 
-def bilingual(name: str, draw: Callable[[Path, str], Path]) -> dict[str, Callable[[Path], Path]]:
+def bilingual(name: str, draw: Callable[[Path, str], Any]) -> dict[str, Callable[[Path], Any]]:
     """{"x.png": draw in English, "x.es.png": draw in Spanish} for a design's `figures`; `draw(path, lang)`."""
-    return {twin_name(name, lang): (lambda path, lang=lang: draw(path, lang)) for lang in LANGS}
+    return {twin_name(name, lang): functools.partial(_draw_in, draw, lang) for lang in LANGS}
+
+
+def _draw_in(draw: Callable[[Path, str], Any], lang: str, path: Path) -> Any:
+    return draw(path, lang)
 
 
 def framework_label(lang: str) -> str:

@@ -278,8 +278,7 @@ def plot_its(result: ITSResult, path: str | Path, title: str, ylabel: str, sourc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import figures
-    from . import formats
+    from . import figures, formats
 
     f = result.frame
     fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)

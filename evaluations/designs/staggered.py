@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import figures as fig_text
 from ..did import (
     aggregate,  # noqa: F401  (CSResult.aggregate imports it lazily)
     event_study,
@@ -27,7 +28,6 @@ from ..did.results import RegressionResult
 from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
-from .. import figures as fig_text
 from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
 from .event_study_text import event_study_alt, twfe_event_study_alt
 from .honest_sensitivity import add_honest

@@ -176,8 +176,7 @@ class CSResult:
 
     def sample_note(self, lang: str = "en") -> str:
         """"2,469 units, 6 cohorts, comparison: never-treated units" in `lang` (evaluations.figures)."""
-        from .. import figures
-        from .. import formats
+        from .. import figures, formats
         control = {"never": "never_treated", "notyet": "not_yet_treated"}.get(self.control_group)
         return figures.word("cs_sample", lang, units=formats.integer(self.n_units, lang), cohorts=len(self.cohorts),
                             control=figures.word(control, lang) if control else self.control_group)

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from evaluations import formats
-from evaluations.publication import vocabulary
 from evaluations.figures import TRANSITION_LABELS_ES
+from evaluations.publication import vocabulary
 
 from .estimates import ci_text
 from .i18n import t

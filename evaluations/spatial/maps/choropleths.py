@@ -13,10 +13,10 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
+from ... import formats as number_formats
 from ..geometry import load_municipalities, load_states
 from .interactive import choropleth_html, write_class_html
 from .static import choropleth_png, draw_png, png_metadata
-from ... import formats as number_formats
 from .style import HOTSPOT_COLOURS, MAP_WORDS, MapOutput, MapStyle, hotspot_labels, out_path
 
 __all__ = ["rate_per_100k", "choropleth", "municipal_choropleth", "state_choropleth", "change_map", "categorical_map"]
