@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ LANGS = ("en", "es")
 WORDS: dict[str, dict[str, str]] = {
     # time series (trend, ITS)
     "monthly_value": {"en": "Monthly value", "es": "Valor mensual"},
+    "published_value": {"en": "Value as published", "es": "Valor publicado"},
     "baseline_mean": {"en": "Baseline mean ({months} months)", "es": "Promedio de la línea base ({months} meses)"},
     "mean_since": {"en": "Mean since {month} ({months} months)", "es": "Promedio desde {month} ({months} meses)"},
     "observed": {"en": "Observed", "es": "Observado"},
@@ -190,6 +192,11 @@ def localize_dates(ax, lang: str) -> None:
             return str(when.year) if when.month == 1 and when.day == 1 else formats.month_short(when.date(), lang)
 
     ax.xaxis.set_major_formatter(_Dates())
+
+
+def set_title(ax, title: str, width: int = 90) -> None:
+    """The figure's title, on two lines when it is longer than `width` characters (a spec title can be long)."""
+    ax.set_title(textwrap.fill(title, width), fontsize=10)
 
 
 def footnote(fig, text: str) -> float:

@@ -293,7 +293,7 @@ def plot_its(result: ITSResult, path: str | Path, title: str, ylabel: str, sourc
                    label=figures.word("break", lang, month=formats.month_short(result.break_date, lang)))
     figures.mark_framework(ax, lang, result.start, result.end)
     figures.localize_axis(ax, lang)
-    ax.set_title(title, fontsize=10)
+    figures.set_title(ax, title)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="best")
     figures.footnote(fig, source_note)

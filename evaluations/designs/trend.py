@@ -96,9 +96,11 @@ def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame, by: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = "", lang: str = "en"):
+def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = "", lang: str = "en",
+               series_label: str = "monthly_value"):
     """The monthly series with the baseline and post means of `block` (those it has), in `lang`; the start of
-    the Framework marked when the series spans it."""
+    the Framework marked when the series spans it. `series_label`: the word of evaluations.figures naming the
+    series ("monthly_value", or "published_value" for a series shown as published)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,7 +110,7 @@ def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, so
 
     fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
     ax.plot(series.index, series.to_numpy(), color="#555555", lw=1, marker="o", ms=2.5,
-            label=fig_text.word("monthly_value", lang))
+            label=fig_text.word(series_label, lang))
     for key, colour in (("baseline", "#1f4e79"), ("post", "#c55a11")):
         w = block.get(key)
         if w:
@@ -117,7 +119,7 @@ def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, so
             ax.hlines(w["mean"], pd.Timestamp(w["start"]), pd.Timestamp(w["end"]), color=colour, lw=2, label=label)
     fig_text.mark_framework(ax, lang, series.index.min(), series.index.max())
     fig_text.localize_axis(ax, lang)
-    ax.set_title(title, fontsize=10)
+    fig_text.set_title(ax, title)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="best")
     fig_text.footnote(fig, source_note)

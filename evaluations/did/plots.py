@@ -33,7 +33,7 @@ def plot_event_study(
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(-0.5, color="grey", linestyle=":", linewidth=1)
     figures.localize_axis(ax, lang, "both")
-    ax.set_title(title, fontsize=10)
+    figures.set_title(ax, title)
     ax.set_xlabel(xlabel or figures.word("months_since_treatment", lang))
     ax.set_ylabel(ylabel, fontsize=9)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
