@@ -61,8 +61,8 @@ def write_json(path: Path, payload: dict) -> None:
     path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n")
 
 
-def _source(spec: EvaluationSpec) -> str:
-    return spec.data.source or ""
+def _source(spec: EvaluationSpec, lang: str = "en") -> str:
+    return spec.data.source_in(lang)
 
 
 CHANGE_LEGEND = {"en": "Change per 100,000 per year", "es": "Cambio por 100 000 al año"}
@@ -106,7 +106,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             municipalities=municipalities, states=states,
         )
         spanish = change_map(   # the PNG in Spanish (the interactive HTML is one file)
-            change, out_dir / "change_map.es.png", title=settings["title"]["es"], source=_source(spec),
+            change, out_dir / "change_map.es.png", title=settings["title"]["es"], source=_source(spec, "es"),
             date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es", formats=("png",),
             municipalities=municipalities, states=states,
         )
@@ -172,7 +172,7 @@ def build_hotspot_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         maps["transition"] = moved.png.name
         moved_es = transition_map(gdf, result["transitions"], out_dir / "hotspots_transition.es.png",
                                   title=f"Cómo se movieron los puntos calientes de homicidio: {_periods(baseline, post, 'es', ' a ')}",
-                                  source=_source(spec), date=formats.period(baseline[0], post[1], "es"), overlay=states,
+                                  source=_source(spec, "es"), date=formats.period(baseline[0], post[1], "es"), overlay=states,
                                   formats=("png",), lang="es")
         maps["transition_es"] = moved_es.png.name
         counts_by_period = {p: result[p][label].value_counts().sort_index().to_dict() for p in ("baseline", "post")}

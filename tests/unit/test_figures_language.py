@@ -243,3 +243,14 @@ def test_spanish_map_legend_and_footer(tmp_path):
     from evaluations.spatial.maps import MapStyle
     footer = MapStyle(title="t", source="INEGI", date="2004 a 2009", lang="es").footer(1, "diverging")
     assert footer == "Fuente: INEGI · Periodo: 2004 a 2009 · Clases: divergentes (cuantiles a cada lado del 0) · 1 unidad sin datos (gris)"
+
+
+def test_shipped_specs_name_their_sources_in_spanish_for_the_spanish_figures():
+    from evaluations.spec_model import load_specs
+
+    english = re.compile(r"\b(population|press conferences|death records|seizures|death counts|transparency request|"
+                         r"third-party|months ending|scrape|remarks|Office of Field Operations)\b")
+    specs = load_specs()
+    assert any(english.search(s.data.source_in("en")) for s in specs)      # the English line does name them so
+    for spec in specs:
+        assert spec.data.source_in("es") and not english.search(spec.data.source_in("es")), spec.name
