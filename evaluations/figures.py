@@ -175,9 +175,11 @@ def mark_framework(ax, lang: str, start, end, x=None) -> bool:
     return True
 
 
-def draw_framework_mark(ax, lang: str, x) -> None:
-    """The dotted line at `x` (where the Framework starts on this axis) and its label at the top."""
-    ax.axvline(x, color="black", lw=0.8, ls=":", zorder=1)
+def draw_framework_mark(ax, lang: str, x, line: bool = True) -> None:
+    """The dotted line at `x` (where the Framework starts on this axis) and its label at the top; `line=False`
+    labels a line the figure already draws there (a break dated at the Framework's start)."""
+    if line:
+        ax.axvline(x, color="black", lw=0.8, ls=":", zorder=1)
     ax.annotate(framework_label(lang), xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
                 textcoords="offset points", ha="left", va="top", fontsize=7.5, color="#333333")
 

@@ -120,15 +120,16 @@ def plot_trajectories(
     ax.text(post, (start + end) / 2, f"  {WORDS[lang]['estimate']} {formats.number(result.estimate, lang, 2)}",
             fontsize=8, va="center")
     at = _framework_x(p.times, x)
-    if at is not None:
-        figures.draw_framework_mark(ax, lang, at)
+    if at is not None:   # the break line already stands there when the break is the Framework's start
+        same = bool(p.t0 < len(x) and x[p.t0 - 1] <= at <= x[p.t0])
+        figures.draw_framework_mark(ax, lang, x[p.t0 - 1] if same else at, line=not same)
     if labels is not None:
         step = max(1, len(x) // 10)
         ax.set_xticks(x[::step], [_tick_label(t, lang) for t in labels[::step]], rotation=45, ha="right")
     figures.localize_axis(ax, lang)
     ax.set_ylabel(ylabel)
     ax.set_title(title or f"{result.estimator}: {result.outcome}", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, figures.footnote(fig, source_note), 1, 1))
     return figures.save(fig, path)
 
