@@ -31,8 +31,9 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
     if options is None:
         return
     assert spec.data.outcome is not None and spec.data.unit is not None
+    sources = {lang: fig_text.source_note(spec.data.source_in(lang), lang, through=spec.data.end) for lang in ("en", "es")}
     honest, honest_tables, honest_figures = honest_block(balanced, spec.data.outcome, spec.data.unit, control,
-                                                         cluster, options)
+                                                         cluster, options, sources)
     if not honest:
         return
     result["diagnostics"].update(honest)
@@ -48,8 +49,10 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
 
 
 def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, cluster: str | None,
-                 options: RobustnessOptions) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
-    """(diagnostics entry, tables, figures) of the relative-magnitudes sensitivity; empty when it cannot be run."""
+                 options: RobustnessOptions, sources: dict | None = None
+                 ) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
+    """(diagnostics entry, tables, figures) of the relative-magnitudes sensitivity; empty when it cannot be run.
+    `sources`: the figure's source line in each language."""
     pre, post = options.honest_window
     if pre < 3 or post < 1:
         return {}, {}, {}
@@ -65,7 +68,8 @@ def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, 
     table = res.to_frame()
     titles = {"en": f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)",
               "es": f"Efecto promedio en los meses 0–{post - 1}: intervalos robustos del 95 % por M̄ (HonestDiD)"}
-    figure = fig_text.bilingual("honest_sensitivity.png", lambda path, lang: res.plot(path, title=titles[lang], lang=lang))
+    figure = fig_text.bilingual("honest_sensitivity.png", lambda path, lang: res.plot(
+        path, title=titles[lang], lang=lang, source_note=(sources or {}).get(lang, "")))
     return {"honest_sensitivity": entry}, {"honest_sensitivity.csv": table}, figure
 
 

@@ -139,14 +139,14 @@ class SensitivityResult:
         lines.append(f"  assumes {meaning}; the data cannot confirm that assumption, only show what follows from it.")
         return "\n".join(lines)
 
-    def plot(self, path: str | Path, title: str | None = None, lang: str = "en") -> Path:
+    def plot(self, path: str | Path, title: str | None = None, lang: str = "en", source_note: str = "") -> Path:
         """HonestDiD's sensitivity plot: the original CI, then the robust CIs by M (PNG)."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from ..figures import LocaleFormatter, localize_axis, save
+        from ..figures import LocaleFormatter, footnote, localize_axis, save
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,5 +172,5 @@ class SensitivityResult:
         ax.set_ylabel(PLOT_WORDS[lang]["ylabel"].format(round(100 * (1 - self.alpha))))
         ax.set_title(title or PLOT_WORDS[lang]["title"].format(self.delta), fontsize=10)
         ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, footnote(fig, source_note), 1, 1))
         return save(fig, path)

@@ -191,9 +191,11 @@ def test_callaway_santanna_plot_in_spanish(tmp_path):
 
 
 def test_honest_sensitivity_figures_in_both_languages(tmp_path):
-    _, _, drawings = honest_block(honest_panel(), "y", "unit", "never", None, RobustnessOptions())
+    sources = {"en": "Source: INEGI", "es": "Fuente: INEGI"}
+    _, _, drawings = honest_block(honest_panel(), "y", "unit", "never", None, RobustnessOptions(), sources)
     text = svg_text(drawings["honest_sensitivity.es.png"](tmp_path / "h.es.svg"))
-    for needle in ("Efecto promedio en los meses 0–5", "intervalo de confianza del 95 %", "original", "M̄", "0.5"):
+    for needle in ("Efecto promedio en los meses 0–5", "intervalo de confianza del 95 %", "original", "M̄", "0.5",
+                   "Fuente: INEGI"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
 
