@@ -68,9 +68,10 @@ def _source(spec: EvaluationSpec, lang: str = "en") -> str:
 CHANGE_LEGEND = {"en": "Change per 100,000 per year", "es": "Cambio por 100 000 al año"}
 
 
-def _periods(baseline, post, lang: str, joint: str = " vs ") -> str:
-    """"January 2004 – November 2006 vs January 2008 – December 2009" in `lang`."""
-    return f"{formats.period(baseline[0], baseline[1], lang)}{joint}{formats.period(post[0], post[1], lang)}"
+def _periods(baseline, post, lang: str, joint: str = " vs ", short: bool = False) -> str:
+    """"January 2004 – November 2006 vs January 2008 – December 2009" in `lang` ("Jan 2004 – Nov 2006 …" `short`)."""
+    month = formats.month_short if short else formats.month
+    return f"{month(baseline[0], lang)} – {month(baseline[1], lang)}{joint}{month(post[0], lang)} – {month(post[1], lang)}"
 
 
 def rates_by_period(counts: pd.DataFrame, spec: EvaluationSpec) -> pd.DataFrame:
@@ -167,11 +168,11 @@ def build_hotspot_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
                                  source=_source(spec), date=formats.period(start, end, "en"), overlay=states)
             maps[period] = output.png.name
         moved = transition_map(gdf, result["transitions"], out_dir / "hotspots_transition",
-                               title=f"How homicide hot spots moved: {_periods(baseline, post, 'en', ' to ')}",
+                               title=f"How homicide hot spots moved: {_periods(baseline, post, 'en', ' to ', short=True)}",
                                source=_source(spec), date=formats.period(baseline[0], post[1], "en"), overlay=states)
         maps["transition"] = moved.png.name
         moved_es = transition_map(gdf, result["transitions"], out_dir / "hotspots_transition.es.png",
-                                  title=f"Cómo se movieron los puntos calientes de homicidio: {_periods(baseline, post, 'es', ' a ')}",
+                                  title=f"Cómo se movieron los puntos calientes de homicidio: {_periods(baseline, post, 'es', ' a ', short=True)}",
                                   source=_source(spec, "es"), date=formats.period(baseline[0], post[1], "es"), overlay=states,
                                   formats=("png",), lang="es")
         maps["transition_es"] = moved_es.png.name

@@ -55,7 +55,7 @@ def draw_png(
         to_projected(highlight, PROJECTED_CRS).boundary.plot(ax=ax, color="black", linewidth=0.9)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    fig.suptitle(style.title, fontsize=13, fontweight="bold", x=0.02, ha="left", y=0.97)
+    fig.suptitle(textwrap.fill(style.title, 95), fontsize=13, fontweight="bold", x=0.02, ha="left", y=0.97, va="top")
     patches = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=label) for label, c in handles]
     ax.legend(handles=patches, title=style.legend_title, loc="lower left", fontsize=8, title_fontsize=9, frameon=True)
     fig.text(0.02, 0.02, _wrapped(footer), fontsize=7.5, color="#333333", ha="left", va="bottom", linespacing=1.3)
