@@ -195,7 +195,7 @@ def its_alt(outcome: dict, units: dict, fit) -> dict:
         out[lang] = (f"{what}, observed month by month from {formats.month(fit.start, lang)} to {formats.month(fit.end, lang)}, "
                      f"with the fitted trend and the counterfactual without a change at {month}; estimated change in level at "
                      f"{month}: {fmt(level.estimate, lang)} {units[lang]} (95% CI {ci}{zero})." if lang == "en" else
-                     f"{what}, observado mes a mes de {formats.month(fit.start, lang)} a {formats.month(fit.end, lang)}, con "
+                     f"{what}: serie observada mes a mes de {formats.month(fit.start, lang)} a {formats.month(fit.end, lang)}, con "
                      f"la tendencia ajustada y el contrafactual sin cambio en {month}; cambio de nivel estimado en "
                      f"{month}: {fmt(level.estimate, lang)} {units[lang]} (IC del 95 % {ci}{zero}).")
     return out

@@ -220,7 +220,8 @@ def test_synthetic_design_draws_both_languages_with_the_framework_mark(tmp_path)
     units = svg_text(out.figures["synthdid_units.es.png"](tmp_path / "u.es.svg"))
     assert "Contribución de cada unidad de control" in units and "peso ≤ 0.001" in units
     alt = {f["file"]: f["alt"] for f in out.result["figures"]}
-    assert "efecto estimado de 0.750 unidades" in alt["synthdid.png"]["es"]
+    assert "el efecto estimado (0.750 unidades" in alt["synthdid.png"]["es"]
+    assert "la estimación (0.750 unidades" in alt["synthdid_units.png"]["es"]
 
 
 def test_spanish_map_legend_and_footer(tmp_path):
