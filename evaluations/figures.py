@@ -206,6 +206,8 @@ def footnote(fig, text: str) -> float:
     the figure's height it takes, for `tight_layout(rect=(0, share, 1, 1))`."""
     if not text:
         return 0.0
+    width = int(fig.get_figwidth() * 16.5)      # characters of 7-point text across the figure
+    text = "\n".join(textwrap.fill(line, width, break_on_hyphens=False) for line in text.split("\n"))
     fig.text(0.01, 0.01, text, fontsize=7, color="#444444", ha="left", va="bottom", linespacing=1.3)
     return 0.01 + 0.03 * (text.count("\n") + 1)
 

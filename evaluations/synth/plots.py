@@ -121,7 +121,7 @@ def plot_trajectories(
             fontsize=8, va="center")
     at = _framework_x(p.times, x)
     if at is not None:   # the break line already stands there when the break is the Framework's start
-        same = bool(p.t0 < len(x) and x[p.t0 - 1] <= at <= x[p.t0])
+        same = p.t0 < len(x) and pd.Timestamp(str(p.times[p.t0])) == figures.FRAMEWORK_START
         figures.draw_framework_mark(ax, lang, x[p.t0 - 1] if same else at, line=not same)
     if labels is not None:
         step = max(1, len(x) // 10)
