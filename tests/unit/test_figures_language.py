@@ -257,3 +257,19 @@ def test_shipped_specs_name_their_sources_in_spanish_for_the_spanish_figures():
     assert any(english.search(s.data.source_in("en")) for s in specs)      # the English line does name them so
     for spec in specs:
         assert spec.data.source_in("es") and not english.search(spec.data.source_in("es")), spec.name
+
+
+def test_alt_texts_repeat_a_withheld_direction(tmp_path):
+    """A series whose level jumps at October 2021 while a fake break a year earlier 'finds' a jump too (the
+    placebo fails): the rules withhold the direction, and every alt text says so after its numbers."""
+    from evaluations.designs import WITHHELD_ALT
+
+    index = months("2015-01-01", 120)
+    value = 100.0 + 20 * (index >= "2020-10-01") + 20 * (index >= "2021-10-01")
+    result = run_spec(trend_spec("its"), pd.DataFrame({"period": index, "value": value + np.sin(np.arange(120))})).result
+    assert result["evidence"]["direction"] == "no_clear_change"
+    assert any(r["id"] == "direction_withheld" for r in result["evidence"]["reasons"])
+    for figure in result["figures"]:
+        assert figure["alt"]["en"].endswith(WITHHELD_ALT["en"]) and figure["alt"]["es"].endswith(WITHHELD_ALT["es"])
+    clear = run_spec(trend_spec(), toy_frame()).result           # a descriptive decrease/increase: nothing added
+    assert not clear["figures"][0]["alt"]["en"].endswith(WITHHELD_ALT["en"])
