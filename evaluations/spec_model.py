@@ -85,7 +85,14 @@ class SpecData(Block):
     unit_label: str | None = Field(None, description="what one unit is, shown with the result")
     source: str | None = Field(None, description="the sources, separated by ';'")
     sources: list[str] | None = Field(None, description="the sources as a list (instead of `source`)")
+    source_es: str | None = Field(None, description="`source` in Spanish, for the Spanish figures (default: `source`)")
     simulated: bool = Field(False, description="the table holds simulated data")
+
+    def source_in(self, lang: str) -> str:
+        """The sources as a figure's source line names them in `lang` ("" when the spec names none)."""
+        if lang == "es" and self.source_es:
+            return self.source_es
+        return self.source or "; ".join(self.sources or [])
 
 
 class EvaluationSpec(Block):
