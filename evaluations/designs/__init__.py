@@ -44,11 +44,10 @@ WITHHELD_ALT = {"en": "The platform claims no direction from this estimate (see 
 
 def with_withheld_direction(result: dict) -> list[dict]:
     """The result's figures, their alt texts ending with the platform's own decision when the publication rules
-    withheld a direction (evidence direction no_clear_change with reason direction_withheld): a chart whose alt
-    gives an interval that excludes zero must not read as a claim the page does not make."""
+    withheld a direction (evidence direction not_attributed: the interval excludes zero, the design's own checks
+    contradict it): a chart whose alt gives that interval must not read as a claim the page does not make."""
     evidence = result.get("evidence") or {}
-    withheld = evidence.get("direction") == "no_clear_change" and any(
-        r.get("id") == "direction_withheld" for r in evidence.get("reasons") or [])
+    withheld = evidence.get("direction") == "not_attributed"
     if not withheld:
         return result["figures"]
     return [dict(f, alt={lang: f"{f['alt'][lang]} {WITHHELD_ALT[lang]}" for lang in ("en", "es")})

@@ -161,6 +161,7 @@ def test_goal_pages_in_both_languages_and_version_switch(page, server):
                 # the event studies are interactive charts (tests/browser/test_charts.py), drawn from the local bundle
                 page.wait_for_selector("#chart-joint-operations-homicides-cs-event-study .vega.drawn svg")
                 spill = "Spillover-aware estimate" if lang == "en" else "Estimación que considera derrames"
+                page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")  # technical details
                 assert spill in page.locator("main").inner_text()
             page.screenshot(path=str(page.shots / f"goal-{number}-{lang}.png"), full_page=True)
     page.goto(server + "/v1.1.0/es/goal-2.html")

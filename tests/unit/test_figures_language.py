@@ -267,7 +267,7 @@ def test_alt_texts_repeat_a_withheld_direction(tmp_path):
     index = months("2015-01-01", 120)
     value = 100.0 + 20 * (index >= "2020-10-01") + 20 * (index >= "2021-10-01")
     result = run_spec(trend_spec("its"), pd.DataFrame({"period": index, "value": value + np.sin(np.arange(120))})).result
-    assert result["evidence"]["direction"] == "no_clear_change"
+    assert result["evidence"]["direction"] == "not_attributed"
     assert any(r["id"] == "direction_withheld" for r in result["evidence"]["reasons"])
     for figure in result["figures"]:
         assert figure["alt"]["en"].endswith(WITHHELD_ALT["en"]) and figure["alt"]["es"].endswith(WITHHELD_ALT["es"])
