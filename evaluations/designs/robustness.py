@@ -24,8 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from .. import formats
-from ..did.cs import att_gt
 from ..did.randomization import RandomizationError, RandomizationResult, randomization_test
+from ..did.randomization_cs import SimpleATT
 from ..did.wild_bootstrap import WildBootstrapResult, panel_wild_bootstrap
 from ..options import RobustnessOptions
 from ..publication.vocabulary import Z_95
@@ -83,21 +83,15 @@ def cs_randomization(spec: EvaluationSpec, balanced: pd.DataFrame, o: Robustness
     by_cluster = o.randomization_unit == "cluster" and cluster is not None
     level = cluster if by_cluster and cluster is not None else unit_column
     panel = balanced[list(dict.fromkeys([unit_column, level, "_t", "_g", outcome]))]
-    unit, weights = unit_column, None
-
-    def simple_att(frame: pd.DataFrame) -> float:
-        cs = att_gt(frame, outcome, unit, "_t", "_g", control=control, weights=weights)
-        return cs.aggregate("simple", max_e=max_e).overall["estimate"]
-
+    statistic = SimpleATT(panel, outcome, unit_column, "_t", "_g", level, control, max_e=max_e)
     if level != unit_column and assigned_by_cluster(balanced, level):
         means = cluster_means(balanced, outcome, unit_column, level)
-        unit, weights = level, "_w"
-        if np.isclose(simple_att(means), observed, rtol=1e-9, atol=1e-12):
-            panel = means
-        else:
-            unit, weights = unit_column, None
+        on_means = SimpleATT(means, outcome, level, "_t", "_g", level, control, weights="_w", max_e=max_e)
+        if np.isclose(on_means.of_data(means), observed, rtol=1e-9, atol=1e-12):
+            panel, statistic = means, on_means
     try:
-        return randomization_test(panel, level, "_g", simple_att, draws=o.randomization, seed=o.seed)
+        return randomization_test(panel, level, "_g", statistic.of_data, draws=o.randomization, seed=o.seed,
+                                  of_assignment=statistic)
     except RandomizationError as error:
         raise SpecError(f"{spec.name}: estimators.robustness.randomization_unit: {error}") from None
 

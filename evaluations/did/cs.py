@@ -116,6 +116,31 @@ def build_cells(times: np.ndarray, cohorts: np.ndarray, control: str, base_perio
 # --------------------------------------------------------------------------------------------
 # Estimation
 # --------------------------------------------------------------------------------------------
+def cohort_blocks(G: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
+    """Block of each unit: j+1 for the units of cohort j (`cohorts` sorted), 0 for the others (the never treated,
+    and without never-treated units the comparison-only last cohort, which is not in `cohorts`)."""
+    block = np.zeros(len(G), dtype=int)
+    for j, g in enumerate(cohorts):
+        block[G == g] = j + 1
+    return block
+
+
+def mean_change_att(Y: np.ndarray, w: np.ndarray, block: np.ndarray, cells: Cells, Wg: np.ndarray,
+                    Wc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Without covariates: the weighted mean outcome change of each cell's cohort (m1) and of its comparison
+    blocks (m0), and ATT(g,t) = m1 - m0 (0 for the normalised cell of a universal base). `Wg` and `Wc` are the
+    cells' treated and comparison weight sums."""
+    # Weighted outcome sums per block and period: S[h, t] = sum_{i in h} w_i Y_it
+    S = np.zeros((cells.ctrl.shape[1], Y.shape[1]))
+    np.add.at(S, block, w[:, None] * Y)
+    dS = S[:, cells.t_idx] - S[:, cells.b_idx]                      # (blocks, cells)
+    m1 = dS[cells.gidx + 1, np.arange(len(cells.group))] / Wg
+    m0 = np.einsum("ch,hc->c", cells.ctrl, dS) / np.where(Wc > 0, Wc, 1)
+    att = m1 - m0
+    att[cells.reference] = 0.0
+    return m1, m0, att
+
+
 def att_gt(
     df: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
     control: str = "never", base_period: str = "varying", anticipation: int = 0,
@@ -176,19 +201,10 @@ def att_gt(
     for s in skipped:
         warnings.warn(f"cell g={s['group']} t={s['time']} skipped: {s['reason']}", stacklevel=2)
     k = len(cells.group)
-    # Block of each unit: j+1 = cohort j; 0 = never treated, and without never-treated units the
-    # comparison-only last cohort (never treated within the periods kept), which is not in `cohorts`.
-    block = np.zeros(n, dtype=int)
-    for j, g in enumerate(cohorts):
-        block[G == g] = j + 1
+    block = cohort_blocks(G, cohorts)
     nb = len(cohorts) + 1
     block_w = np.bincount(block, weights=w, minlength=nb)          # sum of weights per block
     block_n = np.bincount(block, minlength=nb)
-
-    # Weighted outcome sums per block and period: S[h, t] = sum_{i in h} w_i Y_it
-    S = np.zeros((nb, T))
-    np.add.at(S, block, w[:, None] * Y)
-    dS = S[:, cells.t_idx] - S[:, cells.b_idx]                      # (nb, cells)
     Wg = block_w[cells.gidx + 1]
     Wc = cells.ctrl @ block_w
     n_treated = block_n[cells.gidx + 1]
@@ -202,10 +218,7 @@ def att_gt(
     trimmed_total = 0
     IF = None
     if not covariates:
-        m1 = dS[cells.gidx + 1, np.arange(k)] / Wg
-        m0 = np.einsum("ch,hc->c", cells.ctrl, dS) / np.where(Wc > 0, Wc, 1)
-        att = m1 - m0
-        att[cells.reference] = 0.0
+        m1, m0, att = mean_change_att(Y, w, block, cells, Wg, Wc)
 
         def build_if() -> np.ndarray:
             """Influence functions cohort by cohort (treated part) and block by block (controls)."""

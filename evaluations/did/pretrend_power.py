@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,18 @@ def _box_probability(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray, upper
         if sd <= 1e-12 * max(1.0, abs(upper[0]), abs(lower[0])):     # degenerate: all mass at the mean
             return float(lower[0] <= mean[0] <= upper[0])
         return float(stats.norm.cdf(upper[0], mean[0], sd) - stats.norm.cdf(lower[0], mean[0], sd))
-    p = stats.multivariate_normal.cdf(upper, mean=mean, cov=cov, lower_limit=lower, maxpts=1_000_000 * len(mean),
+    arrays = (np.asarray(a, float) for a in (mean, cov, lower, upper))
+    return _genz(*(a.tobytes() for a in arrays), len(mean), tolerance)
+
+
+@lru_cache(maxsize=1024)
+def _genz(mean: bytes, cov: bytes, lower: bytes, upper: bytes, k: int, tolerance: float) -> float:
+    """Genz's integration of the box probability (arrays as bytes), remembered: the power searches, the size and
+    the truncated mean ask for some of the same probabilities, and with the fixed seed equal inputs give equal
+    numbers."""
+    mean_, lower_, upper_ = (np.frombuffer(b).copy() for b in (mean, lower, upper))
+    cov_ = np.frombuffer(cov).reshape(k, k).copy()
+    p = stats.multivariate_normal.cdf(upper_, mean=mean_, cov=cov_, lower_limit=lower_, maxpts=1_000_000 * k,
                                       abseps=tolerance, releps=0, allow_singular=True, rng=np.random.default_rng(0))
     return float(np.clip(p, 0.0, 1.0))
 

@@ -6,7 +6,8 @@ BUILD/results and BUILD/site keeps working through the links (a Dagster UI run r
 While that run holds the lock next to the warehouse, `bicentennial ingest` of one corrected file is started on
 the same build folder: it waits for the run, neither fails on DuckDB's file lock, and the warehouse left behind is
 complete and holds the ingested file (an ingest is a single-source load under the same lock as a run, so one full
-run tests what two concurrent runs did).
+run tests what two concurrent runs did). That run is the session's `ingested_build`
+(tests/integration/ingested_build.py), which test_landing_catalog.py reads too.
 
 Then a real full disk (a 20 MB tmpfs) and a real read-only file system: one line naming the path and what to
 do, exit 1, no traceback, the last good build byte-identical. Those need `mount` (root); skipped otherwise."""
@@ -19,7 +20,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,74 +32,26 @@ from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import build_site, published_site
 from pipelines.site.results import SiteInputs
 from pipelines.site.versions import list_versions, update_index
-from tests.bad_inputs.corpus import LVS, LVS_SOURCE, edit_many
+from tests.bad_inputs.corpus import LVS_SOURCE
 from tests.conftest import REPO_ROOT
+from tests.integration.ingested_build import RELEASE, env
 from tests.unit.test_run_failures import last_good_build, snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-RELEASE = {"en/index.html": "<html>v0.9.0</html>\n", "es/index.html": "<html>v0.9.0 es</html>\n",
-           "version.json": '{"version": "v0.9.0", "commit": "0000000"}\n'}
-
-
-def _env() -> dict:
-    env = {**os.environ}
-    env.pop("BICENTENNIAL_WAREHOUSE", None)
-    env.pop("BICENTENNIAL_BUILD_DIR", None)
-    return env
-
 
 def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--build-dir", str(build)], cwd=REPO_ROOT,
-                          env=_env(), capture_output=True, text=True, timeout=timeout)
-
-
-def run_with_an_ingest_waiting(build: Path, incoming: Path, source: str, logs: Path) -> dict[str, tuple]:
-    """`bicentennial run` on `build`, and once it holds the lock (its staging folder exists), `bicentennial ingest
-    source incoming` on the same folder; returns {name: (returncode, stdout, stderr)} when both have finished.
-    Output goes to files, not pipes: a process blocked on a full pipe while holding the lock would deadlock the
-    other, which waits for that lock before anyone reads its pipe."""
-    commands = {"run": ["run", "--build-dir", str(build)],
-                "ingest": ["ingest", source, str(incoming), "--build-dir", str(build)]}
-    processes = {}
-    for name, args in commands.items():
-        with open(logs / f"{name}.out", "w") as out, open(logs / f"{name}.err", "w") as err:
-            processes[name] = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, env=_env(),
-                                               stdout=out, stderr=err, text=True)
-        if name == "run":
-            deadline = time.monotonic() + 300
-            while not (build / f".run-{processes['run'].pid}").exists():
-                assert processes["run"].poll() is None and time.monotonic() < deadline, (logs / "run.err").read_text()
-                time.sleep(0.2)
-    for process in processes.values():
-        process.wait(timeout=1800)
-    return {name: (process.returncode, (logs / f"{name}.out").read_text(), (logs / f"{name}.err").read_text())
-            for name, process in processes.items()}
+                          env=env(), capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
-def promoted(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, dict]:
-    """The one full pipeline run of this module, over a build made before the output links (real results/ and
-    site/ folders, a released site version), with what killed runs of the previous version left behind; an
-    ingest of the corrected file `incoming` started while the run holds the lock."""
-    base = tmp_path_factory.mktemp("promotion")
-    build = base / "build"
-    (build / "results/evaluations/retired_spec").mkdir(parents=True)
-    (build / "results/evaluations/retired_spec/result.json").write_text("{}")
-    for relative, text in RELEASE.items():
-        (build / "site/v0.9.0" / relative).parent.mkdir(parents=True, exist_ok=True)
-        (build / "site/v0.9.0" / relative).write_text(text)
-    for leftover in (".run-999999", ".site.previous-999999"):
-        (build / leftover / "x").mkdir(parents=True)
-    assert not pr.pid_alive(999999)
-    # Aguascalientes, January 2024: one more intentional homicide, and the total with it (1 + 14 + 7 + 2 = 24).
-    incoming = base / "incoming" / LVS.name
-    incoming.parent.mkdir()
-    incoming.write_bytes(edit_many(LVS, (2, 6, "7"), (2, 8, "24")))
-    finished = run_with_an_ingest_waiting(build, incoming, LVS_SOURCE, base)
-    code, stdout, stderr = finished["run"]
-    assert code == 0, (stdout[-3000:], stderr[-3000:])
-    return build, subprocess.CompletedProcess([], code, stdout, stderr), {"incoming": incoming, **finished}
+def promoted(ingested_build) -> tuple[Path, subprocess.CompletedProcess, dict]:
+    """The full pipeline run over a build made before the output links (real results/ and site/ folders, a
+    released site version), with what killed runs of the previous version left behind; an ingest of the
+    corrected file `incoming` started while the run holds the lock."""
+    return (ingested_build["build"], ingested_build["run"],
+            {"incoming": ingested_build["incoming"], **ingested_build["concurrent"]})
 
 
 def test_results_and_site_are_links_to_one_output_folder(promoted):

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from evaluations.did import twfe
-from evaluations.did.randomization import RandomizationError, distinct_assignments, randomization_test
+from evaluations.did.cs import att_gt
+from evaluations.did.randomization import RandomizationError, cluster_cohorts, distinct_assignments, randomization_test
+from evaluations.did.randomization_cs import SimpleATT
 
 
 def clustered_panel(seed: int = 1) -> pd.DataFrame:
@@ -77,3 +79,66 @@ def test_a_cluster_with_two_cohorts_is_refused():
         randomization_test(panel, "state", "cohort", post_minus_pre)
     with pytest.raises(RandomizationError, match="needs treated and untreated"):
         randomization_test(clustered_panel().assign(cohort=0), "state", "cohort", post_minus_pre)
+
+
+def staggered_panel(seed: int = 5) -> pd.DataFrame:
+    """12 units in 6 states × 10 periods: cohorts 4 (states 0, 1), 6 (state 2), 8 (state 3), never (states 4, 5);
+    unit weights 1–3."""
+    rng = np.random.default_rng(seed)
+    state_cohort = {0: 4, 1: 4, 2: 6, 3: 8, 4: 0, 5: 0}
+    rows = []
+    for state, g in state_cohort.items():
+        for municipality in range(2):
+            unit = 10 * state + municipality
+            level, weight = rng.normal(), 1.0 + (unit % 3)
+            for t in range(1, 11):
+                effect = 0.5 * (t - g + 1) if g and t >= g else 0.0
+                rows.append({"state": state, "unit": unit, "time": t, "cohort": g, "weight": weight,
+                             "y": level + 0.2 * t + effect + rng.normal()})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("level", "control", "weights", "max_e"), [
+    ("state", "never", None, np.inf), ("state", "notyet", "weight", 2.0), ("unit", "notyet", None, np.inf),
+])
+def test_the_simple_att_of_an_assignment_is_att_gts(level, control, weights, max_e, monkeypatch):
+    """SimpleATT computes from the assignment alone (never through att_gt) what att_gt and its simple aggregation
+    give on the data with the cohorts reassigned (every assignment of the states; 200 of the units)."""
+    panel = staggered_panel()
+    statistic = SimpleATT(panel, "y", "unit", "time", "cohort", level, control, weights, max_e)
+    monkeypatch.setattr(statistic, "_by_att_gt", lambda assignment: pytest.fail("refitted with att_gt"))
+    cohorts = cluster_cohorts(panel, level, "cohort")
+    values = cohorts.to_numpy()
+    rng = np.random.default_rng(0)
+    assignments = (sorted(set(itertools.permutations(values))) if level == "state" else
+                   [rng.permutation(values) for _ in range(200)])
+    for assignment in assignments:
+        reassigned = panel.assign(cohort=panel[level].map(dict(zip(cohorts.index, assignment))))
+        expected = att_gt(reassigned, "y", "unit", "time", "cohort", control=control,
+                          weights=weights).aggregate("simple", max_e=max_e).overall["estimate"]
+        assert statistic(pd.Series(assignment, index=cohorts.index)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_an_assignment_outside_the_direct_case_goes_through_att_gt():
+    """Without never-treated units (the last cohort is then only a comparison group) SimpleATT refits with att_gt."""
+    panel = staggered_panel()
+    panel = panel[panel["state"] < 4]
+    statistic = SimpleATT(panel, "y", "unit", "time", "cohort", "state", "notyet")
+    assert not statistic.direct
+    assignment = pd.Series([8, 6, 4, 4], index=[0, 1, 2, 3])
+    reassigned = panel.assign(cohort=panel["state"].map(assignment))
+    expected = att_gt(reassigned, "y", "unit", "time", "cohort", control="notyet").aggregate("simple").overall["estimate"]
+    assert statistic(assignment) == expected
+
+
+def test_the_p_value_is_the_same_with_the_statistic_of_the_assignment():
+    panel = staggered_panel(seed=8)
+    statistic = SimpleATT(panel, "y", "unit", "time", "cohort", "unit", "never")
+    slow = randomization_test(panel, "unit", "cohort", statistic.of_data, draws=60, seed=3)
+    fast = randomization_test(panel, "unit", "cohort", statistic.of_data, draws=60, seed=3, of_assignment=statistic)
+    assert fast.statistic == slow.statistic and fast.p_value == slow.p_value and fast.draws == slow.draws == 61
+    np.testing.assert_allclose(fast.distribution, slow.distribution, rtol=1e-12, atol=1e-12)
+    # an of_assignment that does not reproduce the statistic on the observed data is not used
+    wrong = randomization_test(panel, "unit", "cohort", statistic.of_data, draws=60, seed=3,
+                               of_assignment=lambda assignment: 0.0)
+    np.testing.assert_array_equal(wrong.distribution, slow.distribution)
