@@ -82,10 +82,15 @@ class SpecData(Block):
     treatment_es: str | None = None
     start: dt.date | None = Field(None, description="first month kept")
     end: dt.date | None = Field(None, description="last day kept")
-    unit_label: str | None = Field(None, description="what one unit is, shown with the result")
-    source: str | None = Field(None, description="the sources, separated by ';'")
-    sources: list[str] | None = Field(None, description="the sources as a list (instead of `source`)")
+    unit_label: Bilingual | None = Field(None, description="the units as named after their count ({en: states, es: "
+                                                        "estados}), or the name of a single series ({en: United States, "
+                                                        "es: Estados Unidos})")
+    sources: list[Bilingual] = Field(default_factory=list, description="the sources, each {en, es}")
     simulated: bool = Field(False, description="the table holds simulated data")
+
+    def source_text(self, lang: str = "en") -> str:
+        """The sources in one language, joined by '; ' (figures' source notes)."""
+        return "; ".join(source[lang] for source in self.sources)
 
 
 class EvaluationSpec(Block):

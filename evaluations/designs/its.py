@@ -17,7 +17,7 @@ from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
 from ..reading import fmt, its_reading, join
 from ..spec_model import EvaluationSpec, SpecError
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
+from .common import GROUPS, NATIONAL, EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
 from .trend import plot_trend
 
 
@@ -32,9 +32,9 @@ def _series(spec: EvaluationSpec, frame: pd.DataFrame):
     if spec.design == "comparative_its":
         treated = monthly_series(spec, frame, d.treated).dropna()
         comparison = monthly_series(spec, frame, d.comparison).dropna()
-        return comparative_series(treated, comparison), d.unit_label or "group", 2, treated, comparison
+        return comparative_series(treated, comparison), GROUPS, 2, treated, comparison
     series = monthly_series(spec, frame, d.series_query).dropna()
-    return series, d.unit_label or "national", 1, None, None
+    return series, NATIONAL, 1, None, None
 
 
 def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict) -> dict:
@@ -43,7 +43,7 @@ def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict) -> dic
         "en": f"Monthly {outcome['en']} as published", "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} "
                                                             f"mensual, como se publica"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], units["en"], spec.data.source or "")}
+    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], units["en"], spec.data.source_text("en"))}
 
 
 def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, months: int) -> EvaluationOutput:
@@ -171,7 +171,7 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         "en": f"Observed {outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
         "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], units["en"], (d.source or "")[:160])}
+    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], units["en"], d.source_text("en")[:160])}
     return EvaluationOutput(result, tables, figures)
 
 

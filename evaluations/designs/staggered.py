@@ -27,7 +27,7 @@ from ..did.results import RegressionResult
 from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
+from .common import MUNICIPALITIES, EvaluationOutput, _clean_num, _est, _skeleton, month_index
 from .honest_sensitivity import add_honest
 from .pretrend_power import pretrend_power_diagnostics
 from .robustness import add_robustness
@@ -209,7 +209,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                            control=control, cluster=cluster)
     bacon = bacon_decomposition(balanced, d.outcome, d.unit, "_t", "_g")
     twfe_att = evaluation.results["twfe"].att if "twfe" in evaluation.results else None
-    result = _skeleton(spec, d.unit_label or "municipality", d.start, d.end,
+    result = _skeleton(spec, MUNICIPALITIES, d.start, d.end,
                        evaluation.sample["units"], evaluation.sample["rows_in_window"])
     units = spec.units or {"en": d.outcome, "es": d.outcome}
     cs_label = {"en": "Average effect after treatment (Callaway–Sant'Anna, simple aggregation)",
@@ -333,7 +333,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
         result["tables"].append({"file": "event_study.csv", "caption": {"en": "TWFE event study", "es": "Estudio de eventos TWFE"}})
         figures["event_study.png"] = lambda path: plot_event_study(
             evaluation.event_study, path, title=spec.title["en"], ylabel=f"Effect on {d.outcome}",
-            source_note=f"Source: {d.source or ''}"[:160])
+            source_note=f"Source: {d.source_text('en')}"[:160])
         result["figures"].append({"file": "event_study.png", "kind": "event_study", "alt": {
             "en": "TWFE event-study coefficients by month since treatment with 95% confidence intervals",
             "es": "Coeficientes del estudio de eventos TWFE por mes desde el tratamiento con intervalos de confianza del 95 %"},

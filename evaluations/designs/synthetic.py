@@ -19,7 +19,7 @@ from .. import formats
 from ..reading import ESTIMATOR_NAMES, synthetic_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..synth import BlockPanel, SynthInputError, SynthResult, synthdid_panel
-from .common import EvaluationOutput, _clean_num, _est, _skeleton
+from .common import UNITS, EvaluationOutput, _clean_num, _est, _skeleton
 from .synthetic_panel import SyntheticPanel, build_panel
 
 ORDER = ("sdid", "sc", "did")
@@ -90,7 +90,7 @@ def run_synthetic(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
     since = {lang: formats.month(break_date, lang) if panel.frequency == "month" else str(break_date.year)
              for lang in ("en", "es")}
     long = panel.long
-    result = _skeleton(spec, spec.data.unit_label or spec.data.unit or "unit", long["period"].min(), long["period"].max(),
+    result = _skeleton(spec, UNITS, long["period"].min(), long["period"].max(),
                        long["unit"].nunique(), len(long))
     head_att = _att(head)
     result["headline"] = {k: v for k, v in _est(head_att, "synthetic_att", {lang: _label(o.estimator, head.se_method or o.se, since[lang], lang)
@@ -178,7 +178,6 @@ def _tables(panel: SyntheticPanel, fits: dict, head: SynthResult, result: dict) 
 
 
 def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict) -> dict:
-    source = (spec.data.source or "")[:160]
     name = ESTIMATOR_NAMES[head.estimator]
     result["figures"] += [
         {"file": "synthdid.png", "kind": "synthdid", "alt": {
@@ -200,9 +199,9 @@ def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict)
         return {
             f"synthdid{suffix}": lambda path: head.plot(path, title=textwrap.fill(spec.title[lang], 80),
                                                         treated_label=exposed, control_label=comparison,
-                                                        ylabel=units[lang], source_note=source, lang=lang),
+                                                        ylabel=units[lang], source_note=spec.data.source_text(lang)[:160], lang=lang),
             f"synthdid_units{suffix}": lambda path: head.plot_units(path, title=units_title, ylabel=units[lang],
-                                                                    source_note=source, lang=lang),
+                                                                    source_note=spec.data.source_text(lang)[:160], lang=lang),
         }
 
     return {**draw("en", ".png"), **draw("es", ".es.png")}

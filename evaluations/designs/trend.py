@@ -10,7 +10,7 @@ from ..publication import enforce_baseline
 from ..reading import trend_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..trends import CAVEAT, baseline_comparison
-from .common import EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
+from .common import NATIONAL, EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
 
 
 def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -18,7 +18,7 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {spec.data.table} after the filter")
     outcome, units = spec.outcome_texts()
-    result = _skeleton(spec, spec.data.unit_label or "national", series.index.min(), series.index.max(), 1, len(series))
+    result = _skeleton(spec, NATIONAL, series.index.min(), series.index.max(), 1, len(series))
     comparison = _baseline(spec, series)
     block, change = _trend_block(spec, series)
     result["baseline_comparison"] = block
@@ -57,7 +57,7 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
             " con su promedio en los meses con datos")},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     return EvaluationOutput(result, tables,
-                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], units["en"], spec.data.source or "")})
+                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], units["en"], spec.data.source_text("en"))})
 
 
 def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame, by: str) -> pd.DataFrame:

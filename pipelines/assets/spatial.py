@@ -61,7 +61,7 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def _source(spec: EvaluationSpec) -> str:
-    return spec.data.source or ""
+    return spec.data.source_text("en")
 
 
 def rates_by_period(counts: pd.DataFrame, spec: EvaluationSpec) -> pd.DataFrame:
