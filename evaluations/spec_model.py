@@ -65,21 +65,17 @@ class SpecData(Block):
     rolling_months: int | None = Field(None, description="the source publishes rolling sums over this many months")
     by: str | None = Field(None, description="indicator_trend: column to repeat the comparison for each value of")
     by_query: str | None = Field(None, description="its: query selecting the rows of the per-`by` table")
-    by_label_en: str | None = None
-    by_label_es: str | None = None
+    by_label: Bilingual | None = Field(None, description="what `by` names, singular ({en: state, es: estado})")
     unit: str | None = Field(None, description="panel designs: the unit id column")
     outcome: str | None = Field(None, description="panel designs: the outcome column")
     cohort: str | None = Field(None, description="DiD: first treated month of the unit (null: never treated)")
-    exposure_en: str | None = Field(None, description="synthetic_did: which units are treated and why, shown on the page")
-    exposure_es: str | None = None
+    exposure: Bilingual | None = Field(None, description="synthetic_did: which units are treated and why, shown on the page")
     cluster: str | None = Field(None, description="column standard errors are clustered by")
     dose: str | None = Field(None, description="dose_response: the dose column")
     dose_per_100k: str | None = Field(None, description="dose_response: population column to scale the dose by")
-    dose_label_en: str | None = None
-    dose_label_es: str | None = None
+    dose_label: Bilingual | None = Field(None, description="dose_response: what the dose is, shown in the reading")
     outlier: str | None = Field(None, description="dose_response: boolean column of rows left out of the headline")
-    treatment_en: str | None = None
-    treatment_es: str | None = None
+    treatment: Bilingual | None = Field(None, description="DiD: what the treatment is, shown in the reading")
     start: dt.date | None = Field(None, description="first month kept")
     end: dt.date | None = Field(None, description="last day kept")
     unit_label: Bilingual | None = Field(None, description="the units as named after their count ({en: states, es: "

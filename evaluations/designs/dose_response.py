@@ -48,7 +48,7 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
     result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}
     note = spec.notes
-    result["reading"] = dose_reading(outcome, {"en": spec.data.dose_label_en or "the dose",
-                                               "es": spec.data.dose_label_es or "la dosis"}, att, units, note)
+    result["reading"] = dose_reading(outcome, spec.data.dose_label or {"en": "the dose", "es": "la dosis"},
+                                           att, units, note)
     result["reading"] = join(result["reading"], CAVEAT)
     return EvaluationOutput(result)

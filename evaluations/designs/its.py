@@ -46,7 +46,7 @@ def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict) -> dic
     return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], units["en"], spec.data.source_text("en"))}
 
 
-def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, months: int) -> EvaluationOutput:
+def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, months: int) -> EvaluationOutput:
     """A rolling-sum series: no model. Calendar-year totals (the value ending in December) when the window is 12."""
     outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
@@ -81,7 +81,7 @@ def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units:
     return EvaluationOutput(result, tables, _series_figure(spec, series, result))
 
 
-def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
+def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
     outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
     text = {"en": f"{n_pre} months before {formats.month(break_date, 'en')} and {n_post} from it; an interrupted time series "
@@ -159,9 +159,10 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                                                                "es": "Serie observada, ajustada y contrafactual"}})
     if d.by:
         tables["by_unit.csv"] = _by_unit(spec, frame, opts)
+        by = d.by_label or {"en": d.by, "es": d.by}
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same model for each {d.by_label_en or d.by}: level and slope changes with 95% CIs",
-            "es": f"El mismo modelo para cada {d.by_label_es or d.by}: cambios de nivel y pendiente con IC 95 %"}})
+            "en": f"The same model for each {by['en']}: level and slope changes with 95% CIs",
+            "es": f"El mismo modelo para cada {by['es']}: cambios de nivel y pendiente con IC 95 %"}})
     break_label = {"en": formats.month(fit.break_date, "en"), "es": formats.month(fit.break_date, "es")}
     result["reading"] = its_reading(outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), units,
                                     result["diagnostics"].get("placebo"), fit.n_post)

@@ -299,7 +299,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     result["results"]["cs"] = cs_dict
     result["results"]["placebo"] = placebo.to_dict()
     result["results"]["bacon"] = bacon.to_dict()
-    treatment = {"en": spec.data.treatment_en or "the treatment", "es": spec.data.treatment_es or "el tratamiento"}
+    treatment = spec.data.treatment or {"en": "the treatment", "es": "el tratamiento"}
     result["reading"] = did_reading(spec.outcome or {"en": d.outcome, "es": d.outcome}, treatment, simple, units,
                                     {"en": "Callaway–Sant'Anna", "es": "Callaway–Sant'Anna"},
                                     result["diagnostics"]["pretrend"], result["diagnostics"].get("placebo"), twfe_d,

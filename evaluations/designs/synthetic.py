@@ -76,7 +76,7 @@ def _label(estimator: str, se: str, since: str, lang: str) -> str:
 
 def _texts(spec: EvaluationSpec) -> dict:
     d = spec.data
-    return {"en": d.exposure_en or f"units where {d.treated}", "es": d.exposure_es or f"unidades donde {d.treated}"}
+    return d.exposure or {"en": f"units where {d.treated}", "es": f"unidades donde {d.treated}"}
 
 
 def run_synthetic(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:

@@ -43,9 +43,10 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     if spec.data.by:
         tables["by_unit.csv"] = _trend_by_unit(spec, frame, spec.data.by)
+        by = spec.data.by_label or {"en": spec.data.by, "es": spec.data.by}
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same comparison for each {spec.data.by_label_en or spec.data.by} (descriptive)",
-            "es": f"La misma comparación para cada {spec.data.by_label_es or spec.data.by} (descriptiva)"}})
+            "en": f"The same comparison for each {by['en']} (descriptive)",
+            "es": f"La misma comparación para cada {by['es']} (descriptiva)"}})
     result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {outcome['en']}",
                                                                "es": f"Serie mensual: {outcome['es']}"}})
     drawn = block if block and block.get("sufficient") else {"post": comparison.post}
