@@ -149,6 +149,10 @@ def test_sources_and_unit_label_are_texts_in_both_languages(tmp_path):
         _spec(tmp_path, "its", data % "sources: [{en: a, es: b}, {en: only English}]")
     with pytest.raises(SpecError, match=re.escape("s.yaml: data.unit_label: input should be a valid dictionary")):
         _spec(tmp_path, "its", data % "unit_label: United States")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data: unknown data key 'by_label_en'")):
+        _spec(tmp_path, "its", data % "by: state, by_label_en: state")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data.by_label: must have en and es texts")):
+        _spec(tmp_path, "its", data % "by: state, by_label: {en: state}")
     spec = _spec(tmp_path, "its", data % ("sources: [{en: INEGI death records, es: registros de defunción del INEGI}, "
                                           "{en: CONAPO population, es: población del CONAPO}], "
                                           "unit_label: {en: United States, es: Estados Unidos}"))
