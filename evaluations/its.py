@@ -270,30 +270,32 @@ def comparative_series(treated: pd.Series, comparison: pd.Series) -> pd.Series:
     return (joined["treated"] - joined["comparison"]).rename("difference")
 
 
-def plot_its(result: ITSResult, path: str | Path, title: str, ylabel: str, source_note: str = "") -> Path:
-    """Observed series, fitted segments and the counterfactual (no level or slope change) after the break."""
+def plot_its(result: ITSResult, path: str | Path, title: str, ylabel: str, source_note: str = "", lang: str = "en") -> Path:
+    """Observed series, fitted segments and the counterfactual (no level or slope change) after the break, in
+    `lang` (evaluations.figures); the break and the start of the Framework marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from . import figures, formats
+
     f = result.frame
     fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
-    ax.plot(f["period"], f["observed"], color="#555555", lw=1, marker="o", ms=2.5, label="Observed")
+    ax.plot(f["period"], f["observed"], color="#555555", lw=1, marker="o", ms=2.5, label=figures.word("observed", lang))
     pre, post = f["period"] < result.break_date, f["period"] >= result.break_date
-    ax.plot(f.loc[pre, "period"], f.loc[pre, "fitted"], color="#1f4e79", lw=1.8, label="Fitted")
+    ax.plot(f.loc[pre, "period"], f.loc[pre, "fitted"], color="#1f4e79", lw=1.8, label=figures.word("fitted", lang))
     ax.plot(f.loc[post, "period"], f.loc[post, "fitted"], color="#1f4e79", lw=1.8)
     ax.plot(f.loc[post, "period"], f.loc[post, "counterfactual"], color="#c55a11", lw=1.8, ls="--",
-            label="Counterfactual (no change)")
-    ax.axvline(result.break_date, color="black", lw=0.8, ls=":")
-    ax.set_title(title, fontsize=10)
+            label=figures.word("counterfactual", lang))
+    if result.break_date != FRAMEWORK_START:
+        ax.axvline(result.break_date, color="grey", lw=0.8, ls="--",
+                   label=figures.word("break", lang, month=formats.month_short(result.break_date, lang)))
+    figures.mark_framework(ax, lang, result.start, result.end)
+    figures.localize_axis(ax, lang)
+    figures.set_title(ax, title)
     ax.set_ylabel(ylabel, fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
-    if source_note:
-        fig.text(0.01, 0.01, source_note, fontsize=7, color="#555555")
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    figures.footnote(fig, source_note)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return figures.save(fig, path)

@@ -84,7 +84,7 @@ class SpecData(Block):
     sources: list[Bilingual] = Field(default_factory=list, description="the sources, each {en, es}")
     simulated: bool = Field(False, description="the table holds simulated data")
 
-    def source_text(self, lang: str = "en") -> str:
+    def source_in(self, lang: str = "en") -> str:
         """The sources in one language, joined by '; ' (figures' source notes)."""
         return "; ".join(source[lang] for source in self.sources)
 

@@ -34,4 +34,21 @@ def run_spec(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataFrame 
         output.result = finalize(output.result, spec.scope, spec.desired_direction, list(spec.threats))
     except PublicationError as error:
         raise SpecError(str(error)) from None
+    output.result["figures"] = with_withheld_direction(output.result)
     return output
+
+
+WITHHELD_ALT = {"en": "The platform claims no direction from this estimate (see its evidence grade).",
+                "es": "La plataforma no afirma una dirección a partir de esta estimación (ver su grado de evidencia)."}
+
+
+def with_withheld_direction(result: dict) -> list[dict]:
+    """The result's figures, their alt texts ending with the platform's own decision when the publication rules
+    withheld a direction (evidence direction not_attributed: the interval excludes zero, the design's own checks
+    contradict it): a chart whose alt gives that interval must not read as a claim the page does not make."""
+    evidence = result.get("evidence") or {}
+    withheld = evidence.get("direction") == "not_attributed"
+    if not withheld:
+        return result["figures"]
+    return [dict(f, alt={lang: f"{f['alt'][lang]} {WITHHELD_ALT[lang]}" for lang in ("en", "es")})
+            for f in result["figures"]]

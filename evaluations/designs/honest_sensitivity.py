@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from .. import figures as fig_text
 from .. import formats
 from ..did.cs import att_gt
 from ..did.event_vcov import cs_event_vcov
@@ -30,8 +31,9 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
     if options is None:
         return
     assert spec.data.outcome is not None and spec.data.unit is not None
+    sources = {lang: fig_text.source_note(spec.data.source_in(lang), lang, through=spec.data.end) for lang in ("en", "es")}
     honest, honest_tables, honest_figures = honest_block(balanced, spec.data.outcome, spec.data.unit, control,
-                                                         cluster, options)
+                                                         cluster, options, sources)
     if not honest:
         return
     result["diagnostics"].update(honest)
@@ -40,19 +42,17 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
     result["tables"].append({"file": "honest_sensitivity.csv", "caption": {
         "en": "HonestDiD sensitivity: robust 95% intervals by M̄",
         "es": "Sensibilidad HonestDiD: intervalos robustos del 95 % por M̄"}})
-    result["figures"].append({"file": "honest_sensitivity.png", "kind": "sensitivity", "alt": {
-        "en": "Robust 95% confidence intervals for the average effect in the first months after treatment as the "
-              "allowed violation of parallel trends (M̄) grows, beside the original interval",
-        "es": "Intervalos de confianza robustos del 95 % del efecto promedio en los primeros meses tras el "
-              "tratamiento conforme crece la violación permitida de tendencias paralelas (M̄), junto al intervalo "
-              "original"},
+    result["figures"].append({"file": "honest_sensitivity.png", "kind": "sensitivity",
+                              "alt": _alt(honest["honest_sensitivity"]),
         "caption": {"en": f"{spec.title['en']}: sensitivity to violations of parallel trends (HonestDiD)",
                     "es": f"{spec.title['es']}: sensibilidad a violaciones de tendencias paralelas (HonestDiD)"}})
 
 
 def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, cluster: str | None,
-                 options: RobustnessOptions) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
-    """(diagnostics entry, tables, figures) of the relative-magnitudes sensitivity; empty when it cannot be run."""
+                 options: RobustnessOptions, sources: dict | None = None
+                 ) -> tuple[dict, dict[str, pd.DataFrame], dict[str, Callable]]:
+    """(diagnostics entry, tables, figures) of the relative-magnitudes sensitivity; empty when it cannot be run.
+    `sources`: the figure's source line in each language."""
     pre, post = options.honest_window
     if pre < 3 or post < 1:
         return {}, {}, {}
@@ -68,8 +68,8 @@ def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, 
     table = res.to_frame()
     titles = {"en": f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)",
               "es": f"Efecto promedio en los meses 0–{post - 1}: intervalos robustos del 95 % por M̄ (HonestDiD)"}
-    figure = {"honest_sensitivity.png": lambda path: res.plot(path, title=titles["en"]),
-              "honest_sensitivity.es.png": lambda path: res.plot(path, title=titles["es"], lang="es")}
+    figure = fig_text.bilingual("honest_sensitivity.png", lambda path, lang: res.plot(
+        path, title=titles[lang], lang=lang, source_note=(sources or {}).get(lang, "")))
     return {"honest_sensitivity": entry}, {"honest_sensitivity.csv": table}, figure
 
 
@@ -85,24 +85,43 @@ def _interval(res, value: float, lang: str) -> str | None:
     return None
 
 
+def _alt(entry: dict) -> dict:
+    """What the sensitivity chart shows, in words: the original interval and when the robust one reaches zero
+    (from the diagnostic entry, as published)."""
+    lo, hi = entry["original"]["lb"], entry["original"]["ub"]
+    post = entry["window_months"][1]
+    state = _state(entry["original_significant"], entry["breakdown"])
+    return {
+        "en": f"Robust 95% intervals for the average effect in months 0–{post - 1} after treatment as the allowed violation "
+              f"of parallel trends (M̄) grows, beside the original interval ({formats.number(lo, 'en', 3)} to "
+              f"{formats.number(hi, 'en', 3)}): {state['en']}.",
+        "es": f"Intervalos robustos del 95 % del efecto promedio en los meses 0–{post - 1} después del tratamiento conforme "
+              f"crece la violación permitida de tendencias paralelas (M̄), junto al intervalo original "
+              f"({formats.number(lo, 'es', 3)} a {formats.number(hi, 'es', 3)}): {state['es']}.",
+    }
+
+
+def _state(significant: bool, breakdown: float | None) -> dict:
+    """Whether and where the robust interval reaches zero, in both languages."""
+    if not significant:
+        return {"en": "the 95% interval already includes zero under exact parallel trends, so no violation is "
+                      "needed to make the effect indistinguishable from zero",
+                "es": "el intervalo del 95 % ya incluye el cero con tendencias exactamente paralelas, así que no hace "
+                      "falta ninguna violación para que el efecto no se distinga de cero"}
+    if breakdown is None:
+        return {"en": "the interval excludes zero at every value of M̄ tried",
+                "es": "el intervalo excluye el cero en todos los valores de M̄ probados"}
+    return {"en": f"the interval includes zero once M̄ reaches {formats.number(breakdown, 'en', 2)} (the breakdown "
+                  f"value, known to the grid's spacing)",
+            "es": f"el intervalo incluye el cero cuando M̄ llega a {formats.number(breakdown, 'es', 2)} (el valor de "
+                  f"quiebre, conocido con la resolución de la malla)"}
+
+
 def _label(res, pre: int, post: int) -> dict:
     """What the sensitivity says, what it assumes and what it does not cover, in both languages."""
     lo, hi = res.original
-    breakdown = res.breakdown
     at_one = {lang: _interval(res, 1.0, lang) for lang in ("en", "es")}
-    if not res.significant:
-        state = {"en": "the 95% interval already includes zero under exact parallel trends, so no violation is "
-                       "needed to make the effect indistinguishable from zero",
-                 "es": "el intervalo del 95 % ya incluye el cero con tendencias exactamente paralelas, así que no hace "
-                       "falta ninguna violación para que el efecto no se distinga de cero"}
-    elif breakdown is None:
-        state = {"en": "the interval excludes zero at every value of M̄ tried",
-                 "es": "el intervalo excluye el cero en todos los valores de M̄ probados"}
-    else:
-        state = {"en": f"the interval includes zero once M̄ reaches {formats.number(breakdown, 'en', 2)} (the breakdown "
-                       f"value, known to the grid's spacing)",
-                 "es": f"el intervalo incluye el cero cuando M̄ llega a {formats.number(breakdown, 'es', 2)} (el valor de "
-                       f"quiebre, conocido con la resolución de la malla)"}
+    state = _state(res.significant, res.breakdown)
     one = {"en": f"; with M̄ = 1 the robust 95% interval is {at_one['en']}" if at_one["en"] else "",
            "es": f"; con M̄ = 1 el intervalo robusto del 95 % es {at_one['es']}" if at_one["es"] else ""}
     return {

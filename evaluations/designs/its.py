@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import figures as fig_text
 from .. import formats
 from ..its import FRAMEWORK_START, ITSInputError, comparative_series, fit_its, plot_its
 from ..publication.evidence import reason
@@ -37,13 +38,16 @@ def _series(spec: EvaluationSpec, frame: pd.DataFrame):
     return series, NATIONAL, 1, None, None
 
 
-def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict) -> dict:
+def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict, finding: dict) -> dict:
+    """The series as published (no model), drawn in both languages; `finding` ends its alt text."""
     outcome, units = spec.outcome_texts()
     result["figures"].append({"file": "series.png", "kind": "series", "alt": {
-        "en": f"Monthly {outcome['en']} as published", "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} "
-                                                            f"mensual, como se publica"},
+        "en": f"{fig_text.capitalized(outcome['en'])}, month by month as published: {finding['en']}",
+        "es": f"{fig_text.capitalized(outcome['es'])}, mes a mes como se publica: {finding['es']}"},
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return {"series.png": lambda path: plot_trend(series, {}, path, spec.title["en"], units["en"], spec.data.source_text("en"))}
+    return fig_text.bilingual("series.png", lambda path, lang: plot_trend(
+        series, {}, path, spec.title[lang], fig_text.per_month(units[lang], lang),
+        fig_text.source_note(spec.data.source_in(lang), lang, through=series.index.max()), lang, "published_value"))
 
 
 def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, months: int) -> EvaluationOutput:
@@ -78,7 +82,11 @@ def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str
                f"valores consecutivos comparten {months - 1} meses, la plataforma no ajusta ningún modelo ni reporta un cambio "
                f"antes/después sobre ellos."}, years_text, spec.notes or {})
     result["tables"].append({"file": "series.csv", "caption": {"en": "Monthly series as published", "es": "Serie mensual como se publica"}})
-    return EvaluationOutput(result, tables, _series_figure(spec, series, result))
+    latest = {lang: (f"the latest value is {fmt(series.iloc[-1], lang, 0)} in the {months} months ending "
+                     f"{formats.month(last, lang)}; no model is fitted to rolling sums." if lang == "en" else
+                     f"el valor más reciente es {fmt(series.iloc[-1], lang, 0)} en los {months} meses que terminan en "
+                     f"{formats.month(last, lang)}; no se ajusta ningún modelo a sumas móviles.") for lang in ("en", "es")}
+    return EvaluationOutput(result, tables, _series_figure(spec, series, result, latest))
 
 
 def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
@@ -94,7 +102,7 @@ def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, s
                               for lang in ("en", "es")}, spec.notes or {})
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     result["tables"].append({"file": "series.csv", "caption": {"en": "Monthly series", "es": "Serie mensual"}})
-    return EvaluationOutput(result, tables, _series_figure(spec, series, result))
+    return EvaluationOutput(result, tables, _series_figure(spec, series, result, text))
 
 
 def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -168,12 +176,30 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                                     result["diagnostics"].get("placebo"), fit.n_post)
     if spec.notes:
         result["reading"] = join(result["reading"], spec.notes)
-    result["figures"].append({"file": "its.png", "kind": "its", "alt": {
-        "en": f"Observed {outcome['en']} with the fitted segments and the counterfactual without a change at {bl}",
-        "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} observado con los segmentos ajustados y el contrafactual sin cambio en {bl}"},
-        "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    figures = {"its.png": lambda path: plot_its(fit, path, spec.title["en"], units["en"], d.source_text("en")[:160])}
+    result["figures"].append({"file": "its.png", "kind": "its", "alt": its_alt(outcome, units, fit),
+                              "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
+    figures = fig_text.bilingual("its.png", lambda path, lang: plot_its(
+        fit, path, spec.title[lang], fig_text.per_month(units[lang], lang),
+        fig_text.source_note(d.source_in(lang), lang, through=fit.end), lang))
     return EvaluationOutput(result, tables, figures)
+
+
+def its_alt(outcome: dict, units: dict, fit) -> dict:
+    """What the ITS chart shows, in words: the series, and the fitted level change at the break with its 95% CI."""
+    level = fit.level
+    out = {}
+    for lang in ("en", "es"):
+        month, what = formats.month(fit.break_date, lang), fig_text.capitalized(outcome[lang])
+        ci = f"{fmt(level.ci_low, lang)} {'to' if lang == 'en' else 'a'} {fmt(level.ci_high, lang)}"
+        zero = (("; the interval includes zero" if lang == "en" else "; el intervalo incluye el cero")
+                if level.ci_low <= 0 <= level.ci_high else "")
+        out[lang] = (f"{what}, observed month by month from {formats.month(fit.start, lang)} to {formats.month(fit.end, lang)}, "
+                     f"with the fitted trend and the counterfactual without a change at {month}; estimated change in level at "
+                     f"{month}: {fmt(level.estimate, lang)} {units[lang]} (95% CI {ci}{zero})." if lang == "en" else
+                     f"{what}: serie observada mes a mes de {formats.month(fit.start, lang)} a {formats.month(fit.end, lang)}, con "
+                     f"la tendencia ajustada y el contrafactual sin cambio en {month}; cambio de nivel estimado en "
+                     f"{month}: {fmt(level.estimate, lang)} {units[lang]} (IC del 95 % {ci}{zero}).")
+    return out
 
 
 def _by_unit(spec: EvaluationSpec, frame: pd.DataFrame, opts: dict) -> pd.DataFrame:

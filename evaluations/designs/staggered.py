@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import figures as fig_text
 from ..did import (
     aggregate,  # noqa: F401  (CSResult.aggregate imports it lazily)
     event_study,
@@ -28,6 +29,7 @@ from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
 from .common import MUNICIPALITIES, EvaluationOutput, _clean_num, _est, _skeleton, month_index
+from .event_study_text import event_study_alt, twfe_event_study_alt
 from .honest_sensitivity import add_honest
 from .pretrend_power import pretrend_power_diagnostics
 from .robustness import add_robustness
@@ -321,22 +323,23 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
         {"file": "bacon.csv", "caption": {"en": "Goodman-Bacon 2x2 comparisons", "es": "Comparaciones 2x2 de Goodman-Bacon"}},
     ]
     add_robustness(spec, result, tables, data, balanced, twfe_d, simple)
-    figures = {"cs_event_study.png": lambda path: cs.plot_event_study(path, title=spec.title["en"],
-                                                                      ylabel=f"ATT on {d.outcome}",
-                                                                      xlabel="Months since treatment start")}
-    result["figures"].append({"file": "cs_event_study.png", "kind": "event_study", "alt": {
-        "en": "Callaway–Sant'Anna event-study estimates by month since treatment with simultaneous confidence band",
-        "es": "Estimaciones del estudio de eventos de Callaway–Sant'Anna por mes desde el tratamiento con banda de confianza simultánea"},
-        "caption": {"en": f"{spec.title['en']}: Callaway–Sant'Anna event study", "es": f"{spec.title['es']}: estudio de eventos de Callaway–Sant'Anna"}})
+    effect = {lang: fig_text.word("effect_on", lang, units=units[lang]) for lang in ("en", "es")}
+    source = {lang: fig_text.source_note(d.source_in(lang), lang, through=d.end) for lang in ("en", "es")}
+    figures = fig_text.bilingual("cs_event_study.png", lambda path, lang: cs.plot_event_study(
+        path, title=spec.title[lang], ylabel=effect[lang], lang=lang,
+        source_note="\n".join(filter(None, [source[lang], cs.sample_note(lang)]))))
+    result["figures"].append({"file": "cs_event_study.png", "kind": "event_study",
+                              "alt": event_study_alt(simple, units, result["diagnostics"]["pretrend"], dynamic.band_kind),
+                              "caption": {"en": f"{spec.title['en']}: Callaway–Sant'Anna event study",
+                                          "es": f"{spec.title['es']}: estudio de eventos de Callaway–Sant'Anna"}})
     if evaluation.event_study is not None:
         tables["event_study.csv"] = evaluation.event_study
         result["tables"].append({"file": "event_study.csv", "caption": {"en": "TWFE event study", "es": "Estudio de eventos TWFE"}})
-        figures["event_study.png"] = lambda path: plot_event_study(
-            evaluation.event_study, path, title=spec.title["en"], ylabel=f"Effect on {d.outcome}",
-            source_note=f"Source: {d.source_text('en')}"[:160])
-        result["figures"].append({"file": "event_study.png", "kind": "event_study", "alt": {
-            "en": "TWFE event-study coefficients by month since treatment with 95% confidence intervals",
-            "es": "Coeficientes del estudio de eventos TWFE por mes desde el tratamiento con intervalos de confianza del 95 %"},
-            "caption": {"en": f"{spec.title['en']}: TWFE event study", "es": f"{spec.title['es']}: estudio de eventos TWFE"}})
+        figures.update(fig_text.bilingual("event_study.png", lambda path, lang: plot_event_study(
+            evaluation.event_study, path, title=spec.title[lang], ylabel=effect[lang], source_note=source[lang], lang=lang)))
+        result["figures"].append({"file": "event_study.png", "kind": "event_study",
+                                  "alt": twfe_event_study_alt(evaluation.event_study, units),
+                                  "caption": {"en": f"{spec.title['en']}: TWFE event study",
+                                              "es": f"{spec.title['es']}: estudio de eventos TWFE"}})
     add_honest(spec, result, tables, figures, balanced, control, cluster)
     return EvaluationOutput(result, tables, figures)

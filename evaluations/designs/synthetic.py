@@ -15,8 +15,9 @@ import textwrap
 import numpy as np
 import pandas as pd
 
+from .. import figures as fig_text
 from .. import formats
-from ..reading import ESTIMATOR_NAMES, synthetic_reading
+from ..reading import ESTIMATOR_NAMES, fmt, synthetic_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..synth import BlockPanel, SynthInputError, SynthResult, synthdid_panel
 from .common import UNITS, EvaluationOutput, _clean_num, _est, _skeleton
@@ -179,30 +180,36 @@ def _tables(panel: SyntheticPanel, fits: dict, head: SynthResult, result: dict) 
 
 def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict) -> dict:
     name = ESTIMATOR_NAMES[head.estimator]
+    source = {lang: fig_text.source_note(spec.data.source_in(lang), lang, through=result["data"]["period"]["end"])
+              for lang in ("en", "es")}
+    h = result["headline"] or {}
+    finding = {lang: "" for lang in ("en", "es")}
+    if h.get("estimate") is not None:
+        ci = {lang: (f", 95% CI {fmt(h['ci_low'], lang)} to {fmt(h['ci_high'], lang)}" if lang == "en" else
+                     f", IC del 95 % {fmt(h['ci_low'], lang)} a {fmt(h['ci_high'], lang)}")
+              if h.get("ci_low") is not None and h.get("ci_high") is not None else "" for lang in ("en", "es")}
+        finding = {lang: f" ({fmt(h['estimate'], lang)} {units[lang]}{ci[lang]})" for lang in ("en", "es")}
     result["figures"] += [
         {"file": "synthdid.png", "kind": "synthdid", "alt": {
             "en": f"Exposed units' mean and the {name['en']} comparison over time, with the weighted pre-break period and "
-                  f"the effect arrow with its 95% bounds",
+                  f"the effect arrow with its 95% bounds: the estimated effect{finding['en']}.",
             "es": f"Promedio de las unidades expuestas y la comparación de {name['es']} en el tiempo, con el periodo previo "
-                  f"ponderado y la flecha del efecto con sus límites del 95 %"},
+                  f"ponderado y la flecha del efecto con sus límites del 95 %: el efecto estimado{finding['es']}."},
          "caption": {"en": spec.title["en"], "es": spec.title["es"]}},
         {"file": "synthdid_units.png", "kind": "synthdid_units", "alt": {
-            "en": "Each control unit's own difference-in-differences against the exposed units, sized by its weight",
-            "es": "La diferencia en diferencias de cada unidad de control frente a las expuestas, con tamaño según su peso"},
+            "en": "Each control unit's own difference-in-differences against the exposed units, sized by its weight; the "
+                  f"line is the weighted average of them, the estimate{finding['en']}.",
+            "es": "La diferencia en diferencias de cada unidad de control frente a las expuestas, con tamaño según su peso; "
+                  f"la línea es su promedio ponderado, la estimación{finding['es']}."},
          "caption": {"en": "Contribution of each control unit (marker area: its weight)",
                      "es": "Contribución de cada unidad de control (área del marcador: su peso)"}},
     ]
-    def draw(lang: str, suffix: str) -> dict:
-        words = {"en": ("exposed (mean)", f"{name['en']} comparison", "Contribution of each control unit"),
-                 "es": ("expuestas (promedio)", f"comparación de {name['es']}", "Contribución de cada unidad de control")}
-        exposed, comparison, units_title = words[lang]
-        return {
-            f"synthdid{suffix}": lambda path: head.plot(path, title=textwrap.fill(spec.title[lang], 80),
-                                                        treated_label=exposed, control_label=comparison,
-                                                        ylabel=units[lang], source_note=spec.data.source_text(lang)[:160], lang=lang),
-            f"synthdid_units{suffix}": lambda path: head.plot_units(path, title=units_title, ylabel=units[lang],
-                                                                    source_note=spec.data.source_text(lang)[:160], lang=lang),
-        }
-
-    return {**draw("en", ".png"), **draw("es", ".es.png")}
-
+    words = {"en": ("exposed (mean)", f"{name['en']} comparison", "Contribution of each control unit"),
+             "es": ("expuestas (promedio)", f"comparación de {name['es']}", "Contribución de cada unidad de control")}
+    return {
+        **fig_text.bilingual("synthdid.png", lambda path, lang: head.plot(
+            path, title=textwrap.fill(spec.title[lang], 80), treated_label=words[lang][0], control_label=words[lang][1],
+            ylabel=units[lang], source_note=source[lang], lang=lang)),
+        **fig_text.bilingual("synthdid_units.png", lambda path, lang: head.plot_units(
+            path, title=words[lang][2], ylabel=units[lang], source_note=source[lang], lang=lang)),
+    }

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import figures as fig_text
 from .. import formats
 from ..publication import enforce_baseline
-from ..reading import trend_reading
+from ..reading import fmt, trend_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..trends import CAVEAT, baseline_comparison
 from .common import NATIONAL, EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
@@ -50,15 +51,35 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {outcome['en']}",
                                                                "es": f"Serie mensual: {outcome['es']}"}})
     drawn = block if block and block.get("sufficient") else {"post": comparison.post}
-    result["figures"].append({"file": "trend.png", "kind": "trend", "alt": {
-        "en": f"Monthly {outcome['en']}" + (" with the baseline and post-October-2021 means" if "baseline" in drawn else
-                                            " with its mean over the months with data"),
-        "es": f"{outcome['es'][:1].upper() + outcome['es'][1:]} mensual" + (
-            " con los promedios de la línea base y posteriores a octubre de 2021" if "baseline" in drawn else
-            " con su promedio en los meses con datos")},
-        "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
-    return EvaluationOutput(result, tables,
-                            {"trend.png": lambda path: plot_trend(series, drawn, path, spec.title["en"], units["en"], spec.data.source_text("en"))})
+    result["figures"].append({"file": "trend.png", "kind": "trend", "alt": trend_alt(outcome, units, drawn),
+                              "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
+    return EvaluationOutput(result, tables, fig_text.bilingual("trend.png", lambda path, lang: plot_trend(
+        series, drawn, path, spec.title[lang], fig_text.per_month(units[lang], lang),
+        fig_text.source_note(spec.data.source_in(lang), lang, through=series.index.max()), lang)))
+
+
+def trend_alt(outcome: dict, units: dict, drawn: dict) -> dict:
+    """What the trend chart shows, in words: the means it draws, with their months (descriptive)."""
+    b, p = drawn.get("baseline"), drawn.get("post")
+    out = {}
+    for lang in ("en", "es"):
+        what, unit = fig_text.capitalized(outcome[lang]), fig_text.per_month(units[lang], lang)
+        since = formats.month(p.get("first_month_with_data") or p["start"], lang) if p else ""
+        if b and p:
+            out[lang] = (f"{what}, month by month: on average {fmt(b['mean'], lang)} {unit} in the {b['months']} months "
+                         f"before October 2021 and {fmt(p['mean'], lang)} in the {p['months']} months since (descriptive, "
+                         f"through {formats.month(p['end'], lang)})." if lang == "en" else
+                         f"{what}, mes a mes: en promedio {fmt(b['mean'], lang)} {unit} en los {b['months']} meses antes de "
+                         f"octubre de 2021 y {fmt(p['mean'], lang)} en los {p['months']} meses posteriores (descriptivo, "
+                         f"hasta {formats.month(p['end'], lang)}).")
+        elif p:
+            out[lang] = (f"{what}, month by month: on average {fmt(p['mean'], lang)} {unit} over the {p['months']} months "
+                         f"with data from {since} to {formats.month(p['end'], lang)}." if lang == "en"
+                         else f"{what}, mes a mes: en promedio {fmt(p['mean'], lang)} {unit} en los {p['months']} meses con "
+                         f"datos de {since} a {formats.month(p['end'], lang)}.")
+        else:
+            out[lang] = f"{what}, month by month." if lang == "en" else f"{what}, mes a mes."
+    return out
 
 
 def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -76,27 +97,32 @@ def _trend_by_unit(spec: EvaluationSpec, frame: pd.DataFrame, by: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = ""):
+def plot_trend(series: pd.Series, block: dict, path, title: str, ylabel: str, source_note: str = "", lang: str = "en",
+               series_label: str = "monthly_value"):
+    """The monthly series with the baseline and post means of `block` (those it has), in `lang`; the start of
+    the Framework marked when the series spans it. `series_label`: the word of evaluations.figures naming the
+    series ("monthly_value", or "published_value" for a series shown as published)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .. import figures as fig_text
+
     fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
-    ax.plot(series.index, series.to_numpy(), color="#555555", lw=1, marker="o", ms=2.5, label="Monthly value")
+    ax.plot(series.index, series.to_numpy(), color="#555555", lw=1, marker="o", ms=2.5,
+            label=fig_text.word(series_label, lang))
     for key, colour in (("baseline", "#1f4e79"), ("post", "#c55a11")):
         w = block.get(key)
         if w:
-            label = (f"Baseline mean ({w['months']} months)" if key == "baseline" else
-                     f"Mean since {formats.month_short(w['start'], 'en')} ({w['months']} months)")
+            label = (fig_text.word("baseline_mean", lang, months=w["months"]) if key == "baseline" else
+                     fig_text.word("mean_since", lang, month=formats.month_short(w["start"], lang), months=w["months"]))
             ax.hlines(w["mean"], pd.Timestamp(w["start"]), pd.Timestamp(w["end"]), color=colour, lw=2, label=label)
-    ax.axvline(pd.Timestamp("2021-10-01"), color="black", lw=0.8, ls=":")
-    ax.set_title(title, fontsize=10)
+    fig_text.mark_framework(ax, lang, series.index.min(), series.index.max())
+    fig_text.localize_axis(ax, lang)
+    fig_text.set_title(ax, title)
     ax.set_ylabel(ylabel, fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
-    if source_note:
-        fig.text(0.01, 0.01, source_note[:160], fontsize=7, color="#555555")
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    fig_text.footnote(fig, source_note)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return fig_text.save(fig, path)

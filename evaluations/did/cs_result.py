@@ -157,15 +157,26 @@ class CSResult:
         return json.dumps(self.to_dict(balance_e=balance_e), **kwargs)
 
     def plot_event_study(self, path: str | Path, balance_e: int | None = None, title: str | None = None,
-                         ylabel: str | None = None, xlabel: str = "Periods since treatment") -> Path:
-        """Event-study (dynamic aggregation) PNG with the confidence band."""
+                         ylabel: str | None = None, xlabel: str | None = None, lang: str = "en",
+                         source_note: str | None = None) -> Path:
+        """Event-study (dynamic aggregation) PNG with the confidence band, in `lang` (evaluations.figures);
+        without `source_note`, the note gives the sample (units, cohorts, comparison group)."""
+        from .. import figures
         from .plots import plot_event_study
         agg = self.aggregate("dynamic", balance_e=balance_e)
         table = agg.by[["event_time", "estimate", "ci_low", "ci_high"]]
+        kind = agg.band_kind if agg.band_kind in ("simultaneous", "pointwise") else None
         return plot_event_study(
             table, path, title or f"Callaway & Sant'Anna event study — {self.outcome}",
             ylabel or f"ATT on {self.outcome}", xlabel=xlabel,
-            band_label=f"{int(100 * (1 - self.alpha))}% {agg.band_kind} band",
-            source_note=(f"{self.n_units:,} units, {len(self.cohorts)} cohorts, "
-                         f"comparison: {self.control_group} treated"),
+            band_label=figures.word("band", lang, level=int(100 * (1 - self.alpha)),
+                                    kind=figures.word(kind, lang) if kind else agg.band_kind),
+            source_note=self.sample_note(lang) if source_note is None else source_note, lang=lang,
         )
+
+    def sample_note(self, lang: str = "en") -> str:
+        """"2,469 units, 6 cohorts, comparison: never-treated units" in `lang` (evaluations.figures)."""
+        from .. import figures, formats
+        control = {"never": "never_treated", "notyet": "not_yet_treated"}.get(self.control_group)
+        return figures.word("cs_sample", lang, units=formats.integer(self.n_units, lang), cohorts=len(self.cohorts),
+                            control=figures.word(control, lang) if control else self.control_group)

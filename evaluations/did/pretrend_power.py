@@ -221,27 +221,30 @@ class PretrendPowerResult:
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
-    def plot(self, path: str | Path, title: str = "Event study and hypothesised trend",
-             ylabel: str = "Coefficient", xlabel: str = "Periods since treatment") -> Path:
-        """Event-study coefficients with 95% intervals, the hypothesised trend and the means after pre-testing."""
+    def plot(self, path: str | Path, title: str | None = None, ylabel: str | None = None, xlabel: str | None = None,
+             lang: str = "en") -> Path:
+        """Event-study coefficients with 95% intervals, the hypothesised trend and the means after pre-testing,
+        in `lang` (the fixed words and number format of evaluations.figures)."""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+
+        from .. import figures
         frame = self.to_frame()
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
         ax.axhline(0, color="grey", lw=0.8)
         ax.errorbar(frame["event_time"], frame["estimate"], yerr=1.96 * frame["std_error"], fmt="o", color="black",
-                    capsize=2, label="Estimate (95% CI)")
-        ax.plot(frame["event_time"], frame["hypothesised_trend"], "^-", color="tab:red", label="Hypothesised trend")
+                    capsize=2, label=figures.word("estimate_ci", lang))
+        ax.plot(frame["event_time"], frame["hypothesised_trend"], "^-", color="tab:red",
+                label=figures.word("hypothesised_trend", lang))
         ax.plot(frame["event_time"], frame["mean_after_pretest"], "s--", color="tab:blue",
-                label="Expected after passing the pre-test")
-        ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+                label=figures.word("after_pretest", lang))
+        figures.localize_axis(ax, lang, "both")
+        ax.set(title=title or figures.word("pretrend_title", lang), xlabel=xlabel or figures.word("periods_since_treatment", lang),
+               ylabel=ylabel or figures.word("coefficient", lang))
         ax.legend(frameon=False, fontsize=8)
         fig.tight_layout()
-        out = Path(path)
-        fig.savefig(out, dpi=120)
-        plt.close(fig)
-        return out
+        return figures.save(fig, path)
 
 
 def _ratio(log_a: float, log_b: float) -> float:

@@ -19,8 +19,11 @@ LABELS = {
 
 
 # the plot's fixed words in the site's languages
-PLOT_WORDS = {"en": {"original": "original", "ylabel": "{}% confidence interval"},
-              "es": {"original": "original", "ylabel": "intervalo de confianza del {} %"}}
+PLOT_WORDS = {"en": {"original": "original", "ylabel": "{}% confidence interval",
+                     "title": "Sensitivity to violations of parallel trends ({})"},
+              "es": {"original": "original", "ylabel": "intervalo de confianza del {} %",
+                     "title": "Sensibilidad a violaciones de tendencias paralelas ({})"}}
+PARAMETER_SYMBOLS = {"Mbar": "M̄", "M": "M"}
 
 
 def _num(x: float) -> float | None:
@@ -136,12 +139,14 @@ class SensitivityResult:
         lines.append(f"  assumes {meaning}; the data cannot confirm that assumption, only show what follows from it.")
         return "\n".join(lines)
 
-    def plot(self, path: str | Path, title: str | None = None, lang: str = "en") -> Path:
+    def plot(self, path: str | Path, title: str | None = None, lang: str = "en", source_note: str = "") -> Path:
         """HonestDiD's sensitivity plot: the original CI, then the robust CIs by M (PNG)."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+
+        from ..figures import LocaleFormatter, footnote, localize_axis, save
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,12 +164,13 @@ class SensitivityResult:
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlim(x0 - width * 2, grid.max() + width * 2)
         ticks = [x0, *grid] if len(grid) <= 12 else [x0, *ax.get_xticks()[ax.get_xticks() >= grid.min()]]
-        ax.set_xticks(ticks, [PLOT_WORDS[lang]["original"], *(f"{t:g}" for t in ticks[1:])])
-        ax.set_xlabel(self.parameter)
+        numbers = LocaleFormatter(lang)
+        numbers.set_locs(ticks[1:])
+        ax.set_xticks(ticks, [PLOT_WORDS[lang]["original"], *(numbers(t) for t in ticks[1:])])
+        localize_axis(ax, lang, "y")
+        ax.set_xlabel(PARAMETER_SYMBOLS.get(self.parameter, self.parameter))
         ax.set_ylabel(PLOT_WORDS[lang]["ylabel"].format(round(100 * (1 - self.alpha))))
-        ax.set_title(title or f"Sensitivity to violations of parallel trends ({self.delta})")
+        ax.set_title(title or PLOT_WORDS[lang]["title"].format(self.delta), fontsize=10)
         ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
-        fig.tight_layout()
-        fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
-        return path
+        fig.tight_layout(rect=(0, footnote(fig, source_note), 1, 1))
+        return save(fig, path)

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from libpysal import weights as lpw
 
+from .. import formats as number_formats
+from ..figures import TRANSITION_LABELS_ES
 from .geometry import PROJECTED_CRS, to_projected
 from .maps import categorical_map
 
@@ -383,6 +385,17 @@ TRANSITION_COLOURS = {
 }
 
 
+# the words of the hot-spot maps in both languages (categories, legend titles, the test in the footer)
+HOTSPOT_WORDS = {
+    "en": {"permutations": "permutations", "seed": "seed", "unadjusted": "unadjusted", "local_cluster": "Local cluster",
+           "baseline_post": "Baseline → post", "centre_moved": "{kind} spots' centre moved {km} km",
+           "hot": "hot", "cold": "cold"},
+    "es": {"permutations": "permutaciones", "seed": "semilla", "unadjusted": "sin ajuste",
+           "local_cluster": "Conglomerado local", "baseline_post": "Línea base → posterior",
+           "centre_moved": "el centro de los puntos {kind} se movió {km} km", "hot": "calientes", "cold": "fríos"},
+}
+
+
 def hotspot_map(
     gdf: gpd.GeoDataFrame,
     result: pd.DataFrame,
@@ -394,10 +407,11 @@ def hotspot_map(
     value_col: str | None = "value",
     overlay: gpd.GeoDataFrame | None = None,
     formats=("png", "html"),
+    lang: str = "en",
 ):
     """Hot/cold-spot map (PNG + offline HTML) from :func:`local_moran` (``cluster``) or
-    :func:`getis_ord` (``spot``) output on the rows of ``gdf``.  The legend counts units per category and
-    the footer states the test (permutations, FDR threshold)."""
+    :func:`getis_ord` (``spot``) output on the rows of ``gdf``, in ``lang``.  The legend counts units per category
+    and the footer states the test (permutations, FDR threshold)."""
     col = "cluster" if "cluster" in result.columns else "spot"
     g = gdf.copy()
     g["_cat"] = result[col].to_numpy()
@@ -405,13 +419,16 @@ def hotspot_map(
         g["_value"] = result[value_col].to_numpy()
     a = result.attrs
     test = "LISA" if col == "cluster" else ("Gi*" if a.get("star", True) else "Gi")
-    note = (f"{test}, {a.get('permutations', '?')} permutations (seed {a.get('seed', '?')}), "
-            f"{'BH-FDR' if a.get('fdr') else 'unadjusted'} α={a.get('alpha', 0.05)}, "
-            f"p ≤ {a.get('p_threshold', float('nan')):.2g}")
+    w = HOTSPOT_WORDS[lang]
+    permutations = a.get("permutations")
+    note = (f"{test}, {number_formats.integer(permutations, lang) if permutations is not None else '?'} "
+            f"{w['permutations']} ({w['seed']} {a.get('seed', '?')}), "
+            f"{'BH-FDR' if a.get('fdr') else w['unadjusted']} α = {number_formats.number(a.get('alpha', 0.05), lang, 2)}, "
+            f"p ≤ {number_formats.significant(a.get('p_threshold', float('nan')), lang, 2)}")
     return categorical_map(g, "_cat", out_base, title=title, source=f"{source} · {note}", date=date,
-                           legend_title="Local cluster" if col == "cluster" else "Getis–Ord Gi*",
+                           legend_title=w["local_cluster"] if col == "cluster" else "Getis–Ord Gi*",
                            overlay=overlay, value_col="_value" if "_value" in g.columns else None,
-                           formats=formats)
+                           formats=formats, lang=lang)
 
 
 def transition_map(
@@ -424,12 +441,15 @@ def transition_map(
     date: str,
     overlay: gpd.GeoDataFrame | None = None,
     formats=("png", "html"),
+    lang: str = "en",
 ):
-    """Map of how spots moved between the baseline and the post period (:func:`hotspot_transitions`)."""
+    """Map of how spots moved between the baseline and the post period (:func:`hotspot_transitions`), in ``lang``."""
     g = gdf.copy()
     g["_transition"] = transitions.per_unit["transition"].to_numpy()
-    labels = {k: k for k in TRANSITION_COLOURS}
-    shift = "; ".join(f"{k} spots' centre moved {v:,.0f} km" for k, v in transitions.centroid_shift_km.items())
+    w = HOTSPOT_WORDS[lang]
+    labels = {k: k for k in TRANSITION_COLOURS} if lang == "en" else dict(TRANSITION_LABELS_ES)
+    shift = "; ".join(w["centre_moved"].format(kind=w.get(k, k), km=number_formats.integer(v, lang))
+                      for k, v in transitions.centroid_shift_km.items())
     return categorical_map(g, "_transition", out_base, title=title, source=source + (f" · {shift}" if shift else ""),
-                           date=date, legend_title="Baseline → post", colours=TRANSITION_COLOURS, labels=labels,
-                           overlay=overlay, formats=formats)
+                           date=date, legend_title=w["baseline_post"], colours=TRANSITION_COLOURS, labels=labels,
+                           overlay=overlay, formats=formats, lang=lang)

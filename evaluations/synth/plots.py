@@ -9,7 +9,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
+
+from .. import figures, formats  # noqa: E402
 
 if TYPE_CHECKING:
     from evaluations.synth.result import SynthResult
@@ -25,6 +28,25 @@ def _time_axis(times: list) -> tuple[np.ndarray, list | None]:
         return np.asarray(times, dtype=float), None
     except (TypeError, ValueError):
         return np.arange(1, len(times) + 1, dtype=float), [str(t) for t in times]
+
+
+def _tick_label(label: str, lang: str) -> str:
+    """A period label in `lang`: "2021-10" → "Oct 2021" / "oct 2021"; anything else as it is."""
+    if len(label) == 7 and label[4] == "-" and label[:4].isdigit() and label[5:].isdigit():
+        return formats.month_short(f"{label}-01", lang)
+    return label
+
+
+def _framework_x(times: list, x: np.ndarray) -> float | None:
+    """Where the start of the Framework falls on the time axis (interpolated between the periods' first days),
+    None when the periods are not dates or do not span it."""
+    try:
+        starts = pd.to_datetime([str(t) for t in times])
+    except (ValueError, TypeError):
+        return None
+    if not (starts.min() < figures.FRAMEWORK_START <= starts.max()):
+        return None
+    return float(np.interp(figures.FRAMEWORK_START.value, starts.asi8, x))
 
 
 def diagram(result: SynthResult) -> dict[str, float]:
@@ -95,18 +117,21 @@ def plot_trajectories(
                         arrowprops={"arrowstyle": "->", "color": "grey", "alpha": 0.6, "connectionstyle": "arc3,rad=0.3"})
     ax.annotate("", xy=(post, end), xytext=(post, start),
                 arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 1.3, "connectionstyle": "arc3,rad=0.3"})
-    ax.text(post, (start + end) / 2, f"  {result.estimator} {result.estimate:.2f}", fontsize=8, va="center")
+    ax.text(post, (start + end) / 2, f"  {WORDS[lang]['estimate']} {formats.number(result.estimate, lang, 2)}",
+            fontsize=8, va="center")
+    at = _framework_x(p.times, x)
+    if at is not None:   # the break line already stands there when the break is the Framework's start
+        same = p.t0 < len(x) and pd.Timestamp(str(p.times[p.t0])) == figures.FRAMEWORK_START
+        figures.draw_framework_mark(ax, lang, x[p.t0 - 1] if same else at, line=not same)
     if labels is not None:
-        ax.set_xticks(x[:: max(1, len(x) // 10)], labels[:: max(1, len(x) // 10)], rotation=45, ha="right")
+        step = max(1, len(x) // 10)
+        ax.set_xticks(x[::step], [_tick_label(t, lang) for t in labels[::step]], rotation=45, ha="right")
+    figures.localize_axis(ax, lang)
     ax.set_ylabel(ylabel)
-    ax.set_title(title or f"{result.estimator}: {result.outcome}")
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
-    if source_note:
-        fig.text(0.01, 0.01, source_note, fontsize=7, color="#444444")
-    fig.tight_layout(rect=(0, 0.04 if source_note else 0, 1, 1))
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    ax.set_title(title or f"{result.estimator}: {result.outcome}", fontsize=10)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, figures.footnote(fig, source_note), 1, 1))
+    return figures.save(fig, path)
 
 
 def unit_contributions(result: SynthResult) -> np.ndarray:
@@ -134,18 +159,17 @@ def plot_unit_contributions(
     fig, ax = plt.subplots(figsize=(max(6.0, 0.22 * p.n0 + 2), 4.5), dpi=110)
     ax.scatter(pos[big], y[big], s=600 * omega[big] / omega.max() + 8, color=CONTROL, alpha=0.8,
                edgecolors="black", linewidths=0.5, label=WORDS[lang]["unit_weight"])
-    ax.scatter(pos[~big], y[~big], marker="x", color="grey", alpha=0.5, label=f"{WORDS[lang]['weight']} ≤ {NEGLIGIBLE}")
-    ax.axhline(result.estimate, color="black", linewidth=1.2, label=f"{WORDS[lang]['estimate']} {result.estimate:.2f}")
+    ax.scatter(pos[~big], y[~big], marker="x", color="grey", alpha=0.5,
+               label=f"{WORDS[lang]['weight']} ≤ {formats.number(NEGLIGIBLE, lang, 3)}")
+    ax.axhline(result.estimate, color="black", linewidth=1.2,
+               label=f"{WORDS[lang]['estimate']} {formats.number(result.estimate, lang, 2)}")
     if result.std_error > 0:
         for bound in result.ci:
             ax.axhline(bound, color="black", linewidth=0.8, alpha=0.5, linestyle="--")
     ax.set_xticks(pos, [str(u) for u in p.units[: p.n0]], rotation=90, fontsize=7)
+    figures.localize_axis(ax, lang)
     ax.set_ylabel(ylabel)
-    ax.set_title(title or f"{result.estimator}: contribution of each control unit")
+    ax.set_title(title or f"{result.estimator}: contribution of each control unit", fontsize=10)
     ax.legend(loc="best", fontsize=8, frameon=False)
-    if source_note:
-        fig.text(0.01, 0.01, source_note, fontsize=7, color="#444444")
-    fig.tight_layout(rect=(0, 0.04 if source_note else 0, 1, 1))
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-    return path
+    fig.tight_layout(rect=(0, figures.footnote(fig, source_note), 1, 1))
+    return figures.save(fig, path)

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from evaluations import formats
 from evaluations.designs.common import month_index
 from evaluations.designs.staggered import drop_small_cohorts
 from evaluations.indicators import period_change
@@ -60,8 +61,17 @@ def write_json(path: Path, payload: dict) -> None:
     path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n")
 
 
-def _source(spec: EvaluationSpec) -> str:
-    return spec.data.source_text("en")
+def _source(spec: EvaluationSpec, lang: str = "en") -> str:
+    return spec.data.source_in(lang)
+
+
+CHANGE_LEGEND = {"en": "Change per 100,000 per year", "es": "Cambio por 100 000 al año"}
+
+
+def _periods(baseline, post, lang: str, joint: str = " vs ", short: bool = False) -> str:
+    """"January 2004 – November 2006 vs January 2008 – December 2009" in `lang` ("Jan 2004 – Nov 2006 …" `short`)."""
+    month = formats.month_short if short else formats.month
+    return f"{month(baseline[0], lang)} – {month(baseline[1], lang)}{joint}{month(post[0], lang)} – {month(post[1], lang)}"
 
 
 def rates_by_period(counts: pd.DataFrame, spec: EvaluationSpec) -> pd.DataFrame:
@@ -80,7 +90,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         description=f"Municipal choropleth (PNG + interactive offline HTML): {settings['title']['en']}.",
         kinds={"python"},
         tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="2",
+        code_version="3",
     )
     def _map(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
         with project.connect(read_only=True) as con:
@@ -93,7 +103,12 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         change.to_csv(out_dir / "change.csv", index=False)
         output = change_map(
             change, out_dir / "change_map", title=settings["title"]["en"], source=_source(spec),
-            date=f"{baseline[0]} to {baseline[1]} vs {post[0]} to {post[1]}", legend_title="Change per 100,000 / year",
+            date=_periods(baseline, post, "en"), legend_title=CHANGE_LEGEND["en"],
+            municipalities=municipalities, states=states,
+        )
+        spanish = change_map(   # the PNG in Spanish (the interactive HTML is one file)
+            change, out_dir / "change_map.es.png", title=settings["title"]["es"], source=_source(spec, "es"),
+            date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es", formats=("png",),
             municipalities=municipalities, states=states,
         )
         valid = change["change"].dropna()
@@ -102,6 +117,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             "share_increasing": float((valid > 0).mean()), "baseline": [str(x) for x in baseline],
             "post": [str(x) for x in post], "legend": output.legend_labels, "no_data": int(output.n_missing),
             "png": output.png.name, "html": output.html.name if output.html else None,
+            "png_es": spanish.png.name if spanish.png else None, "legend_es": spanish.legend_labels,
         }
         write_json(out_dir / "summary.json", summary)
         return dg.MaterializeResult(metadata={
@@ -125,7 +141,7 @@ def build_hotspot_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
                      f"inference with FDR) in {baseline[0]}–{baseline[1]} and {post[0]}–{post[1]}, and how they moved."),
         kinds={"python"},
         tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="1",
+        code_version="2",
     )
     def _hotspots(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
         with project.connect(read_only=True) as con:
@@ -147,13 +163,19 @@ def build_hotspot_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         maps = {}
         for period, (start, end) in (("baseline", baseline), ("post", post)):
             frame = result[period].assign(value=(base if period == "baseline" else later)[keep].to_numpy())
-            output = hotspot_map(gdf, frame, out_dir / f"hotspots_{period}", title=f"Homicide hot and cold spots, {start} to {end}",
-                                 source=_source(spec), date=f"{start} to {end}", overlay=states)
+            output = hotspot_map(gdf, frame, out_dir / f"hotspots_{period}",
+                                 title=f"Homicide hot and cold spots, {formats.period(start, end, 'en')}",
+                                 source=_source(spec), date=formats.period(start, end, "en"), overlay=states)
             maps[period] = output.png.name
         moved = transition_map(gdf, result["transitions"], out_dir / "hotspots_transition",
-                               title=f"How homicide hot spots moved: {baseline[0]}–{baseline[1]} to {post[0]}–{post[1]}",
-                               source=_source(spec), date=f"{baseline[0]} to {post[1]}", overlay=states)
+                               title=f"How homicide hot spots moved: {_periods(baseline, post, 'en', ' to ', short=True)}",
+                               source=_source(spec), date=formats.period(baseline[0], post[1], "en"), overlay=states)
         maps["transition"] = moved.png.name
+        moved_es = transition_map(gdf, result["transitions"], out_dir / "hotspots_transition.es.png",
+                                  title=f"Cómo se movieron los puntos calientes de homicidio: {_periods(baseline, post, 'es', ' a ', short=True)}",
+                                  source=_source(spec, "es"), date=formats.period(baseline[0], post[1], "es"), overlay=states,
+                                  formats=("png",), lang="es")
+        maps["transition_es"] = moved_es.png.name
         counts_by_period = {p: result[p][label].value_counts().sort_index().to_dict() for p in ("baseline", "post")}
         summary = {
             "method": method, "permutations": int(settings.get("permutations", 9999)), "seed": seed,

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from evaluations import formats
+from evaluations.figures import TRANSITION_LABELS_ES
 from evaluations.publication import vocabulary
 
 from .estimates import ci_text
@@ -14,7 +15,12 @@ from .i18n import t
 from .markdown import figure_md, md_text, table_md
 
 
-def _figure(source: Path, figures: Path, name: str, alt: str, caption: str | None = None) -> str:
+def _figure(source: Path, figures: Path, name: str, alt: str, caption: str | None = None, lang: str = "en") -> str:
+    """A map copied beside the pages as `name`; its drawing in the page's language (`<stem>.<lang>.png`) when
+    there is one, copied as `<name stem>.<lang>.png` (both languages share the figures folder)."""
+    localized = source.with_name(f"{source.stem}.{lang}{source.suffix}")
+    if lang != "en" and localized.exists():
+        source, name = localized, f"{Path(name).stem}.{lang}{Path(name).suffix}"
     shutil.copy(source, figures / name)
     return figure_md(f"{figures.name}/{name}", alt, caption or alt)
 
@@ -26,16 +32,6 @@ MAP_TEXT = {
 }
 
 
-# the classes of hotspots.json "transitions", in words
-TRANSITIONS = {
-    "persistent hot": {"en": "persistent hot", "es": "calientes persistentes"},
-    "persistent cold": {"en": "persistent cold", "es": "fríos persistentes"},
-    "new hot": {"en": "new hot", "es": "calientes nuevos"},
-    "new cold": {"en": "new cold", "es": "fríos nuevos"},
-    "former hot": {"en": "former hot", "es": "antes calientes"},
-    "former cold": {"en": "former cold", "es": "antes fríos"},
-    "not significant": {"en": "not significant", "es": "no significativos"},
-}
 
 
 def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en",
@@ -87,13 +83,14 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         base, post = summary["baseline"], summary["post"]
         period = (f"{formats.period(base[0], base[1], lang)} {'and' if en else 'y'} {formats.period(post[0], post[1], lang)}")
         lines.append(f"{'#' * level} {MAP_TEXT['changed'][lang]}\n")
-        legend = "; ".join(str(x) for x in summary.get("legend", []))  # alt text: attr_text escapes it
+        legend = "; ".join(str(x) for x in summary.get("legend" if en else "legend_es") or summary.get("legend", []))  # alt text: attr_text escapes it
         alt = (f"Map of Mexico's municipalities shaded by the change in the annualised homicide rate per 100,000 between {period}; "
                f"classes: {legend}." if en else
                f"Mapa de los municipios de México sombreados según el cambio en la tasa anualizada de homicidios por 100 000 entre {period}; "
                f"clases: {legend}.")
         lines.append(_figure(map_dir / summary["png"], figures, f"{name}_change_map.png", alt,
-                             ("Change in the homicide rate per 100,000 per year, " if en else "Cambio en la tasa de homicidios por 100 000 al año, ") + period))
+                             ("Change in the homicide rate per 100,000 per year, " if en else "Cambio en la tasa de homicidios por 100 000 al año, ") + period,
+                             lang))
         if summary.get("html") and (map_dir / summary["html"]).exists():
             shutil.copy(map_dir / summary["html"], figures / f"{name}_change_map.html")
             for script in map_dir.glob("*.js"):   # the page's Vega bundle and geometry: same name, same file for every map
@@ -128,10 +125,12 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         transitions = hot.get("transitions") or {}
         alt = (("Map of homicide hot and cold spots that persisted, appeared or disappeared between the periods; counts: "
                 if en else "Mapa de puntos calientes y fríos de homicidio que persistieron, aparecieron o desaparecieron entre los periodos; conteos: ")
-               + "; ".join(f"{TRANSITIONS.get(k, {}).get(lang, k)} {v}" for k, v in sorted(transitions.items())))
+               + "; ".join(f"{k if en else TRANSITION_LABELS_ES.get(k, k)} {formats.integer(v, lang)}"
+                           for k, v in sorted(transitions.items())))
         folder = results_dir / "spatial" / name
         lines.append(_figure(folder / hot["maps"]["transition"], figures, f"{name}_hotspots_transition.png", alt,
-                             "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)"))
+                             "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)",
+                             lang))
     return lines
 
 

@@ -155,11 +155,13 @@ def test_goal_pages_in_both_languages_and_version_switch(page, server):
             found = audit(page, locale)
             if number == 1:
                 sources = {i["src"] for i in found["images"]}
-                assert {"figures/joint_operations_homicides_change_map.png",
-                        "figures/joint_operations_homicides_hotspots_transition.png"} <= sources
+                suffix = ".png" if lang == "en" else f".{lang}.png"     # the maps drawn in the page's language
+                assert {f"figures/joint_operations_homicides_change_map{suffix}",
+                        f"figures/joint_operations_homicides_hotspots_transition{suffix}"} <= sources
                 # the event studies are interactive charts (tests/browser/test_charts.py), drawn from the local bundle
                 page.wait_for_selector("#chart-joint-operations-homicides-cs-event-study .vega.drawn svg")
                 spill = "Spillover-aware estimate" if lang == "en" else "Estimación que considera derrames"
+                page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")  # technical details
                 assert spill in page.locator("main").inner_text()
             page.screenshot(path=str(page.shots / f"goal-{number}-{lang}.png"), full_page=True)
     page.goto(server + "/v1.1.0/es/goal-2.html")

@@ -156,8 +156,8 @@ def test_sources_and_unit_label_are_texts_in_both_languages(tmp_path):
     spec = _spec(tmp_path, "its", data % ("sources: [{en: INEGI death records, es: registros de defunción del INEGI}, "
                                           "{en: CONAPO population, es: población del CONAPO}], "
                                           "unit_label: {en: United States, es: Estados Unidos}"))
-    assert spec.data.source_text("es") == "registros de defunción del INEGI; población del CONAPO"
-    assert spec.data.source_text("en") == "INEGI death records; CONAPO population"
+    assert spec.data.source_in("es") == "registros de defunción del INEGI; población del CONAPO"
+    assert spec.data.source_in("en") == "INEGI death records; CONAPO population"
 
 
 def test_shipped_specs_describe_their_data_in_spanish():

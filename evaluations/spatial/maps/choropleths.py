@@ -13,10 +13,11 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
+from ... import formats as number_formats
 from ..geometry import load_municipalities, load_states
 from .interactive import choropleth_html, write_class_html
 from .static import choropleth_png, draw_png, png_metadata
-from .style import HOTSPOT_COLOURS, HOTSPOT_LABELS, MapOutput, MapStyle, out_path
+from .style import HOTSPOT_COLOURS, MAP_WORDS, MapOutput, MapStyle, hotspot_labels, out_path
 
 __all__ = ["rate_per_100k", "choropleth", "municipal_choropleth", "state_choropleth", "change_map", "categorical_map"]
 
@@ -140,7 +141,8 @@ def change_map(
     the scheme to ``"diverging"`` and the number of classes to 6.
     """
     if style is None:
-        options = {"legend_title": "Change", "k": 6, "scheme": "diverging", **options}
+        words = MAP_WORDS["es" if options.get("lang") == "es" else "en"]
+        options = {"legend_title": words["change"], "k": 6, "scheme": "diverging", **options}
     fn = municipal_choropleth if level == "municipal" else state_choropleth
     return fn(change, change_col, out_base, style=style, **options)
 
@@ -165,14 +167,15 @@ def categorical_map(
     get tab20 colours.  ``highlight`` polygons are outlined on the PNG; ``value_col`` is shown on hover.
     ``options`` are :class:`MapStyle` fields; the legend title defaults to "Cluster".
     """
-    style = MapStyle.of(style, options).with_legend_title("Cluster")
+    style = MapStyle.of(style, options)
+    style = style.with_legend_title(style.words["cluster"])
     colours = {**HOTSPOT_COLOURS, **(colours or {})}
-    labels = {**HOTSPOT_LABELS, **(labels or {})}
+    labels = {**hotspot_labels(style.lang), **(labels or {})}
     cats = gdf[column].fillna("ns").astype(str)
     order = [c for c in colours if c in set(cats)] + sorted(set(cats) - set(colours))
     palette = colormaps["tab20"]
     cmap = {c: colours.get(c, to_hex(palette(i % 20))) for i, c in enumerate(order)}
-    handles = [(f"{labels.get(c, c)} ({int((cats == c).sum())})", cmap[c]) for c in order]
+    handles = [(f"{labels.get(c, c)} ({number_formats.integer(int((cats == c).sum()), style.lang)})", cmap[c]) for c in order]
     footer = style.footer(0, None)
     out = MapOutput(style.title, style.legend, [h[0] for h in handles], style.source, str(style.date))
     formats = set(formats)

@@ -6,6 +6,7 @@ safe to call from a pipeline worker.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,12 +55,17 @@ def draw_png(
         to_projected(highlight, PROJECTED_CRS).boundary.plot(ax=ax, color="black", linewidth=0.9)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    fig.suptitle(style.title, fontsize=13, fontweight="bold", x=0.02, ha="left", y=0.97)
+    fig.suptitle(textwrap.fill(style.title, 95), fontsize=13, fontweight="bold", x=0.02, ha="left", y=0.97, va="top")
     patches = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=label) for label, c in handles]
     ax.legend(handles=patches, title=style.legend_title, loc="lower left", fontsize=8, title_fontsize=9, frameon=True)
-    fig.text(0.02, 0.02, footer, fontsize=7.5, color="#333333", ha="left", va="bottom", wrap=True)
+    fig.text(0.02, 0.02, _wrapped(footer), fontsize=7.5, color="#333333", ha="left", va="bottom", linespacing=1.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", metadata=metadata)
+
+
+def _wrapped(footer: str, width: int = 175) -> str:
+    """The footer on as many lines as it needs, broken between its " · " parts (or words) to fit the map."""
+    return "\n".join(textwrap.wrap(footer, width, break_long_words=False, break_on_hyphens=False))
 
 
 def png_metadata(style: MapStyle, legend_labels: list[str]) -> dict:
@@ -89,7 +95,7 @@ def choropleth_png(
     handles = list(zip(cl.labels, cl.colours))
     n_missing = int((cl.classes < 0).sum())
     if n_missing:
-        handles.append(("No data", NO_DATA_COLOUR))
+        handles.append((style.words["no_data"], NO_DATA_COLOUR))
     path = out_path(path, ".png")
     meta = {**png_metadata(style, cl.labels), "Software": "bicentennial-eval evaluations.spatial.maps"}
     draw_png(gdf, colours, handles, path, style, footer=style.footer(n_missing, cl.scheme), metadata=meta,

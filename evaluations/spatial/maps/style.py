@@ -27,6 +27,32 @@ HOTSPOT_LABELS = {
     "cold": "Cold spot (Gi*)",
     "ns": "Not significant",
 }
+# the same categories in the maps' other language (a map is drawn in "en" or "es": MapStyle.lang)
+HOTSPOT_LABELS_ES = {
+    "HH": "Alto–Alto (punto caliente)",
+    "LL": "Bajo–Bajo (punto frío)",
+    "HL": "Alto–Bajo (atípico)",
+    "LH": "Bajo–Alto (atípico)",
+    "hot": "Punto caliente (Gi*)",
+    "cold": "Punto frío (Gi*)",
+    "ns": "No significativo",
+}
+# the fixed words of a map (legend, footer) in both languages
+MAP_WORDS = {
+    "en": {"source": "Source", "date": "Period", "classes": "Classes", "missing": "{n} units without data (grey)", "missing_one": "1 unit without data (grey)",
+           "no_data": "No data", "change": "Change", "cluster": "Cluster",
+           "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "diverging (quantiles on each side of 0)",
+                       "quantiles": "quantiles", "user": "fixed bounds"}},
+    "es": {"source": "Fuente", "date": "Periodo", "classes": "Clases", "missing": "{n} unidades sin datos (gris)", "missing_one": "1 unidad sin datos (gris)",
+           "no_data": "Sin datos", "change": "Cambio", "cluster": "Conglomerado",
+           "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "divergentes (cuantiles a cada lado del 0)",
+                       "quantiles": "cuantiles", "user": "límites fijos"}},
+}
+
+
+def hotspot_labels(lang: str) -> dict[str, str]:
+    """The hot-spot category labels in `lang`."""
+    return HOTSPOT_LABELS_ES if lang == "es" else HOTSPOT_LABELS
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,7 @@ class MapStyle:
     dpi: int = 130
     figsize: tuple[float, float] = (10, 7.2)
     simplify_m: float = 2000.0   # interactive maps: a 2 km coverage simplification keeps all municipalities' geometry ≈ 0.5 MB
+    lang: str = "en"
 
     @classmethod
     def of(cls, style: MapStyle | None, options: Mapping[str, Any]) -> MapStyle:
@@ -85,13 +112,21 @@ class MapStyle:
         """Classes of ``values`` with this style's scheme, number of classes and colour map."""
         return classify(values, scheme=self.scheme, k=self.k, cmap=self.cmap, bins=self.bins)
 
+    @property
+    def words(self) -> dict:
+        """The map's fixed words in its language."""
+        return MAP_WORDS["es" if self.lang == "es" else "en"]
+
     def footer(self, n_missing: int, scheme: str | None) -> str:
-        """Source · date · classification scheme · units without data."""
-        parts = [f"Source: {self.source}", f"Date: {self.date}"]
+        """Source · period · classification scheme · units without data, in the style's language."""
+        from ... import formats
+
+        w = self.words
+        parts = [f"{w['source']}: {self.source}", f"{w['date']}: {self.date}"]
         if scheme:
-            parts.append(f"Classes: {scheme.replace('_', '–' if scheme == 'fisher_jenks' else ' ').title()}")
+            parts.append(f"{w['classes']}: {w['schemes'].get(scheme, scheme.replace('_', ' '))}")
         if n_missing:
-            parts.append(f"{n_missing} units without data (grey)")
+            parts.append(w["missing_one"] if n_missing == 1 else w["missing"].format(n=formats.integer(n_missing, self.lang)))
         return " · ".join(parts)
 
 
