@@ -47,9 +47,9 @@ class Period(ResultPart):
 
 
 class ResultData(ResultPart):
-    sources: list[str]
+    sources: list[Texts]
     tables: list[str]
-    unit: str
+    unit: Texts = Field(description="the units as named after their count, or the name of a single series")
     period: Period
     n_units: int
     n_obs: int

@@ -65,34 +65,28 @@ class SpecData(Block):
     rolling_months: int | None = Field(None, description="the source publishes rolling sums over this many months")
     by: str | None = Field(None, description="indicator_trend: column to repeat the comparison for each value of")
     by_query: str | None = Field(None, description="its: query selecting the rows of the per-`by` table")
-    by_label_en: str | None = None
-    by_label_es: str | None = None
+    by_label: Bilingual | None = Field(None, description="what `by` names, singular ({en: state, es: estado})")
     unit: str | None = Field(None, description="panel designs: the unit id column")
     outcome: str | None = Field(None, description="panel designs: the outcome column")
     cohort: str | None = Field(None, description="DiD: first treated month of the unit (null: never treated)")
-    exposure_en: str | None = Field(None, description="synthetic_did: which units are treated and why, shown on the page")
-    exposure_es: str | None = None
+    exposure: Bilingual | None = Field(None, description="synthetic_did: which units are treated and why, shown on the page")
     cluster: str | None = Field(None, description="column standard errors are clustered by")
     dose: str | None = Field(None, description="dose_response: the dose column")
     dose_per_100k: str | None = Field(None, description="dose_response: population column to scale the dose by")
-    dose_label_en: str | None = None
-    dose_label_es: str | None = None
+    dose_label: Bilingual | None = Field(None, description="dose_response: what the dose is, shown in the reading")
     outlier: str | None = Field(None, description="dose_response: boolean column of rows left out of the headline")
-    treatment_en: str | None = None
-    treatment_es: str | None = None
+    treatment: Bilingual | None = Field(None, description="DiD: what the treatment is, shown in the reading")
     start: dt.date | None = Field(None, description="first month kept")
     end: dt.date | None = Field(None, description="last day kept")
-    unit_label: str | None = Field(None, description="what one unit is, shown with the result")
-    source: str | None = Field(None, description="the sources, separated by ';'")
-    sources: list[str] | None = Field(None, description="the sources as a list (instead of `source`)")
-    source_es: str | None = Field(None, description="`source` in Spanish, for the Spanish figures (default: `source`)")
+    unit_label: Bilingual | None = Field(None, description="the units as named after their count ({en: states, es: "
+                                                        "estados}), or the name of a single series ({en: United States, "
+                                                        "es: Estados Unidos})")
+    sources: list[Bilingual] = Field(default_factory=list, description="the sources, each {en, es}")
     simulated: bool = Field(False, description="the table holds simulated data")
 
-    def source_in(self, lang: str) -> str:
-        """The sources as a figure's source line names them in `lang` ("" when the spec names none)."""
-        if lang == "es" and self.source_es:
-            return self.source_es
-        return self.source or "; ".join(self.sources or [])
+    def source_in(self, lang: str = "en") -> str:
+        """The sources in one language, joined by '; ' (figures' source notes)."""
+        return "; ".join(source[lang] for source in self.sources)
 
 
 class EvaluationSpec(Block):

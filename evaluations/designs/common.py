@@ -20,9 +20,11 @@ class EvaluationOutput:
     figures: dict = field(default_factory=dict)
 
 
-def _sources(spec: EvaluationSpec) -> list[str]:
-    d = spec.data
-    return list(d.sources) if d.sources is not None else [s.strip() for s in str(d.source or "").split(";") if s.strip()]
+# How a result names its units when the spec gives no `data.unit_label` (after their count, or a single series)
+MUNICIPALITIES = {"en": "municipalities", "es": "municipios"}
+UNITS = {"en": "units", "es": "unidades"}
+GROUPS = {"en": "groups", "es": "grupos"}
+NATIONAL = {"en": "national", "es": "nacional"}
 
 
 def _est(est: dict, id_: str, label: dict, units: dict | None = None, estimator: str | None = None) -> dict:
@@ -41,11 +43,13 @@ def _clean_num(x):
     return x if x == x and abs(x) != float("inf") else None
 
 
-def _skeleton(spec: EvaluationSpec, unit: str, start, end, n_units, n_obs) -> dict:
+def _skeleton(spec: EvaluationSpec, unit: dict[str, str], start, end, n_units, n_obs) -> dict:
+    """The result's fields every design fills the same way; `unit` names the units unless the spec's
+    `data.unit_label` does."""
     return {
         "schema": 1, "name": spec.name, "title": spec.title, "goal": spec.goal, "line_of_action": spec.line_of_action,
         "design": spec.design, "simulated": spec.data.simulated,
-        "data": {"sources": _sources(spec), "tables": [spec.data.table], "unit": unit,
+        "data": {"sources": list(spec.data.sources), "tables": [spec.data.table], "unit": spec.data.unit_label or unit,
                  "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                             "end": None if end is None else str((pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date())},
                  "n_units": int(n_units), "n_obs": int(n_obs)},

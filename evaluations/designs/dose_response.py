@@ -8,7 +8,7 @@ import pandas as pd
 from ..did import twfe
 from ..reading import dose_reading, join
 from ..spec_model import EvaluationSpec
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index, select_rows
+from .common import UNITS, EvaluationOutput, _clean_num, _est, _skeleton, month_index, select_rows
 from .dose_weights import CAVEAT, continuous_did_check
 
 
@@ -27,7 +27,7 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     cluster = d.cluster or d.unit
     headline = twfe(data[~outlier], d.outcome, d.unit, "_t", "_dose", vcov="cluster", cluster=cluster)
     with_outlier = twfe(data, d.outcome, d.unit, "_t", "_dose", vcov="cluster", cluster=cluster)
-    result = _skeleton(spec, d.unit_label or d.unit, pd.to_datetime(data[d.time]).min(),
+    result = _skeleton(spec, UNITS, pd.to_datetime(data[d.time]).min(),
                        pd.to_datetime(data[d.time]).max(), data[d.unit].nunique(), headline.n_obs)
     att = {k: getattr(headline.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
     att_all = {k: getattr(with_outlier.att, k) for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
@@ -48,7 +48,7 @@ def run_dose_response(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOu
     result["results"] = {"twfe_dose": headline.to_dict(), "twfe_dose_with_outlier": with_outlier.to_dict()}
     result["sample"] = {"baseline_mean": _clean_num(pd.to_numeric(data.loc[~outlier, d.outcome], errors="coerce").mean())}
     note = spec.notes
-    result["reading"] = dose_reading(outcome, {"en": spec.data.dose_label_en or "the dose",
-                                               "es": spec.data.dose_label_es or "la dosis"}, att, units, note)
+    result["reading"] = dose_reading(outcome, spec.data.dose_label or {"en": "the dose", "es": "la dosis"},
+                                           att, units, note)
     result["reading"] = join(result["reading"], CAVEAT)
     return EvaluationOutput(result)

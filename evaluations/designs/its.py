@@ -18,7 +18,7 @@ from ..publication.evidence import reason
 from ..publication.vocabulary import ITS_MIN_POST, ITS_MIN_PRE
 from ..reading import fmt, its_reading, join
 from ..spec_model import EvaluationSpec, SpecError
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
+from .common import GROUPS, NATIONAL, EvaluationOutput, _clean_num, _est, _skeleton, _trend_block, monthly_series
 from .trend import plot_trend
 
 
@@ -33,9 +33,9 @@ def _series(spec: EvaluationSpec, frame: pd.DataFrame):
     if spec.design == "comparative_its":
         treated = monthly_series(spec, frame, d.treated).dropna()
         comparison = monthly_series(spec, frame, d.comparison).dropna()
-        return comparative_series(treated, comparison), d.unit_label or "group", 2, treated, comparison
+        return comparative_series(treated, comparison), GROUPS, 2, treated, comparison
     series = monthly_series(spec, frame, d.series_query).dropna()
-    return series, d.unit_label or "national", 1, None, None
+    return series, NATIONAL, 1, None, None
 
 
 def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict, finding: dict) -> dict:
@@ -50,7 +50,7 @@ def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict, findin
         fig_text.source_note(spec.data.source_in(lang), lang, through=series.index.max()), lang, "published_value"))
 
 
-def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, months: int) -> EvaluationOutput:
+def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, months: int) -> EvaluationOutput:
     """A rolling-sum series: no model. Calendar-year totals (the value ending in December) when the window is 12."""
     outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
@@ -89,7 +89,7 @@ def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units:
     return EvaluationOutput(result, tables, _series_figure(spec, series, result, latest))
 
 
-def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: str, n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
+def _too_short_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, n_pre: int, n_post: int, break_date) -> EvaluationOutput:
     outcome, _ = spec.outcome_texts()
     result = _skeleton(spec, unit, series.index.min(), series.index.max(), n_units, len(series))
     text = {"en": f"{n_pre} months before {formats.month(break_date, 'en')} and {n_post} from it; an interrupted time series "
@@ -167,9 +167,10 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                                                                "es": "Serie observada, ajustada y contrafactual"}})
     if d.by:
         tables["by_unit.csv"] = _by_unit(spec, frame, opts)
+        by = d.by_label or {"en": d.by, "es": d.by}
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same model for each {d.by_label_en or d.by}: level and slope changes with 95% CIs",
-            "es": f"El mismo modelo para cada {d.by_label_es or d.by}: cambios de nivel y pendiente con IC 95 %"}})
+            "en": f"The same model for each {by['en']}: level and slope changes with 95% CIs",
+            "es": f"El mismo modelo para cada {by['es']}: cambios de nivel y pendiente con IC 95 %"}})
     break_label = {"en": formats.month(fit.break_date, "en"), "es": formats.month(fit.break_date, "es")}
     result["reading"] = its_reading(outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), units,
                                     result["diagnostics"].get("placebo"), fit.n_post)

@@ -28,7 +28,7 @@ from ..did.results import RegressionResult
 from ..publication.vocabulary import MIN_COHORT_CLUSTERS, MIN_COHORT_UNITS
 from ..reading import did_reading, effect_sentence, fmt, join
 from ..spec_model import EvaluationSpec, SpecError
-from .common import EvaluationOutput, _clean_num, _est, _skeleton, month_index
+from .common import MUNICIPALITIES, EvaluationOutput, _clean_num, _est, _skeleton, month_index
 from .event_study_text import event_study_alt, twfe_event_study_alt
 from .honest_sensitivity import add_honest
 from .pretrend_power import pretrend_power_diagnostics
@@ -211,7 +211,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                            control=control, cluster=cluster)
     bacon = bacon_decomposition(balanced, d.outcome, d.unit, "_t", "_g")
     twfe_att = evaluation.results["twfe"].att if "twfe" in evaluation.results else None
-    result = _skeleton(spec, d.unit_label or "municipality", d.start, d.end,
+    result = _skeleton(spec, MUNICIPALITIES, d.start, d.end,
                        evaluation.sample["units"], evaluation.sample["rows_in_window"])
     units = spec.units or {"en": d.outcome, "es": d.outcome}
     cs_label = {"en": "Average effect after treatment (Callaway–Sant'Anna, simple aggregation)",
@@ -301,7 +301,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     result["results"]["cs"] = cs_dict
     result["results"]["placebo"] = placebo.to_dict()
     result["results"]["bacon"] = bacon.to_dict()
-    treatment = {"en": spec.data.treatment_en or "the treatment", "es": spec.data.treatment_es or "el tratamiento"}
+    treatment = spec.data.treatment or {"en": "the treatment", "es": "el tratamiento"}
     result["reading"] = did_reading(spec.outcome or {"en": d.outcome, "es": d.outcome}, treatment, simple, units,
                                     {"en": "Callaway–Sant'Anna", "es": "Callaway–Sant'Anna"},
                                     result["diagnostics"]["pretrend"], result["diagnostics"].get("placebo"), twfe_d,

@@ -20,7 +20,7 @@ from .. import formats
 from ..reading import ESTIMATOR_NAMES, fmt, synthetic_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..synth import BlockPanel, SynthInputError, SynthResult, synthdid_panel
-from .common import EvaluationOutput, _clean_num, _est, _skeleton
+from .common import UNITS, EvaluationOutput, _clean_num, _est, _skeleton
 from .synthetic_panel import SyntheticPanel, build_panel
 
 ORDER = ("sdid", "sc", "did")
@@ -77,7 +77,7 @@ def _label(estimator: str, se: str, since: str, lang: str) -> str:
 
 def _texts(spec: EvaluationSpec) -> dict:
     d = spec.data
-    return {"en": d.exposure_en or f"units where {d.treated}", "es": d.exposure_es or f"unidades donde {d.treated}"}
+    return d.exposure or {"en": f"units where {d.treated}", "es": f"unidades donde {d.treated}"}
 
 
 def run_synthetic(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -91,7 +91,7 @@ def run_synthetic(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput
     since = {lang: formats.month(break_date, lang) if panel.frequency == "month" else str(break_date.year)
              for lang in ("en", "es")}
     long = panel.long
-    result = _skeleton(spec, spec.data.unit_label or spec.data.unit or "unit", long["period"].min(), long["period"].max(),
+    result = _skeleton(spec, UNITS, long["period"].min(), long["period"].max(),
                        long["unit"].nunique(), len(long))
     head_att = _att(head)
     result["headline"] = {k: v for k, v in _est(head_att, "synthetic_att", {lang: _label(o.estimator, head.se_method or o.se, since[lang], lang)

@@ -11,7 +11,7 @@ from ..publication import enforce_baseline
 from ..reading import fmt, trend_reading
 from ..spec_model import EvaluationSpec, SpecError
 from ..trends import CAVEAT, baseline_comparison
-from .common import EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
+from .common import NATIONAL, EvaluationOutput, _baseline, _est, _skeleton, _trend_block, monthly_series
 
 
 def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
@@ -19,7 +19,7 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     if series.empty:
         raise SpecError(f"{spec.name}: no rows with a value in {spec.data.table} after the filter")
     outcome, units = spec.outcome_texts()
-    result = _skeleton(spec, spec.data.unit_label or "national", series.index.min(), series.index.max(), 1, len(series))
+    result = _skeleton(spec, NATIONAL, series.index.min(), series.index.max(), 1, len(series))
     comparison = _baseline(spec, series)
     block, change = _trend_block(spec, series)
     result["baseline_comparison"] = block
@@ -44,9 +44,10 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
     tables = {"series.csv": series.rename("value").rename_axis("period").reset_index()}
     if spec.data.by:
         tables["by_unit.csv"] = _trend_by_unit(spec, frame, spec.data.by)
+        by = spec.data.by_label or {"en": spec.data.by, "es": spec.data.by}
         result["tables"].append({"file": "by_unit.csv", "caption": {
-            "en": f"The same comparison for each {spec.data.by_label_en or spec.data.by} (descriptive)",
-            "es": f"La misma comparación para cada {spec.data.by_label_es or spec.data.by} (descriptiva)"}})
+            "en": f"The same comparison for each {by['en']} (descriptive)",
+            "es": f"La misma comparación para cada {by['es']} (descriptiva)"}})
     result["tables"].append({"file": "series.csv", "caption": {"en": f"Monthly series: {outcome['en']}",
                                                                "es": f"Serie mensual: {outcome['es']}"}})
     drawn = block if block and block.get("sufficient") else {"post": comparison.post}

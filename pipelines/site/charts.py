@@ -163,7 +163,7 @@ def takeaway(result: EvaluationResult, figure: Figure, lang: str, first: bool) -
 
 
 def _source(result: EvaluationResult, lang: str) -> str:
-    sources = "; ".join(result.data.sources)
+    sources = "; ".join(pick(s, lang) for s in result.data.sources)
     through = formats.month(result.data.period.end, lang) if result.data.period.end else ""
     return (f"{chart_text('source', lang)}: {sources}" if sources else "") + (
         f" · {chart_text('data_through', lang)} {through}" if through else "")

@@ -97,11 +97,11 @@ def facts_md(result: EvaluationResult, lang: str) -> str:
     facts = [f"**{t('design', lang)}:** {md_text(i18n.design_name(result.design, lang))}"]
     if d.period.start:
         facts.append(f"**{t('sample', lang)}:** {md_text(formats.period(d.period.start, d.period.end, lang))}"
-                     + (f", {md_text(d.unit)}" if d.n_units == 1 and d.unit else
-                        f", {formats.integer(d.n_units, lang)} {md_text(_unit_word(d.unit, lang))}" if d.n_units else "")
+                     + (f", {md_text(pick(d.unit, lang))}" if d.n_units == 1 else
+                        f", {formats.integer(d.n_units, lang)} {md_text(pick(d.unit, lang))}" if d.n_units else "")
                      + (f", {formats.integer(d.n_obs, lang)} {'observations' if lang == 'en' else 'observaciones'}" if d.n_obs else ""))
     if d.sources:
-        facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(d.sources)))
+        facts.append(("**Sources:** " if lang == "en" else "**Fuentes:** ") + md_text("; ".join(pick(s, lang) for s in d.sources)))
     return "  \n".join(facts) + "\n"
 
 
@@ -173,10 +173,3 @@ def table_part(result: EvaluationResult, table: TableFile, folder: Path, figures
             f"{csv_table(source, lang)}\n"
             f'<p class="note"><a href="{figures.name}/{target}" download>{"Download the CSV" if lang == "en" else "Descargar el CSV"}</a></p>\n'
             "</details>\n")
-
-
-def _unit_word(unit: str | None, lang: str) -> str:
-    words = {"municipality": ("municipalities", "municipios"), "state": ("states", "estados"),
-             "field_office": ("field offices", "oficinas de campo"), "country": ("countries", "países")}
-    en, es = words.get(unit or "", (f"{unit or 'unit'} units", f"unidades ({unit or 'unidad'})"))
-    return en if lang == "en" else es

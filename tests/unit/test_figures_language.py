@@ -57,7 +57,7 @@ def trend_spec(design: str = "indicator_trend") -> EvaluationSpec:
         "goal": "goal_1_protect_people", "line_of_action": "public_health", "scope": "framework",
         "desired_direction": "decrease", "threats": ["single_series"], "design": design,
         "outcome": {"en": "toy victims", "es": "víctimas de prueba"}, "units": {"en": "victims", "es": "víctimas"},
-        "data": {"table": "marts.toy", "time": "period", "value": "value", "source": "SESNSP víctimas (fuero común)"},
+        "data": {"table": "marts.toy", "time": "period", "value": "value", "sources": [{"en": "SESNSP victims (fuero común)", "es": "víctimas del SESNSP (fuero común)"}]},
     })
 
 
@@ -117,14 +117,14 @@ def test_trend_design_draws_both_languages_and_the_spanish_one_has_only_spanish_
     text = svg_text(out.figures["trend.es.png"](tmp_path / "trend.es.svg"))
     for needle in ("Víctimas de prueba en México", "Valor mensual", "Promedio de la línea base (36 meses)",
                    "Promedio desde oct 2021 (40 meses)", "Entendimiento Bicentenario (oct 2021)", "víctimas al mes",
-                   "Fuente: SESNSP víctimas (fuero común) · datos hasta enero de 2025"):
+                   "Fuente: víctimas del SESNSP (fuero común) · datos hasta enero de 2025"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
     ticks = text.split("\n")
     assert any(GROUPED.match(t) for t in ticks), ticks          # 12,000-scale values: grouped tick labels
     english = svg_text(out.figures["trend.png"](tmp_path / "trend.svg"))
     for needle in ("Monthly value", "Baseline mean (36 months)", "Mean since Oct 2021 (40 months)",
-                   "Bicentennial Framework (Oct 2021)", "victims per month", "Source: SESNSP víctimas (fuero común) · data "
+                   "Bicentennial Framework (Oct 2021)", "victims per month", "Source: SESNSP victims (fuero común) · data "
                    "through January 2025"):
         assert needle in english, needle
 
@@ -145,7 +145,7 @@ def test_its_design_and_plot_in_spanish(tmp_path):
     assert set(out.figures) == {"its.png", "its.es.png"}
     text = svg_text(out.figures["its.es.png"](tmp_path / "its.es.svg"))
     for needle in ("Observado", "Ajustado", "Contrafactual (sin cambio)", "Entendimiento Bicentenario (oct 2021)",
-                   "víctimas al mes", "Fuente: SESNSP"):
+                   "víctimas al mes", "Fuente: víctimas del SESNSP"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
     alt = out.result["figures"][0]["alt"]
@@ -214,7 +214,7 @@ def test_synthetic_design_draws_both_languages_with_the_framework_mark(tmp_path)
     out = run_spec(synthetic_spec(), parallel_frame())
     assert {"synthdid.png", "synthdid.es.png", "synthdid_units.png", "synthdid_units.es.png"} <= set(out.figures)
     text = svg_text(out.figures["synthdid.es.png"](tmp_path / "s.es.svg"))
-    for needle in ("expuestas (promedio)", "Entendimiento Bicentenario (oct 2021)", "estimación 0.75", "Fuente: toy",
+    for needle in ("expuestas (promedio)", "Entendimiento Bicentenario (oct 2021)", "estimación 0.75", "Fuente: juguete",
                    "ene 2019"):
         assert needle in text, needle
     units = svg_text(out.figures["synthdid_units.es.png"](tmp_path / "u.es.svg"))

@@ -31,7 +31,7 @@ def trend(name: str, direction: str, assessment: str, *, before: float, after: f
     return make_result(
         name, title=title or texts(f"Title of {name}", f"Título de {name}"), line_of_action=line, scope=scope,
         estimates=[change],
-        data={"sources": ["SESNSP"], "tables": ["marts.indicators"], "unit": "national",
+        data={"sources": [{"en": "SESNSP", "es": "SESNSP"}], "tables": ["marts.indicators"], "unit": {"en": "national", "es": "nacional"},
               "period": {"start": "2015-01-01", "end": post_end}, "n_units": 1, "n_obs": 126},
         baseline_comparison={"baseline": {"start": "2018-10-01", "end": "2021-09-30", "mean": before, "months": 36},
                              "post": {"start": "2021-10-01", "end": post_end, "mean": after, "months": 45},
@@ -47,7 +47,7 @@ def effect(name: str, design: str, grade: str, direction: str, assessment: str, 
     return make_result(
         name, title=title or texts(f"Title of {name}", f"Título de {name}"), design=design, line_of_action=line, scope=scope,
         estimates=[level],
-        data={"sources": ["SESNSP"], "tables": ["marts.state_month_panel"], "unit": "national",
+        data={"sources": [{"en": "SESNSP", "es": "SESNSP"}], "tables": ["marts.state_month_panel"], "unit": {"en": "national", "es": "nacional"},
               "period": {"start": period[0], "end": period[1]}, "n_units": 1, "n_obs": 126},
         evidence=evidence(grade=grade, direction=direction, assessment=assessment, estimate_id="its_level",
                           reasons=reasons or [{"id": "x", "en": "A reason.", "es": "Una razón."}]))

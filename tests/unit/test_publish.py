@@ -31,7 +31,8 @@ def its_result() -> dict:
     return result_dict(
         "cbp_fentanyl_its", title=texts("Fentanyl seized at ports of entry", "Fentanilo asegurado en puertos de entrada"),
         goal="goal_2_transborder_crime", line_of_action="secure_travel_commerce", design="its",
-        data={"sources": ["CBP <b>Drug</b> Seizures"], "tables": ["marts.cbp_seizures_month"], "unit": "field_office",
+        data={"sources": [texts("CBP <b>Drug</b> Seizures", "Decomisos de <b>drogas</b> de la CBP")],
+              "tables": ["marts.cbp_seizures_month"], "unit": texts("field offices", "oficinas de campo"),
               "period": {"start": "2018-10-01", "end": "2025-06-30"}, "n_units": 20, "n_obs": 1620},
         headline=headline(**level),
         estimates=[estimate("its_level", **level),
@@ -153,6 +154,9 @@ def test_result_files_render_generically_in_both_languages(tmp_path, results_dir
     assert "Pre-trend test: statistic 12.1 (11 df), p = 0.350" in en
     # Strings from data are text, not markup.
     assert "CBP &lt;b&gt;Drug&lt;/b&gt; Seizures" in en and "<b>Drug</b>" not in en
+    # The sources and the units in the page's language (issue #18).
+    assert "Decomisos de &lt;b&gt;drogas&lt;/b&gt; de la CBP" in es and "Drug" not in es
+    assert "20 field offices" in en and "20 oficinas de campo" in es and "field offices" not in es
     assert "Seizures fell &lt;i&gt;a little&lt;/i&gt;." in en
     # The data gap of another line of action, in each language.
     assert "No machine-readable ATF trace data." in en and "No hay datos de rastreo de la ATF" in es

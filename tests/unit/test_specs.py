@@ -10,6 +10,7 @@ from evaluations.designs import run_spec
 from evaluations.designs.common import monthly_series
 from evaluations.options import DESIGNS
 from evaluations.spec_model import SpecError, load_spec, load_specs
+from tests.browser.english_words import english_words
 
 
 def test_shipped_specs_load_and_cover_every_design_but_event_study():
@@ -135,6 +136,42 @@ def test_neighbour_cohorts_on_a_row_of_squares():
 def test_a_bad_spec_names_file_and_field(tmp_path, extra, message):
     with pytest.raises(SpecError, match=re.escape(message)):
         _spec(tmp_path, "its", "{table: t, time: period, value: v}", extra)
+
+
+def test_sources_and_unit_label_are_texts_in_both_languages(tmp_path):
+    """Data descriptions reach the pages in the reader's language (issue #18): one {en, es} shape, like `title`."""
+    data = "{table: t, time: period, value: v, %s}"
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data: unknown data key 'source'")):
+        _spec(tmp_path, "its", data % "source: CDC")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data.sources.0: input should be a valid dictionary, got 'CDC'")):
+        _spec(tmp_path, "its", data % "sources: [CDC]")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data.sources.1: must have en and es texts")):
+        _spec(tmp_path, "its", data % "sources: [{en: a, es: b}, {en: only English}]")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data.unit_label: input should be a valid dictionary")):
+        _spec(tmp_path, "its", data % "unit_label: United States")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data: unknown data key 'by_label_en'")):
+        _spec(tmp_path, "its", data % "by: state, by_label_en: state")
+    with pytest.raises(SpecError, match=re.escape("s.yaml: data.by_label: must have en and es texts")):
+        _spec(tmp_path, "its", data % "by: state, by_label: {en: state}")
+    spec = _spec(tmp_path, "its", data % ("sources: [{en: INEGI death records, es: registros de defunción del INEGI}, "
+                                          "{en: CONAPO population, es: población del CONAPO}], "
+                                          "unit_label: {en: United States, es: Estados Unidos}"))
+    assert spec.data.source_in("es") == "registros de defunción del INEGI; población del CONAPO"
+    assert spec.data.source_in("en") == "INEGI death records; CONAPO population"
+
+
+def test_shipped_specs_describe_their_data_in_spanish():
+    """The Spanish text of every spec's sources and units has no English words (acronyms and names aside)."""
+    leaks = {}
+    for spec in load_specs():
+        texts = [source["es"] for source in spec.data.sources] + ([spec.data.unit_label["es"]] if spec.data.unit_label else [])
+        assert spec.data.sources, f"{spec.name}: no sources"
+        words = english_words(" ".join(texts))
+        if words:
+            leaks[spec.name] = words
+    assert leaks == {}
+    overdose = next(s for s in load_specs() if s.name == "overdose_its")
+    assert overdose.data.unit_label == {"en": "United States", "es": "Estados Unidos"}
 
 
 def test_a_bad_option_of_a_listed_estimator_names_its_choices(tmp_path):

@@ -45,7 +45,7 @@ def make_spec(**synthetic) -> EvaluationSpec:
         "threats": ["seizure_weight"], "design": "synthetic_did",
         "outcome": {"en": "the toy outcome", "es": "el resultado de juguete"}, "units": {"en": "units", "es": "unidades"},
         "data": {"table": "marts.toy", "time": "period", "unit": "office", "outcome": "y", "treated": "southwest",
-                 "filter": "kind == 'x'", "source": "toy"},
+                 "filter": "kind == 'x'", "sources": [{"en": "toy", "es": "juguete"}]},
         "estimators": {"synthetic": {"reps": 50, "seed": 3, **synthetic}},
     })
 
