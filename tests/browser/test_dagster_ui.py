@@ -1,6 +1,7 @@
 """An evaluator's path through the Dagster UI in headless Chromium: open the Goal I group, launch the
-joint-operations evaluation by clicking, wait for the run, and read the new estimate and its passed
-check on the asset page. Screenshots of each step are saved next to the server log."""
+homicide-rate evaluation (an interrupted time series: a few seconds, where the joint-operations study's robustness
+rows take half a minute) by clicking, wait for the run, and read the new estimate and its passed check on the
+asset page. Screenshots of each step are saved next to the server log."""
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 GROUP = "goal_1_protect_people"
-SPEC = "joint_operations_homicides"
+SPEC = "homicide_rate_its_sesnsp"
 ASSET_PATH = f"/assets/evaluations/{SPEC}"
 
 RUNS = """
