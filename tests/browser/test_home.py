@@ -4,10 +4,7 @@ sideways; at 1280 × 800 the first screen shows the key findings and the start o
 this test's tmp folder."""
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,13 +14,11 @@ import pytest
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
+from tests.browser.support import CHROMIUM, chromium, serve
 from tests.conftest import missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -38,29 +33,14 @@ def server(pipeline_build, tmp_path_factory):
         landing = con.execute("select * from raw._landing_files order by table_name, file").df().to_dict("records")
     run_info = {"commit": "1111111", "version": "dev", "lock_sha256": "0" * 64, "run_date": "2026-12-07"}
     published = publish(SITE_SOURCE_DIR, base / "site", SiteInputs(base / "results", landing, run_info), "dev")
-    handler = functools.partial(_QuietHandler, directory=str(published.path))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve(published.path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser_:
+        yield browser_
 
 
 def open_home(browser, server: str, lang: str, width: int, height: int):

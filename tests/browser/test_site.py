@@ -4,12 +4,9 @@
 and no request leaving 127.0.0.1. Screenshots go to this test's tmp folder."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,13 +16,11 @@ import pytest
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
+from tests.browser.support import CHROMIUM, chromium, serve
 from tests.conftest import missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">Ciudad *Juárez*"
 GOALS = {"en": ["Goal I: Protect our people", "Goal II: Prevent transborder crime", "Goal III: Pursue criminal networks"],
          "es": ["Objetivo I: Proteger a nuestra gente", "Objetivo II: Prevenir la delincuencia transfronteriza",
@@ -64,29 +59,14 @@ def site_root(pipeline_build, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site_root):
-    handler = functools.partial(_QuietHandler, directory=str(site_root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve(site_root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser_:
+        yield browser_
 
 
 @pytest.fixture

@@ -5,12 +5,9 @@ passages, page weight within budget. Screenshots of every page at both widths ar
 (BICENTENNIAL_TEST_ARTIFACTS, default build/test-artifacts/screenshots)."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.english_words import allowed_english, english_words
+from tests.browser.support import CHROMIUM, chromium, serve
 from tests.conftest import REPO_ROOT, missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 WIDTHS = {"wide": (1280, 800), "phone": (390, 844)}
 LANGS = ("en", "es")
 PAGE_BUDGET = 3_000_000  # bytes: a page with every local script, style, image and data file it loads
@@ -53,31 +50,16 @@ def pages(site) -> list[str]:
     return found
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                      "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    with chromium() as browser_:
+        yield browser_
 
 
 def artefacts() -> Path:
