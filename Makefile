@@ -10,14 +10,18 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help run test test-all lint env lock ui clean bench
 
+# Both tiers on every core: pytest-xdist, whole modules (or `xdist_group`s) per worker, in the order tests/conftest.py
+# sets (longest first). PARALLEL= runs them in one process.
+PARALLEL ?= -n auto --dist loadgroup --no-loadscope-reorder
+
 run: $(STAMP)  ## run the whole pipeline on the embedded data and build the site
 	$(VENV)/bin/bicentennial run
 
 test: $(STAMP)  ## fast tier: unit tests + the tests that read one shared pipeline build (about 5 min on 2 cores)
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PARALLEL) -m "not slow" $(PYTEST_ARGS)
 
 test-all: $(STAMP)  ## both tiers: adds concurrent runs, reproduce, determinism, browsers, PostgreSQL (installs chromium/postgresql as root)
-	scripts/test-system-deps $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/test-system-deps $(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff and mypy (pyproject.toml), sqlfluff on the dbt models (dbt_project/.sqlfluff)
 	$(VENV)/bin/ruff check .

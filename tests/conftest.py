@@ -3,82 +3,119 @@ test reading a build shares (`pipeline_build`); a test that changes a build work
 
 Test tiers: `make test` runs everything not marked `slow` (the unit tests and the tests that read the shared
 build); `make test-all` adds the `slow` tier (tests that run the pipeline again or start servers, browsers,
-a fresh installation). The shared build starts in the background as soon as the tests are collected, and the
-modules that read it run last, so the other tests run meanwhile (the pipeline keeps about one core busy). Set
-BICENTENNIAL_TEST_BUILD to the folder of a `bicentennial run` of this very checkout to reuse it instead (the
-tests never write it)."""
+a fresh installation). Both run on every core with pytest-xdist (`-n auto`), a test module whole on one worker
+(or a group of modules sharing a fixture, marked `xdist_group`): see `pytest_xdist_make_scheduler` below.
+
+The shared build starts in the background (tests/background.py) as soon as the tests are collected, and the
+modules that read it run last, so the other tests run meanwhile. Set BICENTENNIAL_TEST_BUILD to the folder of a
+`bicentennial run` of this very checkout to reuse it instead (the tests never write it)."""
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests import background
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
 
-# Builds started in the background at collection, by the fixture that reads them: "pipeline_build" (the
-# session's shared build) and "second_build" (a second run of the same tree, for the determinism tests of the
-# slow tier). A run is mostly single-threaded, so on 2 cores two runs side by side take little more than one.
-_background: dict[str, dict] = {}
+# Modules that take minutes (their own pipeline runs, a fresh install, servers and browsers): started first, so
+# that no worker is left alone with one of them at the end of the session.
+LONG_FIRST = ("tests/integration/test_landing_catalog.py", "tests/integration/test_reproduce.py",
+              "tests/integration/test_graphql_runs.py", "tests/browser/test_dagster_ui.py",
+              "tests/integration/test_bad_inputs.py", "tests/browser/test_site_reading.py")
 
 
-def _start_build(name: str) -> None:
+def _session_folder(config: pytest.Config) -> Path:
+    """The folder of the session's background builds: made by the controlling process, handed to the workers."""
+    workerinput = getattr(config, "workerinput", None)
+    return Path(workerinput["bicentennial_session"] if workerinput else config.stash[_SESSION])
+
+
+_SESSION = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
     from pipelines.dbt_project import ensure_manifest
 
-    ensure_manifest()  # parsed once here, so neither the run nor the tests meanwhile parse into the same target
-    base = Path(tempfile.mkdtemp(prefix=f"bicentennial-test-{name}-"))
-    build = base / "build"
-    env = {**os.environ, "BICENTENNIAL_BUILD_DIR": str(build)}
-    env.pop("BICENTENNIAL_WAREHOUSE", None)
-    with open(base / "run.out", "w") as out, open(base / "run.err", "w") as err:
-        process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], cwd=REPO_ROOT, env=env,
-                                   stdout=out, stderr=err, text=True, start_new_session=True)
-    _background[name] = {"process": process, "base": base, "build": build}
+    # Parsed once here, before any worker imports the Dagster definitions (which read the manifest) and before any
+    # background run: two processes parsing into the same target folder at once would break each other.
+    ensure_manifest()
+    config.stash[_SESSION] = tempfile.mkdtemp(prefix="bicentennial-test-session-")
 
 
-def _start_shared_build() -> None:
-    _start_build("pipeline_build")
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    node.workerinput["bicentennial_session"] = node.config.stash[_SESSION]
 
 
-def _wait_build(name: str) -> Path:
-    if name not in _background:
-        _start_build(name)
-    process, base = _background[name]["process"], _background[name]["base"]
-    returncode = process.wait(timeout=1800)
-    stdout, stderr = (base / "run.out").read_text(), (base / "run.err").read_text()
-    assert returncode == 0, f"{name}: pipeline failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
-    return _background[name]["build"]
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # before xdist's own (a first-result hook)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Whole modules per worker (their module-scoped fixtures run once), and the modules of one `xdist_group` on one
+    worker (a session-scoped fixture they share, such as `ingested_build`, runs once); in collection order, which
+    `pytest_collection_modifyitems` sets."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleOrGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # `--dist loadgroup` appends "@group" to grouped tests' ids
+                return "group:" + nodeid.rsplit("@", 1)[1]
+            return nodeid.split("::", 1)[0]
+
+    return ModuleOrGroup(config, log)
 
 
 def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::")[0]
 
 
+def _steps(name: str, session: Path) -> list[tuple[str, list[str]]]:
+    if name == "pipeline_build":
+        return [("run", ["run", "--build-dir", "{build}"])]
+    # second_build: the same run, after an ingest of a changed file and its revert, so the determinism tests show
+    # that a revert leaves no trace, and the landing-catalog tests read the revert round (one full run for both).
+    from tests.integration.ingested_build import IDEFF, SOURCE, changed_ideff
+
+    incoming = session / "incoming" / IDEFF.name
+    incoming.parent.mkdir(exist_ok=True)
+    incoming.write_bytes(changed_ideff())
+    return [("ingest", ["ingest", SOURCE, str(incoming), "--build-dir", "{build}"]),
+            ("revert", ["ingest", "--revert", SOURCE, IDEFF.name, "--build-dir", "{build}"]),
+            ("run", ["run", "--build-dir", "{build}"])]
+
+
+def _start(config: pytest.Config, name: str) -> Path:
+    session = _session_folder(config)
+    if (session / name / "job.json").exists():
+        return session / name
+    return background.start(session, name, _steps(name, session))
+
+
 @pytest.hookimpl(trylast=True)  # after the deselection by -m / -k
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reading = {_module(item) for item in items if "pipeline_build" in getattr(item, "fixturenames", ())}
-    items.sort(key=lambda item: _module(item) in reading)  # stable: modules stay whole and in order
+
+    def order(item: pytest.Item) -> tuple:
+        module = _module(item)
+        return (module in reading, LONG_FIRST.index(module) if module in LONG_FIRST else len(LONG_FIRST))
+
+    items.sort(key=order)  # stable: modules stay whole and in order
     if config.option.collectonly:
         return
     if reading and not os.environ.get("BICENTENNIAL_TEST_BUILD"):
-        _start_shared_build()
+        _start(config, "pipeline_build")
     if any("second_build" in getattr(item, "fixturenames", ()) for item in items):
-        _start_build("second_build")
+        _start(config, "second_build")
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    for started in _background.values():
-        process = started["process"]
-        if process.poll() is None:  # the session stopped early (-x, interrupted): do not leave the run behind
-            os.killpg(process.pid, signal.SIGTERM)  # with its dbt subprocess
-            process.wait(timeout=60)
-        shutil.rmtree(started["base"], ignore_errors=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and _SESSION in config.stash:
+        background.stop_all(Path(config.stash[_SESSION]))
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +130,7 @@ def _project_environment_restored():
 
 
 @pytest.fixture(scope="session")
-def pipeline_build() -> Path:
+def pipeline_build(pytestconfig) -> Path:
     """`bicentennial run` on the embedded data into a fresh build folder (or BICENTENNIAL_TEST_BUILD); returns
     that folder. Read it, never write it: a test that changes a build works on a copy (shutil.copytree)."""
     given = os.environ.get("BICENTENNIAL_TEST_BUILD")
@@ -102,14 +139,16 @@ def pipeline_build() -> Path:
         for needed in ("warehouse.duckdb", "results/manifest.json", "site/versions.json"):
             assert (build / needed).is_file(), f"BICENTENNIAL_TEST_BUILD={given}: no {needed} (run `bicentennial run` first)"
         return build
-    return _wait_build("pipeline_build")
+    return background.wait(_start(pytestconfig, "pipeline_build"))
 
 
 @pytest.fixture(scope="session")
-def second_build() -> Path:
+def second_build(pytestconfig) -> Path:
     """A second `bicentennial run` of the same tree into its own build folder (started in the background at
-    collection when a selected test asks for it): what the determinism tests compare with `pipeline_build`."""
-    return _wait_build("second_build")
+    collection when a selected test asks for it), after `bicentennial ingest` of a changed file and `ingest
+    --revert` of it: what the determinism tests compare with `pipeline_build`, and the landing catalog's revert
+    round. Each step's output is beside the folder: `<folder>.parent / "{ingest,revert,run}.{out,err}"`."""
+    return background.wait(_start(pytestconfig, "second_build"))
 
 
 def missing_system_dependency(reason: str) -> None:

@@ -6,13 +6,13 @@ A copy of the real SESNSP federal-jurisdiction file (IDEFF) with one count chang
 "other crimes of the Organized Crime Law": 3 → 40 — is ingested into a build folder, then `bicentennial run`; the
 national series "Federal organized-crime investigations (LFCDO)" of marts.indicators and the CSV that the Goal III
 page links (and its table) show the new January 2012 value. That run is the session's `ingested_build`
-(tests/integration/ingested_build.py), shared with test_run_promotion.py. In a second build folder (this module's
-one full run) the same file is ingested, then `bicentennial ingest --revert` and a run show the old one."""
+(tests/integration/ingested_build.py), shared with test_run_promotion.py. In the session's `second_build` the same
+file was ingested, then `bicentennial ingest --revert` and a run show the old one (and test_manifest_determinism.py
+shows that its results are byte-identical to the shared build's)."""
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 
 import pytest
 
@@ -22,35 +22,26 @@ from tests.integration.ingested_build import (
     NEW,
     OLD,
     SOURCE,
-    STEPS,
     changed_ideff,
     cli,
     observe,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# One worker runs this module and test_run_promotion.py, which share the session's `ingested_build`.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("ingested_build")]
 
 
 @pytest.fixture(scope="module")
-def rounds(ingested_build, tmp_path_factory) -> dict:
-    """The ingested build (`first`: what its run published), and a build that ingests the same file, reverts it and
-    runs (`second`)."""
-    base = tmp_path_factory.mktemp("catalog")
-    revert_build = base / "revert-build"
-    incoming = base / "incoming" / IDEFF.name
-    incoming.parent.mkdir()
-    incoming.write_bytes(changed_ideff())
-    out: dict = {**ingested_build, "revert_build": revert_build,
+def rounds(ingested_build, second_build) -> dict:
+    """The ingested build (`first`: what its run published), and the build that ingested the same file, reverted it
+    and ran (`second`: the session's `second_build`, tests/conftest.py)."""
+    out: dict = {**ingested_build, "revert_build": second_build,
                  "embedded_sha": hashlib.sha256(IDEFF.read_bytes()).hexdigest()}
+    out["revert"] = (second_build.parent / "revert.out").read_text()
+    incoming = second_build.parent.parent / "incoming" / IDEFF.name  # what second_build ingested before reverting
     assert hashlib.sha256(incoming.read_bytes()).hexdigest() == out["sha"]
-    started = time.monotonic()
-    cli("ingest", SOURCE, str(incoming), "--build-dir", str(revert_build))
-    out["revert"] = cli("ingest", "--revert", SOURCE, IDEFF.name, "--build-dir", str(revert_build))
-    cli("run", "--build-dir", str(revert_build))
-    out["second"] = observe(revert_build)
-    out["sources_after_revert"] = cli("sources", SOURCE, "--build-dir", str(revert_build)).stdout
-    print(f"\nlanding catalog revert round: {time.monotonic() - started:.0f} s ("
-          + ", ".join(f"{command}: {seconds:.0f} s" for command, seconds in STEPS) + ")")
+    out["second"] = observe(second_build)
+    out["sources_after_revert"] = cli("sources", SOURCE, "--build-dir", str(second_build)).stdout
     return out
 
 
@@ -71,7 +62,7 @@ def test_an_ingested_update_survives_the_run_and_reaches_the_mart_and_the_site(r
 def test_a_revert_puts_the_embedded_file_back(rounds):
     second = rounds["second"]
     assert second["csv"] == second["page"] == second["mart"]
-    assert f"{IDEFF.name} reverted to its version {rounds['embedded_sha'][:12]}" in rounds["revert"].stdout
+    assert f"{IDEFF.name} reverted to its version {rounds['embedded_sha'][:12]}" in rounds["revert"]
     assert [(f, s, o) for f, s, o, _ in second["landing"]] == [(IDEFF.name, rounds["embedded_sha"], "embedded")]
     assert second["manifest_sha"] == rounds["embedded_sha"]
     assert rounds["sources_after_revert"].splitlines()[1].split()[4] == "embedded"

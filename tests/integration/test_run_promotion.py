@@ -37,7 +37,8 @@ from tests.conftest import REPO_ROOT
 from tests.integration.ingested_build import RELEASE, env
 from tests.unit.test_run_failures import last_good_build, snapshot
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# One worker runs this module and test_landing_catalog.py, which share the session's `ingested_build`.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("ingested_build")]
 
 
 def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
