@@ -14,6 +14,7 @@ import shapely
 from evaluations import formats
 from evaluations.designs.common import month_index
 from evaluations.designs.staggered import drop_small_cohorts
+from evaluations.figures import dated_sources_text
 from evaluations.indicators import period_change
 from evaluations.spatial import (
     compare_periods,
@@ -28,6 +29,7 @@ from evaluations.spatial.maps import change_map
 from evaluations.spec_model import EvaluationSpec, load_specs
 
 from ..resources import ProjectResource
+from ..sources import retrieved_dates
 
 GROUP = "evaluations"
 GEOGRAPHY_KEYS = [dg.AssetKey(["marts", "dim_municipalities"]), dg.AssetKey(["staging", "stg_inegi__states"])]
@@ -62,7 +64,8 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def _source(spec: EvaluationSpec, lang: str = "en") -> str:
-    return spec.data.source_in(lang)
+    """The spec's sources, each with its retrieval date (pipelines/sources/), for a map's footer."""
+    return dated_sources_text(spec.with_retrieved(retrieved_dates()).data.dated_sources(lang), lang)
 
 
 CHANGE_LEGEND = {"en": "Change per 100,000 per year", "es": "Cambio por 100 000 al año"}
