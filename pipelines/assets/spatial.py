@@ -93,7 +93,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         description=f"Municipal choropleth (PNG + interactive offline HTML): {settings['title']['en']}.",
         kinds={"python"},
         tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="3",
+        code_version="4",
     )
     def _map(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
         with project.connect(read_only=True) as con:
@@ -109,9 +109,9 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             date=_periods(baseline, post, "en"), legend_title=CHANGE_LEGEND["en"],
             municipalities=municipalities, states=states,
         )
-        spanish = change_map(   # the PNG in Spanish (the interactive HTML is one file)
+        spanish = change_map(   # the PNG and the interactive page in Spanish (change_map.es.png, change_map.es.html)
             change, out_dir / "change_map.es.png", title=settings["title"]["es"], source=_source(spec, "es"),
-            date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es", formats=("png",),
+            date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es",
             municipalities=municipalities, states=states,
         )
         valid = change["change"].dropna()
@@ -121,6 +121,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             "post": [str(x) for x in post], "legend": output.legend_labels, "no_data": int(output.n_missing),
             "png": output.png.name, "html": output.html.name if output.html else None,
             "png_es": spanish.png.name if spanish.png else None, "legend_es": spanish.legend_labels,
+            "html_es": spanish.html.name if spanish.html else None,
         }
         write_json(out_dir / "summary.json", summary)
         return dg.MaterializeResult(metadata={
