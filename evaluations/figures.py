@@ -122,13 +122,21 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def source_note(sources, lang: str, through=None, retrieved=None, limit: int = 170) -> str:
+def source_note(sources, lang: str, through=None, retrieved=None, limit: int = 400) -> str:
     """"Source: SESNSP víctimas · data through June 2025 · retrieved July 20, 2025" in `lang` (parts that are not
-    known are left out). `sources` is the spec's text (sources separated by ";") or a list."""
-    items = [s.strip() for s in (sources.split(";") if isinstance(sources, str) else sources or []) if s.strip()]
+    known are left out). `sources` is the spec's text (sources separated by ";"), a list of texts, or a list of
+    (text, retrieval dates) as `SpecData.dated_sources` gives them: sources retrieved on one same date share one
+    "retrieved" at the end, otherwise each source is followed by its own ("CBP seizures, retrieved March 5, 2026;
+    CONAPO population, retrieved June 16, 2025")."""
+    listed = sources.split(";") if isinstance(sources, str) else sources or []
+    items = [(s, []) if isinstance(s, str) else (s[0], list(s[1])) for s in listed]
+    items = [(text.strip(), dates) for text, dates in items if text.strip()]
+    dates = {tuple(d) for _, d in items}
+    if retrieved is None and len(dates) == 1 and len(next(iter(dates))) == 1:   # one date for every source
+        retrieved, items = next(iter(dates))[0], [(text, []) for text, _ in items]
     parts = []
     if items:
-        joined = "; ".join(items)
+        joined = dated_sources_text(items, lang)
         if len(joined) > limit:
             joined = joined[: limit - 1].rstrip() + "…"
         parts.append(word("sources" if len(items) > 1 else "source", lang, sources=joined))
@@ -137,6 +145,12 @@ def source_note(sources, lang: str, through=None, retrieved=None, limit: int = 1
     if retrieved:
         parts.append(word("retrieved", lang, date=formats.date(retrieved, lang)))
     return " · ".join(parts)
+
+
+def dated_sources_text(items, lang: str) -> str:
+    """(text, retrieval dates) pairs as one text: "CBP seizures, retrieved March 5, 2026; CONAPO population"."""
+    return "; ".join(text + "".join(", " + word("retrieved", lang, date=formats.date(d, lang)) for d in dated)
+                     for text, dated in items)
 
 
 class LocaleFormatter(Formatter):

@@ -49,6 +49,24 @@ def _bilingual(value: dict[str, str]) -> dict[str, str]:
 Bilingual = Annotated[dict[str, str], AfterValidator(_bilingual)]
 
 
+def _source_texts(value: dict[str, Any]) -> dict[str, Any]:
+    if not {"en", "es"} <= set(value) or not all(isinstance(value[k], str) for k in ("en", "es")):
+        raise ValueError("must have en and es texts")
+    unknown = sorted(set(value) - {"en", "es", "raw"})
+    if unknown:
+        raise ValueError(f"unknown source key {unknown[0]!r}; expected en, es, raw")
+    raw = value.get("raw", [])
+    if not isinstance(raw, list) or not all(isinstance(r, str) and r for r in raw):
+        raise ValueError("raw: must be a list of raw table names (pipelines/sources/ specs)")
+    return value
+
+
+# A source as the figures name it, {en, es}, and `raw`: the raw tables it comes from (the names of its
+# pipelines/sources/ specs), whose retrieval dates the source lines give (tests/unit/test_spec_sources.py checks
+# every name against the source specs and the dbt lineage of `data.table`).
+SourceTexts = Annotated[dict[str, Any], AfterValidator(_source_texts)]
+
+
 class SpecData(Block):
     """Where the numbers come from and which columns play which part (column names of `table`)."""
 
@@ -81,12 +99,25 @@ class SpecData(Block):
     unit_label: Bilingual | None = Field(None, description="the units as named after their count ({en: states, es: "
                                                         "estados}), or the name of a single series ({en: United States, "
                                                         "es: Estados Unidos})")
-    sources: list[Bilingual] = Field(default_factory=list, description="the sources, each {en, es}")
+    sources: list[SourceTexts] = Field(default_factory=list, description="the sources, each {en, es, raw: [raw table "
+                                                                        "names]}")
     simulated: bool = Field(False, description="the table holds simulated data")
+    # the retrieval date (ISO) of each raw table, given by the pipeline (`EvaluationSpec.with_retrieved`), not the YAML
+    retrieved: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     def source_in(self, lang: str = "en") -> str:
-        """The sources in one language, joined by '; ' (figures' source notes)."""
+        """The sources in one language, joined by '; '."""
         return "; ".join(source[lang] for source in self.sources)
+
+    def source_texts(self) -> list[dict[str, str]]:
+        """The sources as {en, es} (the result's `data.sources`)."""
+        return [{"en": source["en"], "es": source["es"]} for source in self.sources]
+
+    def dated_sources(self, lang: str = "en") -> list[tuple[str, list[str]]]:
+        """Each source in one language with the retrieval dates of its raw tables (those known), for
+        `evaluations.figures.source_note`."""
+        return [(source[lang], sorted({self.retrieved[r] for r in source.get("raw", []) if self.retrieved.get(r)}))
+                for source in self.sources]
 
 
 class EvaluationSpec(Block):
@@ -153,6 +184,11 @@ class EvaluationSpec(Block):
         if problem:
             raise SpecError(f"{where}: {problem}")
         return self.model_copy(update={"estimators": estimators})
+
+    def with_retrieved(self, dates: dict[str, str]) -> EvaluationSpec:
+        """A copy whose sources know the retrieval date of each raw table ({raw table name: ISO date}; the
+        pipeline gives those of pipelines/sources/), so its figures' source lines name them."""
+        return self.model_copy(update={"data": self.data.model_copy(update={"retrieved": dict(dates)})})
 
 
 def _where(path: Path) -> str:

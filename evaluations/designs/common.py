@@ -49,7 +49,7 @@ def _skeleton(spec: EvaluationSpec, unit: dict[str, str], start, end, n_units, n
     return {
         "schema": 1, "name": spec.name, "title": spec.title, "goal": spec.goal, "line_of_action": spec.line_of_action,
         "design": spec.design, "simulated": spec.data.simulated,
-        "data": {"sources": list(spec.data.sources), "tables": [spec.data.table], "unit": spec.data.unit_label or unit,
+        "data": {"sources": spec.data.source_texts(), "tables": [spec.data.table], "unit": spec.data.unit_label or unit,
                  "period": {"start": None if start is None else str(pd.Timestamp(start).date()),
                             "end": None if end is None else str((pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date())},
                  "n_units": int(n_units), "n_obs": int(n_obs)},

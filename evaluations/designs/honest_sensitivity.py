@@ -31,7 +31,7 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
     if options is None:
         return
     assert spec.data.outcome is not None and spec.data.unit is not None
-    sources = {lang: fig_text.source_note(spec.data.source_in(lang), lang, through=spec.data.end) for lang in ("en", "es")}
+    sources = {lang: fig_text.source_note(spec.data.dated_sources(lang), lang, through=spec.data.end) for lang in ("en", "es")}
     honest, honest_tables, honest_figures = honest_block(balanced, spec.data.outcome, spec.data.unit, control,
                                                          cluster, options, sources)
     if not honest:

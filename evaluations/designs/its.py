@@ -47,7 +47,7 @@ def _series_figure(spec: EvaluationSpec, series: pd.Series, result: dict, findin
         "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     return fig_text.bilingual("series.png", lambda path, lang: plot_trend(
         series, {}, path, spec.title[lang], fig_text.per_month(units[lang], lang),
-        fig_text.source_note(spec.data.source_in(lang), lang, through=series.index.max()), lang, "published_value"))
+        fig_text.source_note(spec.data.dated_sources(lang), lang, through=series.index.max()), lang, "published_value"))
 
 
 def _rolling_output(spec: EvaluationSpec, series: pd.Series, unit: dict[str, str], n_units: int, months: int) -> EvaluationOutput:
@@ -180,7 +180,7 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                               "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     figures = fig_text.bilingual("its.png", lambda path, lang: plot_its(
         fit, path, spec.title[lang], fig_text.per_month(units[lang], lang),
-        fig_text.source_note(d.source_in(lang), lang, through=fit.end), lang))
+        fig_text.source_note(d.dated_sources(lang), lang, through=fit.end), lang))
     return EvaluationOutput(result, tables, figures)
 
 

@@ -324,7 +324,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
     ]
     add_robustness(spec, result, tables, data, balanced, twfe_d, simple)
     effect = {lang: fig_text.word("effect_on", lang, units=units[lang]) for lang in ("en", "es")}
-    source = {lang: fig_text.source_note(d.source_in(lang), lang, through=d.end) for lang in ("en", "es")}
+    source = {lang: fig_text.source_note(d.dated_sources(lang), lang, through=d.end) for lang in ("en", "es")}
     figures = fig_text.bilingual("cs_event_study.png", lambda path, lang: cs.plot_event_study(
         path, title=spec.title[lang], ylabel=effect[lang], lang=lang,
         source_note="\n".join(filter(None, [source[lang], cs.sample_note(lang)]))))

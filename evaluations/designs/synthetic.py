@@ -180,7 +180,7 @@ def _tables(panel: SyntheticPanel, fits: dict, head: SynthResult, result: dict) 
 
 def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict) -> dict:
     name = ESTIMATOR_NAMES[head.estimator]
-    source = {lang: fig_text.source_note(spec.data.source_in(lang), lang, through=result["data"]["period"]["end"])
+    source = {lang: fig_text.source_note(spec.data.dated_sources(lang), lang, through=result["data"]["period"]["end"])
               for lang in ("en", "es")}
     h = result["headline"] or {}
     finding = {lang: "" for lang in ("en", "es")}

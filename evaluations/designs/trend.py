@@ -55,7 +55,7 @@ def run_trend(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
                               "caption": {"en": spec.title["en"], "es": spec.title["es"]}})
     return EvaluationOutput(result, tables, fig_text.bilingual("trend.png", lambda path, lang: plot_trend(
         series, drawn, path, spec.title[lang], fig_text.per_month(units[lang], lang),
-        fig_text.source_note(spec.data.source_in(lang), lang, through=series.index.max()), lang)))
+        fig_text.source_note(spec.data.dated_sources(lang), lang, through=series.index.max()), lang)))
 
 
 def trend_alt(outcome: dict, units: dict, drawn: dict) -> dict:

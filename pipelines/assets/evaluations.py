@@ -19,6 +19,7 @@ from evaluations.result_model import EvaluationResult
 from evaluations.spec_model import EvaluationSpec, SpecError, load_specs
 
 from ..resources import ProjectResource
+from ..sources import retrieved_dates
 
 GROUP = "evaluations"
 
@@ -106,7 +107,7 @@ def build_evaluation_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
     )
     def _evaluation(context: dg.AssetExecutionContext, config: EvaluationConfig, project: ProjectResource) -> dg.MaterializeResult:
         try:
-            run_spec_ = spec.with_overrides(config.overrides())
+            run_spec_ = spec.with_overrides(config.overrides()).with_retrieved(retrieved_dates())
         except SpecError as error:
             raise dg.Failure(description=f"run config overrides: {error}") from None
         with project.connect(read_only=True) as con:

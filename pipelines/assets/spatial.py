@@ -14,6 +14,7 @@ import shapely
 from evaluations import formats
 from evaluations.designs.common import month_index
 from evaluations.designs.staggered import drop_small_cohorts
+from evaluations.figures import dated_sources_text
 from evaluations.indicators import period_change
 from evaluations.spatial import (
     compare_periods,
@@ -28,6 +29,7 @@ from evaluations.spatial.maps import change_map
 from evaluations.spec_model import EvaluationSpec, load_specs
 
 from ..resources import ProjectResource
+from ..sources import retrieved_dates
 
 GROUP = "evaluations"
 GEOGRAPHY_KEYS = [dg.AssetKey(["marts", "dim_municipalities"]), dg.AssetKey(["staging", "stg_inegi__states"])]
@@ -62,7 +64,8 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def _source(spec: EvaluationSpec, lang: str = "en") -> str:
-    return spec.data.source_in(lang)
+    """The spec's sources, each with its retrieval date (pipelines/sources/), for a map's footer."""
+    return dated_sources_text(spec.with_retrieved(retrieved_dates()).data.dated_sources(lang), lang)
 
 
 CHANGE_LEGEND = {"en": "Change per 100,000 per year", "es": "Cambio por 100 000 al año"}
@@ -90,7 +93,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
         description=f"Municipal choropleth (PNG + interactive offline HTML): {settings['title']['en']}.",
         kinds={"python"},
         tags={"goal": spec.goal, "line_of_action": spec.line_of_action},
-        code_version="3",
+        code_version="4",
     )
     def _map(context: dg.AssetExecutionContext, project: ProjectResource) -> dg.MaterializeResult:
         with project.connect(read_only=True) as con:
@@ -106,9 +109,9 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             date=_periods(baseline, post, "en"), legend_title=CHANGE_LEGEND["en"],
             municipalities=municipalities, states=states,
         )
-        spanish = change_map(   # the PNG in Spanish (the interactive HTML is one file)
+        spanish = change_map(   # the PNG and the interactive page in Spanish (change_map.es.png, change_map.es.html)
             change, out_dir / "change_map.es.png", title=settings["title"]["es"], source=_source(spec, "es"),
-            date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es", formats=("png",),
+            date=_periods(baseline, post, "es"), legend_title=CHANGE_LEGEND["es"], lang="es",
             municipalities=municipalities, states=states,
         )
         valid = change["change"].dropna()
@@ -118,6 +121,7 @@ def build_map_asset(spec: EvaluationSpec) -> dg.AssetsDefinition:
             "post": [str(x) for x in post], "legend": output.legend_labels, "no_data": int(output.n_missing),
             "png": output.png.name, "html": output.html.name if output.html else None,
             "png_es": spanish.png.name if spanish.png else None, "legend_es": spanish.legend_labels,
+            "html_es": spanish.html.name if spanish.html else None,
         }
         write_json(out_dir / "summary.json", summary)
         return dg.MaterializeResult(metadata={

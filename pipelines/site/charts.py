@@ -19,9 +19,12 @@ import shutil
 from pathlib import Path
 
 from evaluations import formats
+from evaluations.figures import source_note
 from evaluations.result_model import EvaluationResult, Figure
+from evaluations.spec_model import SPEC_DIR, EvaluationSpec, load_spec
 from evaluations.vega_bundle import BUNDLE_FILE, vega_bundle
 
+from ..sources import retrieved_dates
 from . import i18n
 from .chart_specs import BREAK, ChartText, date_iso, event_study_spec, its_spec, locale, number, synthetic_spec, trend_spec
 from .columns import column_labels
@@ -55,7 +58,7 @@ def chart_part(result: EvaluationResult, figure: Figure, folder: Path, figures: 
     ident = f"chart-{result.name}-{stem}".replace("_", "-")
     payload = {"spec": spec, "locale": locale(lang)}
     return "```{=html}\n" + _figure_html(ident, title, subtitle, payload, image, alt, _table_html(table, text),
-                                         f"{figures.name}/{download}", len(table), _source(result, lang), lang) + "\n```\n"
+                                         f"{figures.name}/{download}", len(table), source_line(result, lang), lang) + "\n```\n"
 
 
 PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -91,16 +94,18 @@ def _text(result: EvaluationResult, kind: str, lang: str, table: list[dict]) -> 
     return ChartText(lang, y_title, value_kind, labels, x_title, yearly)
 
 
+def _spec_of(result: EvaluationResult) -> EvaluationSpec | None:
+    """The result's spec, None when its file is not in this checkout."""
+    path = SPEC_DIR / f"{result.name}.yaml"
+    return load_spec(path) if path.exists() else None
+
+
 def _outcome_units(result: EvaluationResult) -> tuple[dict | None, dict | None]:
     """The spec's outcome and units (as the result's own figures label their axes); the headline's units when the
     spec file is not in this checkout."""
-    from evaluations.spec_model import SPEC_DIR, load_spec
-
-    path = SPEC_DIR / f"{result.name}.yaml"
-    if path.exists():
-        spec = load_spec(path)
-        if spec.units:
-            return spec.outcome, spec.units
+    spec = _spec_of(result)
+    if spec is not None and spec.units:
+        return spec.outcome, spec.units
     return None, (result.headline.units if result.headline else None)
 
 
@@ -162,11 +167,14 @@ def takeaway(result: EvaluationResult, figure: Figure, lang: str, first: bool) -
     return title, " · ".join(parts)
 
 
-def _source(result: EvaluationResult, lang: str) -> str:
-    sources = "; ".join(pick(s, lang) for s in result.data.sources)
-    through = formats.month(result.data.period.end, lang) if result.data.period.end else ""
-    return (f"{chart_text('source', lang)}: {sources}" if sources else "") + (
-        f" · {chart_text('data_through', lang)} {through}" if through else "")
+def source_line(result: EvaluationResult, lang: str) -> str:
+    """"Sources: …, retrieved July 20, 2025; … · data through June 2025": the line under the result's static
+    figures (evaluations.figures.source_note), each source with the retrieval date of its raw tables
+    (pipelines/sources/, named by the spec's `data.sources[].raw`)."""
+    spec = _spec_of(result)
+    sources = (spec.with_retrieved(retrieved_dates()).data.dated_sources(lang) if spec is not None
+               else [pick(s, lang) for s in result.data.sources])
+    return source_note(sources, lang, through=result.data.period.end or None)
 
 
 def _cell(column: str, value: str, text: ChartText) -> str:

@@ -303,8 +303,6 @@ CHART_TEXT: dict[str, dict[str, str]] = {
     "tabs_label": {"en": "Show the chart, its data as a table, or the file", "es": "Ver la gráfica, sus datos en tabla o el archivo"},
     "download": {"en": "Download the data (CSV, {rows} rows; numbers as in the result, full precision)",
                  "es": "Descargar los datos (CSV, {rows} filas; cifras como en el resultado, con toda su precisión)"},
-    "source": {"en": "Source", "es": "Fuente"},
-    "data_through": {"en": "data through", "es": "datos hasta"},
     "break": {"en": "Framework begins\n(Oct 2021)", "es": "Inicia el Entendimiento\n(oct 2021)"},
     "treatment": {"en": "Treatment", "es": "Tratamiento"},
     "month": {"en": "Month", "es": "Mes"},

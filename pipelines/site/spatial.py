@@ -91,12 +91,9 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
         lines.append(_figure(map_dir / summary["png"], figures, f"{name}_change_map.png", alt,
                              ("Change in the homicide rate per 100,000 per year, " if en else "Cambio en la tasa de homicidios por 100 000 al año, ") + period,
                              lang))
-        if summary.get("html") and (map_dir / summary["html"]).exists():
-            shutil.copy(map_dir / summary["html"], figures / f"{name}_change_map.html")
-            for script in map_dir.glob("*.js"):   # the page's Vega bundle and geometry: same name, same file for every map
-                if not (figures / script.name).exists():
-                    shutil.copy(script, figures / script.name)
-            lines.append(f'<p class="map-link"><a class="interactive-map" href="{figures.name}/{name}_change_map.html">'
+        page = interactive_map(map_dir, summary, figures, name, lang)
+        if page:
+            lines.append(f'<p class="map-link"><a class="interactive-map" href="{figures.name}/{page}">'
                          f"{t('interactive_map', lang)}</a></p>\n")
         lines.append(
             (f"Across {formats.integer(summary['municipalities'], lang)} municipalities the median change was "
@@ -132,6 +129,22 @@ def spatial_section(results_dir: Path, figures: Path, name: str, lang: str = "en
                              "Hot-spot transitions (Gi*, FDR-controlled)" if en else "Transiciones de puntos calientes (Gi*, con control FDR)",
                              lang))
     return lines
+
+
+def interactive_map(map_dir: Path, summary: dict, figures: Path, name: str, lang: str) -> str | None:
+    """The change map's interactive page in the page's language, copied beside the pages as
+    `<name>_change_map.html` (English) or `<name>_change_map.<lang>.html`, with the scripts it loads (the Vega
+    bundle and the geometry: one file each, shared by both languages' pages); its file name, or None when the
+    build has no page in that language."""
+    source = summary.get("html" if lang == "en" else f"html_{lang}")
+    if not source or not (map_dir / source).exists():
+        return None
+    page = f"{name}_change_map.html" if lang == "en" else f"{name}_change_map.{lang}.html"
+    shutil.copy(map_dir / source, figures / page)
+    for script in map_dir.glob("*.js"):   # the page's Vega bundle and geometry: same name, same file for every map
+        if not (figures / script.name).exists():
+            shutil.copy(script, figures / script.name)
+    return page
 
 
 def top_municipalities(map_dir: Path, names: dict[str, tuple[str, str]], lang: str, n: int = 15) -> str:

@@ -6,7 +6,7 @@ from .base import SourceFormatError, SourceSpec
 
 SOURCES: tuple[SourceSpec, ...] = (*gargiulo.SPECS, *conapo.SPECS, *geography.SPECS, *programs.SPECS, *inegi.SPECS, *census.SPECS, *sesnsp.SPECS, *sspc.SPECS, *cbp.SPECS, *enforcement.SPECS, *guardia.SPECS, *cdc.SPECS)
 
-__all__ = ["SOURCES", "SourceFormatError", "SourceSpec", "source_by_name"]
+__all__ = ["SOURCES", "SourceFormatError", "SourceSpec", "retrieved_dates", "source_by_name"]
 
 
 def source_by_name(name: str) -> SourceSpec:
@@ -14,3 +14,9 @@ def source_by_name(name: str) -> SourceSpec:
         if spec.name == name:
             return spec
     raise KeyError(f"unknown source {name!r}; known: {', '.join(s.name for s in SOURCES)}")
+
+
+def retrieved_dates() -> dict[str, str]:
+    """{raw table name: ISO date of the published version held} of every source that records it: the dates the
+    charts' source lines give (evaluation specs name their raw tables in `data.sources[].raw`)."""
+    return {spec.name: spec.retrieved for spec in SOURCES if spec.retrieved}

@@ -176,14 +176,30 @@ def test_hostile_municipality_name_shows_as_text(page, server):
     page.screenshot(path=str(page.shots / "hostile-name.png"), full_page=True)
 
 
+INTERIOR_POINT_JS = """() => { for (const p of document.querySelectorAll('#map path[aria-roledescription="geoshape"]')) {
+  const b = p.getBBox(), m = p.getScreenCTM();
+  if (b.width < 20 || b.height < 20) continue;
+  for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
+    const pt = new DOMPoint(b.x + b.width * i / 12, b.y + b.height * j / 12);
+    if (p.isPointInFill(pt)) { const s = pt.matrixTransform(m); return [s.x, s.y]; } } } return null; }"""
+MAP_WORDS = {"en": ("joint_operations_homicides_change_map.html", "Change per 100,000 per year: ", " · class: "),
+             "es": ("joint_operations_homicides_change_map.es.html", "Cambio por 100 000 al año: ", " · clase: ")}
+
+
 def test_interactive_map_and_sortable_tables_work_offline(page, server):
-    for lang in ("en", "es"):
+    for lang, (file, legend, klass) in MAP_WORDS.items():   # each language's goal page opens its own map page
         page.goto(server + f"/v1.1.0/{lang}/goal-1.html")
         page.locator("details.technical", has=page.locator("a.interactive-map")).locator("xpath=./summary").click()
         page.locator("a.interactive-map").click()
-        page.wait_for_url("**/figures/joint_operations_homicides_change_map.html")
+        page.wait_for_url(f"**/{lang}/figures/{file}")
         page.wait_for_selector("#map.drawn svg", timeout=30_000)   # Vega-Lite, from the local bundle and geometry
         assert page.locator('#map path[aria-roledescription="geoshape"]').count() > 100  # municipality polygons drawn
+        assert page.evaluate("document.documentElement.lang") == lang
+        x, y = page.evaluate(INTERIOR_POINT_JS)
+        page.mouse.move(x, y, steps=2)
+        tip = page.locator("#vg-tooltip-element")
+        tip.wait_for(state="visible")
+        assert legend in tip.inner_text() and klass in tip.inner_text(), tip.inner_text()   # the hover, in the page's language
         page.screenshot(path=str(page.shots / f"interactive-map-{lang}.png"))
 
     # Long tables are sortable and filterable with the local script: the municipalities table (15 rows).

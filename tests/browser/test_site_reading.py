@@ -43,11 +43,21 @@ def site(pipeline_build) -> Path:
 
 @pytest.fixture(scope="module")
 def pages(site) -> list[str]:
-    """Every page of the latest version in both languages, as URL paths ("dev/es/goal-1.html")."""
+    """Every page of the latest version in both languages, as URL paths ("dev/es/goal-1.html"), and each
+    language's interactive map pages ("dev/es/figures/<name>_change_map.es.html")."""
     root = version_folder(site)
     found = sorted(p.relative_to(site).as_posix() for lang in LANGS for p in (root / lang).glob("*.html"))
     assert len(found) >= 16, found
-    return found
+    maps = [p.relative_to(site).as_posix() for lang in LANGS for p in map_pages(site, lang)]
+    assert len(maps) >= 2 and all(".es.html" in m for m in maps if "/es/" in m), maps
+    return found + maps
+
+
+def map_pages(site: Path, lang: str) -> list[Path]:
+    """The interactive map pages of one language (English: <name>_change_map.html; others: .<lang>.html)."""
+    pages = sorted((version_folder(site) / lang / "figures").glob("*_change_map*.html"))
+    return [p for p in pages if p.name.endswith(".html" if lang == "en" else f".{lang}.html")
+            and (lang != "en" or p.suffixes == [".html"])]
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +200,7 @@ class _Text(HTMLParser):
 
 
 def spanish_pages(site: Path) -> list[Path]:
-    return sorted((version_folder(site) / "es").glob("*.html"))
+    return sorted((version_folder(site) / "es").glob("*.html")) + map_pages(site, "es")
 
 
 def test_no_english_words_on_spanish_pages(site):

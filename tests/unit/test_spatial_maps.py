@@ -241,6 +241,44 @@ def test_html_escapes_names_and_shows_them_on_hover(evil_html):
     assert "S &amp; P" in text and "2024-06" in text
 
 
+def _map_page(path: Path) -> tuple[str, dict]:
+    """(the page's text, its Vega-Lite specification) of an interactive map page."""
+    text = path.read_text(encoding="utf-8")
+    spec = re.search(r"data-spec='([^']*)'", text).group(1)
+    for escaped, plain in (("&lt;", "<"), ("&gt;", ">"), ("&#39;", "'"), ("&amp;", "&")):
+        spec = spec.replace(escaped, plain)
+    return text, json.loads(spec)
+
+
+def test_a_map_page_is_written_in_its_language_and_shares_the_geometry(tmp_path, mun):
+    """The same map in English and in Spanish: <html lang>, legend, tooltips ("class" / "clase", "no data" /
+    "sin datos") and numbers in each language (1,234.5 in both en-US and es-MX), one geometry file for both."""
+    sub = mun[mun["CVE_ENT"] == "02"].copy()
+    sub["rate"] = [1234.5] + [np.nan] + [10.25] * (len(sub) - 2)
+    common = {"source": "INEGI", "date": "2024", "k": 2}
+    en = maps.choropleth_html(sub, "rate", tmp_path / "m", title="Change", legend_title="Change per year", **common)
+    es = maps.choropleth_html(sub, "rate", tmp_path / "m.es.html", title="Cambio", legend_title="Cambio al año",
+                              lang="es", **common)
+    assert (en.html.name, es.html.name) == ("m.html", "m.es.html")
+    (en_text, en_spec), (es_text, es_spec) = _map_page(en.html), _map_page(es.html)
+    assert '<html lang="en">' in en_text and '<html lang="es">' in es_text
+    assert "<title>Cambio</title>" in es_text and "Fuente: INEGI · Periodo: 2024" in es_text
+    assert "Source: INEGI · Period: 2024" in en_text
+    en_tips = {row["tip"] for row in en_spec["transform"][0]["from"]["data"]["values"]}
+    es_tips = {row["tip"] for row in es_spec["transform"][0]["from"]["data"]["values"]}
+    first = f"{sub['NOMGEO'].iloc[0]}, {sub['NOM_ENT'].iloc[0]}"
+    second = f"{sub['NOMGEO'].iloc[1]}, {sub['NOM_ENT'].iloc[1]}"
+    assert f"{first} · Change per year: 1,234.5 · class: 1,234" in en_tips   # a class label: no decimals from 100
+    assert f"{first} · Cambio al año: 1,234.5 · clase: 1,234" in es_tips
+    assert f"{second} · Change per year: no data · class: No data" in en_tips
+    assert f"{second} · Cambio al año: sin datos · clase: Sin datos" in es_tips
+    assert es_spec["encoding"]["color"]["legend"]["title"] == "Cambio al año"
+    assert "Sin datos" in es_spec["encoding"]["color"]["scale"]["domain"]
+    assert "No data" in en_spec["encoding"]["color"]["scale"]["domain"]
+    geometry = sorted(p.name for p in tmp_path.glob("geometry-*.js"))
+    assert len(geometry) == 1 and f'src="{geometry[0]}"' in en_text and f'src="{geometry[0]}"' in es_text
+
+
 _INTERIOR_POINTS_JS = """
 () => Array.from(document.querySelectorAll('#map path[aria-roledescription="geoshape"]')).map(p => {
   const b = p.getBBox(), m = p.getScreenCTM();

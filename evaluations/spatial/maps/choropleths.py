@@ -186,8 +186,8 @@ def categorical_map(
         out.png = path
     if "html" in formats:
         if value_col is not None:
-            vtext = np.array([f"{html.escape(value_col)}: {v:,.2f}" if np.isfinite(v) else "no data"
-                              for v in gdf[value_col].to_numpy(dtype=float)], dtype=object)
+            vtext = np.array([f"{html.escape(value_col)}: " + number_formats.number(v, style.lang, 2) if np.isfinite(v)
+                              else style.words["no_data"].lower() for v in gdf[value_col].to_numpy(dtype=float)], dtype=object)
         else:
             vtext = np.array([""] * len(gdf), dtype=object)
         idx = np.array([order.index(c) for c in cats])

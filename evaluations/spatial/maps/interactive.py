@@ -7,6 +7,10 @@ TopoJSON, simplified as a coverage (``shapely.coverage_simplify``: shared border
 quantised and delta-encoded. Every map of the same polygons names the same geometry file, so a site that copies
 the pages into one folder holds one copy of it. Nothing is requested from the network. Unit names and all other
 text are data: the page escapes them and the tooltip shows them as text.
+
+A page is in its style's language (``MapStyle.lang``): ``<html lang>``, the title, legend, footer and tooltips
+("no data", "class") are the style's words (``MAP_WORDS``) and values are written by evaluations/formats.py in that
+language (en-US or es-MX). A map drawn in both languages is two pages that load the same geometry file.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ... import formats
 from ...vega_bundle import BUNDLE_FILE, vega_bundle
 from ..geometry import PROJECTED_CRS, to_projected
 from .classification import Classification
@@ -210,7 +215,8 @@ def write_class_html(
     _write_once(path.parent / BUNDLE_FILE, vega_bundle())
     _write_once(path.parent / f"geometry-{key}.js", "(window.BICENTENNIAL_GEOMETRY = window.BICENTENNIAL_GEOMETRY || {})"
                 f'["{key}"] = ' + json.dumps(topology, separators=(",", ":")) + ";\n")
-    path.write_text(_html_page(spec, key, title=style.title, subtitle=style.legend, footer=footer), encoding="utf-8")
+    path.write_text(_html_page(spec, key, title=style.title, subtitle=style.legend, footer=footer, lang=style.lang),
+                    encoding="utf-8")
     return path
 
 
@@ -232,12 +238,14 @@ def choropleth_html(
     style = MapStyle.of(style, options).with_legend_title(column)
     cl = classification or style.classify(gdf[column])
     vals = gdf[column].to_numpy(dtype=float)
-    vtext = np.array([html.escape(style.legend) + ": "
-                      + (style.value_format.format(v) if np.isfinite(v) else "no data") for v in vals], dtype=object)
-    labels = list(cl.labels) + ["No data"]
+    words = style.words
+    vtext = np.array([html.escape(style.legend) + ": " + (formats.number(v, style.lang, style.value_digits)
+                                                         if np.isfinite(v) else words["no_data"].lower()) for v in vals],
+                     dtype=object)
+    labels = list(cl.labels) + [words["no_data"]]
     colours = list(cl.colours) + [NO_DATA_COLOUR]
     classes = np.where(cl.classes < 0, len(cl.labels), cl.classes)
-    ctext = np.array(["class: " + html.escape(labels[c]) for c in classes], dtype=object)
+    ctext = np.array([f"{words['class']}: " + html.escape(labels[c]) for c in classes], dtype=object)
     n_missing = int((cl.classes < 0).sum())
     path = write_class_html(gdf, path, style, classes=classes, labels=labels, colours=colours, value_text=vtext,
                             class_text=ctext, footer=style.footer(n_missing, cl.scheme))

@@ -40,11 +40,11 @@ HOTSPOT_LABELS_ES = {
 # the fixed words of a map (legend, footer) in both languages
 MAP_WORDS = {
     "en": {"source": "Source", "date": "Period", "classes": "Classes", "missing": "{n} units without data (grey)", "missing_one": "1 unit without data (grey)",
-           "no_data": "No data", "change": "Change", "cluster": "Cluster",
+           "no_data": "No data", "change": "Change", "cluster": "Cluster", "class": "class",
            "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "diverging (quantiles on each side of 0)",
                        "quantiles": "quantiles", "user": "fixed bounds"}},
     "es": {"source": "Fuente", "date": "Periodo", "classes": "Clases", "missing": "{n} unidades sin datos (gris)", "missing_one": "1 unidad sin datos (gris)",
-           "no_data": "Sin datos", "change": "Cambio", "cluster": "Conglomerado",
+           "no_data": "Sin datos", "change": "Cambio", "cluster": "Conglomerado", "class": "clase",
            "schemes": {"fisher_jenks": "Fisher–Jenks", "diverging": "divergentes (cuantiles a cada lado del 0)",
                        "quantiles": "cuantiles", "user": "límites fijos"}},
 }
@@ -62,7 +62,7 @@ class MapStyle:
     ``title``, ``source`` and ``date`` are printed on every map.  ``legend_title`` defaults to the mapped
     column.  ``scheme``, ``k``, ``cmap`` and ``bins`` (upper bounds for ``scheme="user"``) go to
     :func:`~.classification.classify`.  ``id_col`` and ``name_cols`` name the polygon key and the columns
-    shown on hover (HTML); ``value_format`` formats the hovered value.  ``linewidth``, ``dpi`` and ``figsize`` set the PNG; ``simplify_m`` is the tolerance in
+    shown on hover (HTML); the hovered value has ``value_digits`` decimals (evaluations/formats.py, in ``lang``).  ``linewidth``, ``dpi`` and ``figsize`` set the PNG; ``simplify_m`` is the tolerance in
     metres by which the HTML's polygons are simplified.
 
     The map functions take a ``style`` and/or these fields as keywords (keywords win)::
@@ -82,7 +82,7 @@ class MapStyle:
     bins: tuple[float, ...] | None = None
     id_col: str = "CVEGEO"
     name_cols: tuple[str, ...] = ("NOMGEO", "NOM_ENT")
-    value_format: str = "{:,.1f}"
+    value_digits: int = 1
     linewidth: float = 0.05
     dpi: int = 130
     figsize: tuple[float, float] = (10, 7.2)
