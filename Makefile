@@ -10,9 +10,9 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: help run test test-all lint env lock ui clean bench
 
-# Both tiers on every core: pytest-xdist, whole modules (or `xdist_group`s) per worker, in the order tests/conftest.py
-# sets (longest first). PARALLEL= runs them in one process.
-PARALLEL ?= -n auto --dist loadgroup --no-loadscope-reorder
+# Both tiers on every core: pytest-xdist, whole modules per worker, in the order tests/conftest.py sets (longest
+# first). PARALLEL= runs them in one process.
+PARALLEL ?= -n auto --no-loadscope-reorder
 
 run: $(STAMP)  ## run the whole pipeline on the embedded data and build the site
 	$(VENV)/bin/bicentennial run

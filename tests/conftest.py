@@ -4,10 +4,10 @@ test reading a build shares (`pipeline_build`); a test that changes a build work
 Test tiers: `make test` runs everything not marked `slow` (the unit tests and the tests that read the shared
 build); `make test-all` adds the `slow` tier (tests that run the pipeline again or start servers, browsers,
 a fresh installation). Both run on every core with pytest-xdist (`-n auto`), a test module whole on one worker
-(or a group of modules sharing a fixture, marked `xdist_group`): see `pytest_xdist_make_scheduler` below.
+(and the modules of SAME_WORKER together): see `pytest_xdist_make_scheduler` below.
 
 The shared build starts in the background (tests/background.py) as soon as the tests are collected, and the
-modules that read it run last, so the other tests run meanwhile. Set BICENTENNIAL_TEST_BUILD to the folder of a
+modules that read it run last (but for the longest modules, which start first), so the other tests run meanwhile. Set BICENTENNIAL_TEST_BUILD to the folder of a
 `bicentennial run` of this very checkout to reuse it instead (the tests never write it)."""
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ DATA_DIR = REPO_ROOT / "data"
 LONG_FIRST = ("tests/integration/test_landing_catalog.py", "tests/integration/test_reproduce.py",
               "tests/integration/test_graphql_runs.py", "tests/browser/test_dagster_ui.py",
               "tests/integration/test_bad_inputs.py", "tests/browser/test_site_reading.py")
+
+
+# Modules that share a session-scoped fixture made by a full pipeline run (`ingested_build`): one worker runs them
+# all, so the run is made once. (Named here rather than with xdist's `xdist_group` mark: with pytest 9 that mark no
+# longer reaches the scheduler, since xdist 3.8 renames the tests through an attribute pytest 9 ignores.)
+SAME_WORKER = (("tests/integration/test_landing_catalog.py", "tests/integration/test_run_promotion.py"),)
 
 
 def _session_folder(config: pytest.Config) -> Path:
@@ -56,16 +62,17 @@ def pytest_configure_node(node) -> None:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)  # before xdist's own (a first-result hook)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """Whole modules per worker (their module-scoped fixtures run once), and the modules of one `xdist_group` on one
-    worker (a session-scoped fixture they share, such as `ingested_build`, runs once); in collection order, which
+    """Whole modules per worker (their module-scoped fixtures run once), and the modules of one SAME_WORKER entry on
+    one worker (the session-scoped fixture they share runs once); in collection order, which
     `pytest_collection_modifyitems` sets."""
     from xdist.scheduler import LoadScopeScheduling
 
+    together = {module: group[0] for group in SAME_WORKER for module in group}
+
     class ModuleOrGroup(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.rfind("@") > nodeid.rfind("]"):  # `--dist loadgroup` appends "@group" to grouped tests' ids
-                return "group:" + nodeid.rsplit("@", 1)[1]
-            return nodeid.split("::", 1)[0]
+            module = nodeid.split("::", 1)[0]
+            return together.get(module, module)
 
     return ModuleOrGroup(config, log)
 
@@ -102,7 +109,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def order(item: pytest.Item) -> tuple:
         module = _module(item)
-        return (module in reading, LONG_FIRST.index(module) if module in LONG_FIRST else len(LONG_FIRST))
+        if module in LONG_FIRST:  # even those that wait for the shared build: the background runs keep the cores busy
+            return (0, LONG_FIRST.index(module))
+        return (1, module in reading)
 
     items.sort(key=order)  # stable: modules stay whole and in order
     if config.option.collectonly:

@@ -27,8 +27,9 @@ from tests.integration.ingested_build import (
     observe,
 )
 
-# One worker runs this module and test_run_promotion.py, which share the session's `ingested_build`.
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("ingested_build")]
+# One worker runs this module and test_run_promotion.py, which share the session's `ingested_build` (SAME_WORKER,
+# tests/conftest.py).
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

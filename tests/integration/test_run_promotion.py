@@ -37,8 +37,9 @@ from tests.conftest import REPO_ROOT
 from tests.integration.ingested_build import RELEASE, env
 from tests.unit.test_run_failures import last_good_build, snapshot
 
-# One worker runs this module and test_landing_catalog.py, which share the session's `ingested_build`.
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("ingested_build")]
+# One worker runs this module and test_landing_catalog.py, which share the session's `ingested_build` (SAME_WORKER,
+# tests/conftest.py).
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def bicentennial_run(build: Path, timeout: int = 900) -> subprocess.CompletedProcess:
