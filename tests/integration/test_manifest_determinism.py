@@ -1,7 +1,8 @@
 """Two full runs of the same checkout give byte-identical result manifests (and result files).
 
 The first run is the session's `pipeline_build`; the second is `second_build` (tests/conftest.py), started in
-the background at collection beside the first (slow tier).
+the background at collection beside the first (slow tier). Before it ran, a changed file was ingested into its
+build folder and reverted (the landing catalog's revert round): the revert leaves no trace in what it publishes.
 """
 from __future__ import annotations
 
