@@ -109,7 +109,7 @@ def band_sentence(table: pd.DataFrame, units: dict) -> dict:
                 parts[lang].append(
                     f"{row['band']}: {fmt(row['estimate'], lang)} (95% CI {fmt(row['ci_low'], lang)} to "
                     f"{fmt(row['ci_high'], lang)}; {n} treated unit{'s' if n != 1 else ''})" if lang == "en" else
-                    f"{row['band']}: {fmt(row['estimate'], lang)} (IC 95 % {fmt(row['ci_low'], lang)} a "
+                    f"{row['band']}: {fmt(row['estimate'], lang)} (IC 95% {fmt(row['ci_low'], lang)} a "
                     f"{fmt(row['ci_high'], lang)}; {n} unidad{'es' if n != 1 else ''} tratada{'s' if n != 1 else ''})")
     return {"en": f"By distance to the U.S. border, in {units['en']}: {'; '.join(parts['en'])}. This is descriptive "
                   "heterogeneity, not a causal gradient: the bands differ in more than their distance to the border; "

@@ -26,8 +26,8 @@ def event_study_alt(simple: dict, units: dict, pretrend: dict, band: str) -> dic
         "en": f"Callaway–Sant'Anna estimates by month since treatment with their {kind['en']} 95% band. Average effect "
               f"after treatment: {fmt(simple['estimate'], 'en')} {units['en']} (95% CI {_ci(simple, 'en')}). Before "
               f"treatment, {_count(outside, n_pre, 'en')} monthly estimates have a band that excludes zero.",
-        "es": f"Estimaciones de Callaway–Sant'Anna por mes desde el tratamiento con su banda {kind['es']} del 95 %. "
-              f"Efecto promedio después del tratamiento: {fmt(simple['estimate'], 'es')} {units['es']} (IC del 95 % "
+        "es": f"Estimaciones de Callaway–Sant'Anna por mes desde el tratamiento con su banda {kind['es']} del 95%. "
+              f"Efecto promedio después del tratamiento: {fmt(simple['estimate'], 'es')} {units['es']} (IC 95% "
               f"{_ci(simple, 'es')}). Antes del tratamiento, {_count(outside, n_pre, 'es')} estimaciones mensuales tienen "
               f"una banda que excluye el cero.",
     }
@@ -45,7 +45,7 @@ def twfe_event_study_alt(table: pd.DataFrame, units: dict) -> dict:
               f"{_count(int((excludes & post).sum()), int(post.sum()), 'en')} after it have an interval that excludes "
               f"zero; after treatment they range from {fmt(low, 'en')} to {fmt(high, 'en')} {units['en']}.",
         "es": f"Coeficientes del estudio de eventos de efectos fijos de dos vías por mes desde el tratamiento con "
-              f"intervalos de confianza del 95 %. {_count(int((excludes & pre).sum()), int(pre.sum()), 'es').capitalize()} "
+              f"intervalos de confianza del 95%. {_count(int((excludes & pre).sum()), int(pre.sum()), 'es').capitalize()} "
               f"coeficientes antes del tratamiento y {_count(int((excludes & post).sum()), int(post.sum()), 'es')} después "
               f"tienen un intervalo que excluye el cero; después del tratamiento van de {fmt(low, 'es')} a "
               f"{fmt(high, 'es')} {units['es']}.",

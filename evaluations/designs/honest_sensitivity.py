@@ -41,7 +41,7 @@ def add_honest(spec: EvaluationSpec, result: dict, tables: dict, figures: dict, 
     figures.update(honest_figures)
     result["tables"].append({"file": "honest_sensitivity.csv", "caption": {
         "en": "HonestDiD sensitivity: robust 95% intervals by M̄",
-        "es": "Sensibilidad HonestDiD: intervalos robustos del 95 % por M̄"}})
+        "es": "Sensibilidad HonestDiD: intervalos robustos del 95% por M̄"}})
     result["figures"].append({"file": "honest_sensitivity.png", "kind": "sensitivity",
                               "alt": _alt(honest["honest_sensitivity"]),
         "caption": {"en": f"{spec.title['en']}: sensitivity to violations of parallel trends (HonestDiD)",
@@ -67,7 +67,7 @@ def honest_block(balanced: pd.DataFrame, outcome: str, unit: str, control: str, 
     entry = {**res.to_dict(), "window_months": [pre, post], "label": _label(res, pre, post)}
     table = res.to_frame()
     titles = {"en": f"Average effect in months 0–{post - 1}: robust 95% intervals by M̄ (HonestDiD)",
-              "es": f"Efecto promedio en los meses 0–{post - 1}: intervalos robustos del 95 % por M̄ (HonestDiD)"}
+              "es": f"Efecto promedio en los meses 0–{post - 1}: intervalos robustos del 95% por M̄ (HonestDiD)"}
     figure = fig_text.bilingual("honest_sensitivity.png", lambda path, lang: res.plot(
         path, title=titles[lang], lang=lang, source_note=(sources or {}).get(lang, "")))
     return {"honest_sensitivity": entry}, {"honest_sensitivity.csv": table}, figure
@@ -95,7 +95,7 @@ def _alt(entry: dict) -> dict:
         "en": f"Robust 95% intervals for the average effect in months 0–{post - 1} after treatment as the allowed violation "
               f"of parallel trends (M̄) grows, beside the original interval ({formats.number(lo, 'en', 3)} to "
               f"{formats.number(hi, 'en', 3)}): {state['en']}.",
-        "es": f"Intervalos robustos del 95 % del efecto promedio en los meses 0–{post - 1} después del tratamiento conforme "
+        "es": f"Intervalos robustos del 95% del efecto promedio en los meses 0–{post - 1} después del tratamiento conforme "
               f"crece la violación permitida de tendencias paralelas (M̄), junto al intervalo original "
               f"({formats.number(lo, 'es', 3)} a {formats.number(hi, 'es', 3)}): {state['es']}.",
     }
@@ -106,7 +106,7 @@ def _state(significant: bool, breakdown: float | None) -> dict:
     if not significant:
         return {"en": "the 95% interval already includes zero under exact parallel trends, so no violation is "
                       "needed to make the effect indistinguishable from zero",
-                "es": "el intervalo del 95 % ya incluye el cero con tendencias exactamente paralelas, así que no hace "
+                "es": "el intervalo del 95% ya incluye el cero con tendencias exactamente paralelas, así que no hace "
                       "falta ninguna violación para que el efecto no se distinga de cero"}
     if breakdown is None:
         return {"en": "the interval excludes zero at every value of M̄ tried",
@@ -123,7 +123,7 @@ def _label(res, pre: int, post: int) -> dict:
     at_one = {lang: _interval(res, 1.0, lang) for lang in ("en", "es")}
     state = _state(res.significant, res.breakdown)
     one = {"en": f"; with M̄ = 1 the robust 95% interval is {at_one['en']}" if at_one["en"] else "",
-           "es": f"; con M̄ = 1 el intervalo robusto del 95 % es {at_one['es']}" if at_one["es"] else ""}
+           "es": f"; con M̄ = 1 el intervalo robusto del 95% es {at_one['es']}" if at_one["es"] else ""}
     return {
         "en": f"Sensitivity to violations of parallel trends (HonestDiD relative magnitudes, Rambachan & Roth 2023) "
               f"for the average effect in months 0–{post - 1} after treatment, from a Callaway–Sant'Anna event study "
@@ -135,7 +135,7 @@ def _label(res, pre: int, post: int) -> dict:
         "es": f"Sensibilidad a violaciones de tendencias paralelas (magnitudes relativas de HonestDiD, Rambachan y Roth "
               f"2023) para el efecto promedio en los meses 0–{post - 1} después del tratamiento, a partir de un estudio "
               f"de eventos de Callaway–Sant'Anna con {pre} meses previos contra el mes anterior al tratamiento: "
-              f"estimación {formats.number(res.estimate, 'es', 3)} (IC del 95 % {formats.number(lo, 'es', 3)} a "
+              f"estimación {formats.number(res.estimate, 'es', 3)} (IC 95% {formats.number(lo, 'es', 3)} a "
               f"{formats.number(hi, 'es', 3)}); {state['es']}{one['es']}. M̄ acota cada desviación posterior de las "
               f"tendencias paralelas a M̄ veces la mayor desviación mes a mes antes del tratamiento; los datos no "
               f"dicen qué M̄ se cumple. Esto cubre solo los primeros {post} meses, no todo el periodo del "

@@ -170,7 +170,7 @@ def run_its(spec: EvaluationSpec, frame: pd.DataFrame) -> EvaluationOutput:
         by = d.by_label or {"en": d.by, "es": d.by}
         result["tables"].append({"file": "by_unit.csv", "caption": {
             "en": f"The same model for each {by['en']}: level and slope changes with 95% CIs",
-            "es": f"El mismo modelo para cada {by['es']}: cambios de nivel y pendiente con IC 95 %"}})
+            "es": f"El mismo modelo para cada {by['es']}: cambios de nivel y pendiente con IC 95%"}})
     break_label = {"en": formats.month(fit.break_date, "en"), "es": formats.month(fit.break_date, "es")}
     result["reading"] = its_reading(outcome, break_label, fit.level.to_dict(), fit.slope.to_dict(), units,
                                     result["diagnostics"].get("placebo"), fit.n_post)
@@ -198,7 +198,7 @@ def its_alt(outcome: dict, units: dict, fit) -> dict:
                      f"{month}: {fmt(level.estimate, lang)} {units[lang]} (95% CI {ci}{zero})." if lang == "en" else
                      f"{what}: serie observada mes a mes de {formats.month(fit.start, lang)} a {formats.month(fit.end, lang)}, con "
                      f"la tendencia ajustada y el contrafactual sin cambio en {month}; cambio de nivel estimado en "
-                     f"{month}: {fmt(level.estimate, lang)} {units[lang]} (IC del 95 % {ci}{zero}).")
+                     f"{month}: {fmt(level.estimate, lang)} {units[lang]} (IC 95% {ci}{zero}).")
     return out
 
 

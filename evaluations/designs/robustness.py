@@ -148,11 +148,11 @@ def wild_sentence(w: WildBootstrapResult, analytic_p: float | None, units: dict)
     weights = {"rademacher": {"en": "Rademacher", "es": "Rademacher"}, "webb": {"en": "Webb", "es": "de Webb"}}[w.weights]
     if np.isfinite(w.ci).all():
         interval = {lang: (f"a 95% interval of {fmt(w.ci[0], 'en')} to {fmt(w.ci[1], 'en')} {units['en']}" if lang == "en" else
-                           f"un intervalo del 95 % de {fmt(w.ci[0], 'es')} a {fmt(w.ci[1], 'es')} {units['es']}")
+                           f"un intervalo del 95% de {fmt(w.ci[0], 'es')} a {fmt(w.ci[1], 'es')} {units['es']}")
                     for lang in ("en", "es")}
     else:
         interval = {"en": "a 95% interval without bound on at least one side",
-                    "es": "un intervalo del 95 % sin límite por al menos un lado"}
+                    "es": "un intervalo del 95% sin límite por al menos un lado"}
     out = {lang: (f"Few-cluster check: the restricted wild cluster bootstrap of the TWFE coefficient ({weights['en']} "
                   f"weights, {draws['en']}, {w.n_clusters} clusters) gives p = {fmt(w.p_value, 'en', 3)} and "
                   f"{interval['en']} (analytic p = {fmt(analytic_p, 'en', 3)})." if lang == "en" else
@@ -163,7 +163,7 @@ def wild_sentence(w: WildBootstrapResult, analytic_p: float | None, units: dict)
     if _disagree(w.p_value, analytic_p):
         out = {"en": out["en"] + " The bootstrap and the analytic p-value disagree at the 5% level; with few clusters the "
                                  "bootstrap is the one to trust.",
-               "es": out["es"] + " El p del bootstrap y el analítico no coinciden al nivel del 5 %; con pocos "
+               "es": out["es"] + " El p del bootstrap y el analítico no coinciden al nivel del 5%; con pocos "
                                  "conglomerados, el del bootstrap es el confiable."}
     return out
 
@@ -188,7 +188,7 @@ def randomization_sentence(r: RandomizationResult, analytic_p: float | None, by_
     if _disagree(r.p_value, analytic_p):
         out = {"en": out["en"] + " The two p-values disagree at the 5% level: the effect is not distinguishable from "
                                  "what a random assignment of the same cohorts produces as often as the analytic p-value suggests.",
-               "es": out["es"] + " Los dos valores p no coinciden al nivel del 5 %: el efecto no se distingue de lo que "
+               "es": out["es"] + " Los dos valores p no coinciden al nivel del 5%: el efecto no se distingue de lo que "
                                  "produce una asignación al azar de las mismas cohortes tanto como sugiere el p analítico."}
     return out
 
@@ -199,7 +199,7 @@ def sdid_sentence(row: dict, units: dict) -> dict:
              {"en": "jackknife over units", "es": "jackknife por unidades"})
     se = ({"en": "; no standard error", "es": "; sin error estándar"} if row["std_error"] is None else
           {"en": f", 95% interval {fmt(row['ci_low'], 'en')} to {fmt(row['ci_high'], 'en')} ({level['en']})",
-           "es": f", intervalo del 95 % de {fmt(row['ci_low'], 'es')} a {fmt(row['ci_high'], 'es')} ({level['es']})"})
+           "es": f", intervalo del 95% de {fmt(row['ci_low'], 'es')} a {fmt(row['ci_high'], 'es')} ({level['es']})"})
     return {"en": f"Staggered synthetic DiD (each cohort against weighted never-treated units, averaged by treated "
                   f"unit-periods) gives {fmt(row['estimate'], 'en')} {units['en']}{se['en']}.",
             "es": f"La DiD sintética escalonada (cada cohorte contra unidades nunca tratadas ponderadas, promediada por "

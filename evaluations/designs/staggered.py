@@ -243,7 +243,7 @@ def run_staggered(spec: EvaluationSpec, frame: pd.DataFrame, geography: pd.DataF
                         f"{dynamic.band_kind} 95% band excludes zero",
                   "es": f"Prueba de Wald conjunta de que todos los ATT(g,t) previos al tratamiento son cero; efectos previos "
                         f"al tratamiento cuya banda {'simultánea' if dynamic.band_kind == 'simultaneous' else 'puntual'} "
-                        f"del 95 % excluye el cero"}}
+                        f"del 95% excluye el cero"}}
     result["diagnostics"].update(pretrend_power_diagnostics(cs, dynamic, units))
     if placebo.estimate is not None and placebo.std_error is not None:   # placebo_test sets both or neither
         z = 1.959963984540054

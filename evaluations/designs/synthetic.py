@@ -186,7 +186,7 @@ def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict)
     finding = {lang: "" for lang in ("en", "es")}
     if h.get("estimate") is not None:
         ci = {lang: (f", 95% CI {fmt(h['ci_low'], lang)} to {fmt(h['ci_high'], lang)}" if lang == "en" else
-                     f", IC del 95 % {fmt(h['ci_low'], lang)} a {fmt(h['ci_high'], lang)}")
+                     f", IC 95% {fmt(h['ci_low'], lang)} a {fmt(h['ci_high'], lang)}")
               if h.get("ci_low") is not None and h.get("ci_high") is not None else "" for lang in ("en", "es")}
         finding = {lang: f" ({fmt(h['estimate'], lang)} {units[lang]}{ci[lang]})" for lang in ("en", "es")}
     result["figures"] += [
@@ -194,7 +194,7 @@ def _figures(spec: EvaluationSpec, head: SynthResult, result: dict, units: dict)
             "en": f"Exposed units' mean and the {name['en']} comparison over time, with the weighted pre-break period and "
                   f"the effect arrow with its 95% bounds: the estimated effect{finding['en']}.",
             "es": f"Promedio de las unidades expuestas y la comparación de {name['es']} en el tiempo, con el periodo previo "
-                  f"ponderado y la flecha del efecto con sus límites del 95 %: el efecto estimado{finding['es']}."},
+                  f"ponderado y la flecha del efecto con sus límites del 95%: el efecto estimado{finding['es']}."},
          "caption": {"en": spec.title["en"], "es": spec.title["es"]}},
         {"file": "synthdid_units.png", "kind": "synthdid_units", "alt": {
             "en": "Each control unit's own difference-in-differences against the exposed units, sized by its weight; the "

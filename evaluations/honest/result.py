@@ -21,7 +21,7 @@ LABELS = {
 # the plot's fixed words in the site's languages
 PLOT_WORDS = {"en": {"original": "original", "ylabel": "{}% confidence interval",
                      "title": "Sensitivity to violations of parallel trends ({})"},
-              "es": {"original": "original", "ylabel": "intervalo de confianza del {} %",
+              "es": {"original": "original", "ylabel": "intervalo de confianza del {}%",
                      "title": "Sensibilidad a violaciones de tendencias paralelas ({})"}}
 PARAMETER_SYMBOLS = {"Mbar": "M̄", "M": "M"}
 

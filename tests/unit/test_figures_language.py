@@ -149,7 +149,7 @@ def test_its_design_and_plot_in_spanish(tmp_path):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
     alt = out.result["figures"][0]["alt"]
-    assert "cambio de nivel estimado en octubre de 2021" in alt["es"] and "IC del 95 %" in alt["es"]
+    assert "cambio de nivel estimado en octubre de 2021" in alt["es"] and "IC 95%" in alt["es"]
     assert "estimated change in level at October 2021" in alt["en"]
 
 
@@ -173,7 +173,7 @@ def test_event_study_plot_in_spanish_with_the_page_minus_sign(tmp_path):
     text = svg_text(plot_event_study(table, tmp_path / "e.svg", "Título", "Efecto (homicidios por 100 000 al mes)",
                                      source_note="Fuente: INEGI", lang="es"))
     for needle in ("antes del tratamiento", "después del tratamiento", "Meses desde el inicio del tratamiento",
-                   "intervalo de confianza del 95 %", "Fuente: INEGI"):
+                   "intervalo de confianza del 95%", "Fuente: INEGI"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
     negative = [t for t in text.split("\n") if re.fullmatch(r"\D\d+", t)]
@@ -184,7 +184,7 @@ def test_event_study_plot_in_spanish_with_the_page_minus_sign(tmp_path):
 def test_callaway_santanna_plot_in_spanish(tmp_path):
     cs = att_gt(honest_panel(), "y", "unit", "_t", "_g", control="never")
     text = svg_text(cs.plot_event_study(tmp_path / "cs.svg", title="Título", ylabel="Efecto", lang="es"))
-    for needle in ("banda puntual del 95 %", "40 unidades, 2 cohortes, comparación: unidades nunca tratadas",
+    for needle in ("banda puntual del 95%", "40 unidades, 2 cohortes, comparación: unidades nunca tratadas",
                    "antes del tratamiento"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
@@ -194,7 +194,7 @@ def test_honest_sensitivity_figures_in_both_languages(tmp_path):
     sources = {"en": "Source: INEGI", "es": "Fuente: INEGI"}
     _, _, drawings = honest_block(honest_panel(), "y", "unit", "never", None, RobustnessOptions(), sources)
     text = svg_text(drawings["honest_sensitivity.es.png"](tmp_path / "h.es.svg"))
-    for needle in ("Efecto promedio en los meses 0–5", "intervalo de confianza del 95 %", "original", "M̄", "0.5",
+    for needle in ("Efecto promedio en los meses 0–5", "intervalo de confianza del 95%", "original", "M̄", "0.5",
                    "Fuente: INEGI"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)
@@ -204,7 +204,7 @@ def test_pretrend_power_plot_in_spanish(tmp_path):
     sigma = np.diag([0.04, 0.03, 0.02, 0.02, 0.03])
     res = pretrend_power(np.array([0.1, -0.05, 0.0, 0.2, 0.3]), sigma, np.array([-3, -2, 0, 1, 2]), reference=-1)
     text = svg_text(res.plot(tmp_path / "p.svg", lang="es"))
-    for needle in ("Estimación (IC del 95 %)", "Tendencia hipotética", "Esperado tras aprobar la prueba previa",
+    for needle in ("Estimación (IC 95%)", "Tendencia hipotética", "Esperado tras aprobar la prueba previa",
                    "Periodos desde el tratamiento", "Coeficiente"):
         assert needle in text, needle
     assert not ENGLISH.search(text), ENGLISH.search(text)

@@ -277,7 +277,7 @@ def test_the_reading_says_when_a_few_cluster_p_value_disagrees_with_the_analytic
     units = {"en": "victims", "es": "víctimas"}
     agree, disagree = wild_sentence(_wcr(0.03), 0.01, units), wild_sentence(_wcr(0.08), 0.01, units)
     assert "disagree" not in agree["en"] and "no coinciden" not in agree["es"]
-    assert "disagree at the 5% level" in disagree["en"] and "no coinciden al nivel del 5 %" in disagree["es"]
+    assert "disagree at the 5% level" in disagree["en"] and "no coinciden al nivel del 5%" in disagree["es"]
     assert "p = 0.080" in disagree["en"] and "analytic p = 0.010" in disagree["en"]
     unbounded = wild_sentence(_wcr(0.3, (-np.inf, 2.0)), 0.2, units)
     assert "without bound" in unbounded["en"] and "sin límite" in unbounded["es"]
