@@ -44,3 +44,26 @@ def chromium(args: list[str] | None = None):
             yield browser
         finally:
             browser.close()
+
+
+def local_only_context(browser, width: int = 1280, height: int = 900, timeout_ms: int = 90_000):
+    """A browser context whose every request is checked: data:, blob: and 127.0.0.1 go through (listed in
+    `context.local`), anything else is listed in `context.outside` and aborted. The timeout is generous: the 2-core
+    CI machine may be busy with other tests."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(timeout_ms)
+    context.local, context.outside = [], []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname == "127.0.0.1":
+            context.local.append(url)
+            route.continue_()
+        else:
+            context.outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context

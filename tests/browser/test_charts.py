@@ -8,7 +8,6 @@ import csv
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -17,7 +16,7 @@ from evaluations import formats
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
-from tests.browser.support import CHROMIUM, chromium, serve
+from tests.browser.support import CHROMIUM, local_only_context, serve
 from tests.conftest import missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -45,37 +44,17 @@ def server(site):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser_:
-        yield browser_
-
-
 @pytest.fixture
 def page(browser):
     """A page whose requests are all checked: anything not addressed to 127.0.0.1 is recorded and aborted."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(90_000)
-    outside: list[str] = []
-    local: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname == "127.0.0.1":
-            local.append(url)
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context = local_only_context(browser)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.local = local
+    tab.local = context.local
     yield tab
     context.close()
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert context.outside == [], f"requests left 127.0.0.1: {context.outside}"
     assert errors == [], f"JavaScript errors: {errors}"
 
 

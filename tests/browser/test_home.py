@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
-from tests.browser.support import CHROMIUM, chromium, serve
+from tests.browser.support import CHROMIUM, local_only_context, serve
 from tests.conftest import missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -37,29 +36,12 @@ def server(pipeline_build, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser_:
-        yield browser_
-
-
 def open_home(browser, server: str, lang: str, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(90_000)
-    outside: list[str] = []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1" or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context = local_only_context(browser, width, height)
     page = context.new_page()
     page.goto(f"{server}/{lang}/index.html")
     page.wait_for_load_state("load")
-    return context, page, outside
+    return context, page, context.outside
 
 
 # every element of the scorecard that reaches past the right edge of the window, or whose content is wider than

@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from pipelines.settings import SITE_SOURCE_DIR
 from pipelines.site.build import publish
 from pipelines.site.results import SiteInputs
-from tests.browser.support import CHROMIUM, chromium, serve
+from tests.browser.support import CHROMIUM, local_only_context, serve
 from tests.conftest import missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -63,35 +62,17 @@ def server(site_root):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser_:
-        yield browser_
-
-
 @pytest.fixture
 def page(browser, tmp_path):
     """A page whose every request is checked: anything not addressed to 127.0.0.1 is recorded and aborted."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(90_000)  # generous: the 2-core CI machine may be busy with other tests
-    outside: list[str] = []
-
-    def guard(route):
-        host = urlsplit(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    context = local_only_context(browser)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.outside, tab.errors, tab.shots = outside, errors, tmp_path
+    tab.outside, tab.errors, tab.shots = context.outside, errors, tmp_path
     yield tab
     context.close()
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert context.outside == [], f"requests left 127.0.0.1: {context.outside}"
     assert errors == [], f"JavaScript errors: {errors}"
 
 

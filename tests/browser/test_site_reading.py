@@ -10,12 +10,11 @@ import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.english_words import allowed_english, english_words
-from tests.browser.support import CHROMIUM, chromium, serve
+from tests.browser.support import CHROMIUM, local_only_context, serve
 from tests.conftest import REPO_ROOT, missing_system_dependency
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
@@ -66,12 +65,6 @@ def server(site):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser_:
-        yield browser_
-
-
 def artefacts() -> Path:
     folder = Path(os.environ.get("BICENTENNIAL_TEST_ARTIFACTS") or REPO_ROOT / "build" / "test-artifacts") / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,15 +79,7 @@ def readings(browser, server, pages) -> dict:
 
     axe, out, outside, shots = Axe(), {}, [], artefacts()
     for width, (w, h) in WIDTHS.items():
-        context = browser.new_context(viewport={"width": w, "height": h})
-
-        def guard(route):
-            if route.request.url.startswith(("data:", "blob:")) or urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-        context.route("**/*", guard)
+        context = local_only_context(browser, w, h)
         page = context.new_page()
         for path in pages:
             page.goto(f"{server}/{path}", wait_until="load")
@@ -108,6 +93,7 @@ def readings(browser, server, pages) -> dict:
                             for v in violations if v["impact"] in ("serious", "critical")]
             page.screenshot(path=str(shots / f"{path.replace('/', '_').removesuffix('.html')}_{width}.png"))
             out[(path, width)] = found
+        outside += context.outside
         context.close()
     out["outside"] = outside
     return out
