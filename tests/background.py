@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -31,16 +32,17 @@ def env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith("BICENTENNIAL_")}
 
 
-def start(session: Path, name: str, steps: list[tuple[str, list[str]]]) -> Path:
-    """Start build `name` unless a worker already has; `steps` are (step name, `bicentennial` arguments), where the
-    argument "{build}" stands for the build folder. Returns the build's folder (SESSION/name)."""
+def start(session: Path, name: str, steps: Callable[[], list[tuple[str, list[str]]]]) -> Path:
+    """Start build `name` unless a worker already has. `steps()`, called under the lock by the one worker that starts
+    the build (so inputs it writes are written once), gives (step name, `bicentennial` arguments), where the argument
+    "{build}" stands for the build folder. Returns the build's folder (SESSION/name)."""
     base = session / name
     with FileLock(str(session / f"{name}.lock")):
         if (base / "job.json").exists():
             return base
         base.mkdir()
         build = base / "build"
-        job = [{"step": step, "args": [str(build) if a == "{build}" else a for a in args]} for step, args in steps]
+        job = [{"step": step, "args": [str(build) if a == "{build}" else a for a in args]} for step, args in steps()]
         (base / "job.json.tmp").write_text(json.dumps(job))
         process = subprocess.Popen([sys.executable, "-m", "tests.background", str(base)], cwd=REPO_ROOT, env=env(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

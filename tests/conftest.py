@@ -98,9 +98,7 @@ def _steps(name: str, session: Path) -> list[tuple[str, list[str]]]:
 
 def _start(config: pytest.Config, name: str) -> Path:
     session = _session_folder(config)
-    if (session / name / "job.json").exists():
-        return session / name
-    return background.start(session, name, _steps(name, session))
+    return background.start(session, name, lambda: _steps(name, session))
 
 
 @pytest.hookimpl(trylast=True)  # after the deselection by -m / -k
